@@ -1,0 +1,59 @@
+/**
+ * Runs one (corruption, severity) on one image: derives the variant's Rng,
+ * applies the registry's function with that severity's parameters, and
+ * clips/rounds to 8 bits.
+ */
+import { quantize, type FloatImage, type RgbImage } from '../image/rgb-image.js';
+import { Rng } from '../random/rng.js';
+import type { KernelHost } from '../gpu/kernel-host.js';
+import { CORRUPTION_NAMES, SEVERITIES, type CorruptionName, type Severity } from './corruption.js';
+import { getCorruption, isCorruptionName } from './registry.js';
+
+export interface VariantKey {
+  readonly seed: number;
+  readonly sampleId: string;
+  readonly corruption: CorruptionName;
+  readonly severity: Severity;
+}
+
+/** The corrupted image before rounding (float 0..255, clipped). Used by fidelity tests and visibility. */
+export async function corruptFloat(image: FloatImage, key: VariantKey, kernels: KernelHost): Promise<FloatImage> {
+  const c = getCorruption(key.corruption);
+  const rng = Rng.forVariant(key.seed, key.sampleId, key.corruption, key.severity);
+  const out = await c.apply(image, c.severities[key.severity - 1], { rng, kernels });
+  if (out.width !== image.width || out.height !== image.height || out.data.length !== image.data.length) {
+    throw new Error(`${key.corruption}: output ${out.width}x${out.height} does not match input ${image.width}x${image.height}`);
+  }
+  const d = out.data;
+  for (let i = 0; i < d.length; i++) { const v = d[i]!; d[i] = v > 255 ? 255 : v > 0 ? v : 0; }
+  return out;
+}
+
+/** The 8-bit corrupted variant. */
+export async function corruptImage(image: FloatImage, key: VariantKey, kernels: KernelHost): Promise<RgbImage> {
+  return quantize(await corruptFloat(image, key, kernels));
+}
+
+/** Parses "a,b,c" into corruption names; throws naming the first unknown one. */
+export function parseCorruptions(list: string | undefined): CorruptionName[] {
+  if (list === undefined || list.trim() === '' || list === 'all') return [...CORRUPTION_NAMES];
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!isCorruptionName(n)) {
+      throw new Error(`unknown corruption "${n}"; known: ${CORRUPTION_NAMES.join(', ')}`);
+    }
+  }
+  return [...new Set(names)] as CorruptionName[];
+}
+
+/** Parses "1,2" into severities; throws on anything outside 1..5. */
+export function parseSeverities(list: string | undefined): Severity[] {
+  if (list === undefined || list.trim() === '' || list === 'all') return [...SEVERITIES];
+  const out: Severity[] = [];
+  for (const raw of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 5) throw new Error(`severity "${raw}" is outside 1–5`);
+    if (!out.includes(n as Severity)) out.push(n as Severity);
+  }
+  return out;
+}
