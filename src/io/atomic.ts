@@ -1,0 +1,33 @@
+/**
+ * Atomic writes: write to a temp file beside the target, fsync, rename.
+ * A reader never sees a half-written file; a crash leaves the old file or none.
+ */
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync, unlinkSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+
+let counter = 0;
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+}
+
+export interface AtomicWriteOptions {
+  /** fsync before the rename (durable across power loss). Default true; bulk image writes turn it off. */
+  readonly fsync?: boolean;
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    if (options.fsync !== false) fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+}
