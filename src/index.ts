@@ -5,3 +5,7 @@ export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.j
 export * from './corruptions/corruption.js';
 export { CORRUPTIONS, getCorruption, isCorruptionName } from './corruptions/registry.js';
 export * from './corruptions/engine.js';
+export { variantsOf, type Variant, type FanOutOptions } from './corruptions/fan-out.js';
+export { corruptDirectory, listInputFiles, type CorruptDirectoryOptions, type CorruptSummary } from './pipeline/corrupt-directory.js';
+export { variantPath } from './pipeline/corrupt-task.js';
+export { writeFileAtomic } from './io/atomic.js';

@@ -1,5 +1,9 @@
 /** Every CLI command, in the order `fer-c --help` lists them. One line per command. */
 import type { Command } from './command.js';
+import { corruptCommand } from './corrupt.js';
+import { fitGmmCommand } from './fit-gmm.js';
 
 export const COMMANDS: readonly Command[] = [
+  corruptCommand,
+  fitGmmCommand,
 ];

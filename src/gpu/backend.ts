@@ -9,6 +9,7 @@
  * on every corruption kernel here (see bench/results), so it is the CPU default.
  */
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
 import gpujs from 'gpu.js';
 
 export const BACKENDS = ['webgpu', 'headlessgl', 'webasm', 'cpu'] as const;
@@ -56,6 +57,21 @@ export function probeHeadlessGl(): { renderer: string } | { error: string } {
   }
 }
 
+/**
+ * headless-gl 8 renders through ANGLE and reports only "ANGLE" as its renderer,
+ * so the GL strings cannot tell llvmpipe from a GPU. A GPU device node is the
+ * evidence we use instead: /dev/nvidia0 or a DRM render node.
+ */
+export function gpuDeviceNode(): string | undefined {
+  if (existsSync('/dev/nvidia0')) return '/dev/nvidia0';
+  try {
+    const render = readdirSync('/dev/dri').find((n) => n.startsWith('renderD'));
+    return render ? `/dev/dri/${render}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
   if (request === 'cpu' || request === 'webasm') return { backend: request, reason: 'requested' };
   if (request === 'headlessgl') {
@@ -74,14 +90,23 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
     if (await gpujs.GPU.isWebGPUAvailable()) return { backend: 'webgpu', reason: 'a WebGPU adapter answered' };
     passed.push('webgpu: no adapter');
   } catch (e) {
-    passed.push(`webgpu: ${(e as Error).message.split('\n')[0]}`);
+    passed.push(`webgpu: ${shortReason((e as Error).message)}`);
   }
   const probe = probeHeadlessGl();
-  if ('renderer' in probe && !SOFTWARE_GL.test(probe.renderer)) {
-    return { backend: 'headlessgl', reason: `hardware GL (${probe.renderer})`, renderer: probe.renderer };
+  const device = gpuDeviceNode();
+  if ('renderer' in probe && !SOFTWARE_GL.test(probe.renderer) && device) {
+    return { backend: 'headlessgl', reason: `GL context on a GPU (${device})`, renderer: probe.renderer };
   }
-  passed.push('renderer' in probe ? `headlessgl: software renderer ${probe.renderer}` : `headlessgl: ${probe.error}`);
+  passed.push('error' in probe ? `headlessgl: ${probe.error}`
+    : SOFTWARE_GL.test(probe.renderer) ? `headlessgl: software renderer ${probe.renderer}`
+    : 'headlessgl: a GL context opens but no GPU device exists (software GL)');
   return { backend: CPU_DEFAULT, reason: `fastest CPU mode per bench; passed over ${passed.join('; ')}` };
+}
+
+function shortReason(message: string): string {
+  const first = message.split('\n')[0]!;
+  const glibcxx = /GLIBCXX_[0-9.]+/.exec(first);
+  return glibcxx ? `the webgpu package's Dawn binary needs ${glibcxx[0]}` : first.slice(0, 160);
 }
 
 export function describeChoice(choice: BackendChoice): string {

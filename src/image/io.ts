@@ -12,15 +12,41 @@ import type { RgbImage } from './rgb-image.js';
 export const FER_SIZE = 224;
 
 export class ImageDecodeError extends Error {
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
     this.name = 'ImageDecodeError';
   }
 }
 
 export interface Box { readonly x: number; readonly y: number; readonly width: number; readonly height: number }
 
+/**
+ * Skia decodes a truncated PNG or JPEG into a partly grey image without an
+ * error; a dataset tool must reject it instead. Checks the container's end marker.
+ */
+const IEND = Buffer.from('IEND', 'latin1');
+
+function checkComplete(bytes: Uint8Array, name: string): void {
+  const n = bytes.length;
+  const isPng = n >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const isJpeg = n >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  const isWebp = n >= 12 && String.fromCharCode(...bytes.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP';
+  if (isPng) {
+    // IEND chunk: length 0, type "IEND", CRC; anything after it is tolerated but it must exist.
+    const tail = Buffer.from(bytes.buffer, bytes.byteOffset, n);
+    if (tail.lastIndexOf(IEND) < 8) throw new ImageDecodeError(name, 'truncated PNG (no IEND chunk)');
+  } else if (isJpeg) {
+    let end = n - 1;
+    while (end > 2 && bytes[end] !== 0xd9) end--;   // trailing padding after EOI is common
+    if (bytes[end - 1] !== 0xff || n - end > 4096) throw new ImageDecodeError(name, 'truncated JPEG (no end-of-image marker)');
+  } else if (isWebp) {
+    const riffSize = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24)) >>> 0;
+    if (riffSize + 8 > n) throw new ImageDecodeError(name, `truncated WebP (${n} of ${riffSize + 8} bytes)`);
+  }
+}
+
 function loadSkiaImage(bytes: Uint8Array, name: string): Image {
+  checkComplete(bytes, name);
   const img = new Image();
   let failure: unknown;
   img.onerror = (e: unknown) => { failure = e; };

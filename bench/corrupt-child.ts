@@ -1,0 +1,10 @@
+/** Child process for corrupt-memory.ts: one `corruptDirectory` run, then its summary and peak RSS as JSON. */
+import { corruptDirectory } from '../src/pipeline/corrupt-directory.js';
+import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
+
+const [input, output] = process.argv.slice(2);
+const summary = await corruptDirectory({
+  inputDir: input!, outputDir: output!, seed: 0, corruptions: CORRUPTION_NAMES, severities: SEVERITIES,
+  backend: 'cpu', progress: false,
+});
+console.log(JSON.stringify({ ...summary, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));

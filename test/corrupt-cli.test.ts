@@ -1,0 +1,80 @@
+/**
+ * `fer-c corrupt` end to end through the real CLI: output layout, bad files
+ * reported by name and skipped, argument errors before any work, resume.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, FACES_DIR } from './helpers/fixtures.js';
+import { decodeImage } from '../src/image/index.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'fer-c.js');
+const root = mkdtempSync(join(tmpdir(), 'ferc-cli-'));
+const input = join(root, 'in');
+mkdirSync(input);
+copyFileSync(join(FACES_DIR, 'sample1_face0.png'), join(input, 'a.png'));
+copyFileSync(join(FACES_DIR, 'sample2_face1.png'), join(input, 'b.png'));
+writeFileSync(join(input, 'notes.txt'), 'not an image\n');
+writeFileSync(join(input, 'broken.png'), readFileSync(join(FACES_DIR, 'sample3_face0.png')).subarray(0, 4000));
+
+function ferc(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+}
+
+test('writes clean and corrupted PNGs, skipping bad files by name', () => {
+  const out = join(root, 'out');
+  const r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'gaussian_noise,contrast', '--severities', '1,5', '--workers', '2', '--seed', '7');
+  assert.is(r.status, 0, r.stderr);
+  for (const c of ['gaussian_noise', 'contrast']) {
+    for (const s of ['1', '5']) {
+      assert.equal(readdirSync(join(out, c, s)).sort(), ['a.png', 'b.png']);
+      const img = decodeImage(readFileSync(join(out, c, s, 'a.png')));
+      assert.is(img.width, 224);
+      assert.is(img.height, 224);
+    }
+  }
+  assert.ok(existsSync(join(out, 'clean', 'a.png')));
+  assert.not.ok(existsSync(join(out, 'gaussian_noise', '3')));
+  assert.match(r.stdout + r.stderr, /skipped .*notes\.txt/);
+  assert.match(r.stdout + r.stderr, /skipped .*broken\.png: truncated PNG/);
+  assert.match(r.stdout, /2 images, 10 files written, 2 skipped/);
+});
+
+test('re-running the same command resumes: nothing is rewritten', () => {
+  const out = join(root, 'out');
+  const r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'gaussian_noise,contrast', '--severities', '1,5', '--seed', '7');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /2 images, 0 files written, 10 kept from an earlier run/);
+});
+
+test('a different seed on an existing output folder is refused', () => {
+  const r = ferc('corrupt', '--input', input, '--output', join(root, 'out'), '--corruptions', 'contrast', '--seed', '8');
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /run\.json: this folder holds a run with seed 7/);
+});
+
+test('unknown corruption and bad severity fail before any work', () => {
+  const out = join(root, 'never');
+  let r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'gaussian_noise,fog');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /unknown corruption "fog"/);
+  r = ferc('corrupt', '--input', input, '--output', out, '--severities', '2,6');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /severity "6" is outside 1–5/);
+  r = ferc('corrupt', '--input', input, '--output', out, '--backend', 'quantum');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /--backend must be/);
+  assert.not.ok(existsSync(out), 'no output folder was created');
+});
+
+test('a missing input folder is a clear error', () => {
+  const r = ferc('corrupt', '--input', join(root, 'nope'), '--output', join(root, 'o2'));
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /--input .*nope: ENOENT/);
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,49 @@
+/**
+ * The GLSL path (gpu.js headlessgl, here on Mesa's software GL under Xvfb) must
+ * give the CPU path's images within a stated tolerance, for all 85 variants:
+ *   mean |Δ| ≤ 0.5 grey levels and at most 1% of values off by more than 2 levels.
+ * Differences come from float32 GPU arithmetic vs the CPU path's float64 JS
+ * (rounding at .5 boundaries, bilinear sample positions at float32 precision).
+ * Run with `npm run test:gl` (needs the optional `gl` package and a display).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadFaces } from './helpers/fixtures.js';
+import { toFloat } from '../src/image/index.js';
+import { KernelHost } from '../src/gpu/kernel-host.js';
+import { selectBackend } from '../src/gpu/backend.js';
+import { corruptImage } from '../src/corruptions/engine.js';
+import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
+
+export const PARITY = { meanAbs: 0.5, bigDiff: 2, bigFraction: 0.01 } as const;
+
+test('headlessgl matches the cpu path on every variant', async () => {
+  const choice = await selectBackend('headlessgl');   // throws with the reason if gl cannot run
+  console.log(`parity against headlessgl [${choice.renderer}]`);
+  const gl = new KernelHost('headlessgl');
+  const cpu = new KernelHost('cpu');
+  const faces = loadFaces(['sample1_face0.png', 'sample5_face3.png']).map((f) => ({ name: f.name, image: toFloat(f.image) }));
+  const failures: string[] = [];
+  let worstMean = 0;
+  for (const corruption of CORRUPTION_NAMES) {
+    for (const severity of SEVERITIES) {
+      for (const { name, image } of faces) {
+        const key = { seed: 5, sampleId: name, corruption, severity };
+        const a = (await corruptImage(image, key, cpu)).data;
+        const b = (await corruptImage(image, key, gl)).data;
+        let sum = 0, big = 0;
+        for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i]! - b[i]!); sum += d; if (d > PARITY.bigDiff) big++; }
+        const mean = sum / a.length, frac = big / a.length;
+        worstMean = Math.max(worstMean, mean);
+        if (mean > PARITY.meanAbs || frac > PARITY.bigFraction) {
+          failures.push(`${corruption}/${severity} ${name}: mean |Δ| ${mean.toFixed(3)}, ${(frac * 100).toFixed(2)}% > ${PARITY.bigDiff} levels`);
+        }
+      }
+    }
+  }
+  console.log(`worst mean |Δ| ${worstMean.toFixed(3)} grey levels`);
+  gl.destroy(); cpu.destroy();
+  assert.ok(failures.length === 0, `${failures.length} variant(s) outside the parity tolerance:\n  ${failures.join('\n  ')}`);
+});
+
+test.run();
