@@ -1,9 +1,37 @@
-// PLACEHOLDER: replaced by the real implementation.
+/**
+ * Contrast (imagecorruptions `contrast`): (x − m)·c + m with m the per-channel
+ * mean over the whole image. The mean is a reduction (plain TypeScript, float64
+ * sums); the affine map is a kernel.
+ */
+import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
+import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+
+function contrastKernel(
+  this: IKernelFunctionThis, img: Float32Array, c: number, mean0: number, mean1: number, mean2: number,
+): number {
+  const i = this.thread.x;
+  const ch = i - Math.floor(i / 3) * 3;
+  let m = mean0;
+  if (ch === 1) m = mean1;
+  if (ch === 2) m = mean2;
+  return (img[i]! - m) * c + m;
+}
 
 export const contrast = defineCorruption<number>({
   name: 'contrast',
   family: 'digital',
-  severities: [1, 2, 3, 4, 5],
-  async apply() { throw new Error('contrast: not implemented yet'); },
+  /** c: factor on the deviation from the channel mean. */
+  severities: [0.4, 0.3, 0.2, 0.1, 0.05],
+  async apply(image, c, { kernels }) {
+    const d = image.data;
+    let s0 = 0, s1 = 0, s2 = 0;
+    for (let i = 0; i < d.length; i += 3) { s0 += d[i]!; s1 += d[i + 1]!; s2 += d[i + 2]!; }
+    const n = d.length / 3;
+    const out = await kernels.run(
+      { name: 'contrast', fn: contrastKernel as unknown as KernelFunction, output: d.length },
+      d, c, s0 / n, s1 / n, s2 / n,
+    );
+    return createFloatImage(image.width, image.height, out);
+  },
 });

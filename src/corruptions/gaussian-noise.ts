@@ -1,9 +1,19 @@
-// PLACEHOLDER: replaced by the real implementation.
+/**
+ * Gaussian noise (imagecorruptions `gaussian_noise`): x/255 + N(0, c²) per value,
+ * clipped to [0, 1]; here on 0..255, so the noise sd is 255·c.
+ */
+import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+import { addNoise } from './kernels/noise-add.js';
 
 export const gaussianNoise = defineCorruption<number>({
   name: 'gaussian_noise',
   family: 'noise',
-  severities: [1, 2, 3, 4, 5],
-  async apply() { throw new Error('gaussian_noise: not implemented yet'); },
+  /** c: noise sd on the 0..1 scale. */
+  severities: [0.08, 0.12, 0.18, 0.26, 0.38],
+  async apply(image, c, { rng, kernels }) {
+    const noise = rng.normalArray(image.data.length);
+    const out = await addNoise(kernels, image.data, noise, 255 * c, 0);
+    return createFloatImage(image.width, image.height, out);
+  },
 });

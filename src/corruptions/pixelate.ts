@@ -1,9 +1,121 @@
-// PLACEHOLDER: replaced by the real implementation.
+/**
+ * Pixelate (imagecorruptions `pixelate`): PIL resize to (int(W·c), int(H·c))
+ * with Image.BOX, then back to W×H with Image.NEAREST.
+ *
+ * PIL's BOX resample (ImagingResample, uint8): horizontal pass first, then
+ * vertical, each rounding to 8 bits. Output column xx averages input columns
+ * [⌊xx·s + ½⌋, ⌊(xx+1)·s + ½⌋) (s = in/out; the box filter's support is s/2,
+ * and every tap in that range has weight 1), clamped to the image. Its
+ * fixed-point rounding equals ⌊mean + ½⌋ for 8-bit input. NEAREST (ImagingScaleAffine)
+ * reads source pixel ⌊(x + ½)·in/out⌋. Bounds and source indices are computed
+ * in float64 in TypeScript (as PIL does) and passed to the kernels as tables.
+ */
+import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
+import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+
+/**
+ * PIL BOX taps (Resample.c precompute_coeffs) for resizing `inSize` → `outSize`:
+ * first input index and count per output index. PIL's range may include a tap
+ * whose box weight is 0 when a bound falls exactly on a pixel edge; those are
+ * trimmed, so every remaining tap has weight 1 and the output is their mean.
+ */
+export function boxTaps(inSize: number, outSize: number): { start: Float32Array; count: Float32Array } {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = 0.5 * filterScale, ss = 1 / filterScale;
+  const boxWeight = (t: number): boolean => t > -0.5 && t <= 0.5;
+  const start = new Float32Array(outSize), count = new Float32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const center = (o + 0.5) * scale;
+    let lo = Math.max(0, Math.trunc(center - support + 0.5));
+    let hi = Math.min(inSize, Math.trunc(center + support + 0.5));
+    while (lo < hi && !boxWeight((lo - center + 0.5) * ss)) lo++;
+    while (hi > lo && !boxWeight((hi - 1 - center + 0.5) * ss)) hi--;
+    if (hi === lo) throw new Error(`pixelate: no box taps for output ${o} of ${inSize}→${outSize}`);
+    start[o] = lo; count[o] = hi - lo;
+  }
+  return { start, count };
+}
+
+/** PIL NEAREST (Geometry.c ImagingScaleAffine) source index per output index for `inSize` → `outSize`. */
+export function nearestTaps(inSize: number, outSize: number): Float32Array {
+  const step = inSize / outSize;
+  const src = new Float32Array(outSize);
+  // PIL accumulates the coordinate (xo += a[0]) rather than multiplying; same here, so ties fall the same way.
+  let pos = step * 0.5;
+  for (let o = 0; o < outSize; o++) { src[o] = Math.min(inSize - 1, Math.floor(pos)); pos += step; }
+  return src;
+}
+
+interface BoxConstants { width: number; smallWidth: number; maxTaps: number }
+
+/** One value of the small image: rows averaged (each row's horizontal mean rounded first, as PIL). */
+function boxDownKernel(
+  this: IKernelFunctionThis<BoxConstants>,
+  img: Float32Array, xStart: Float32Array, xCount: Float32Array, yStart: Float32Array, yCount: Float32Array,
+): number {
+  const i = this.thread.x;
+  const px = Math.floor(i / 3);
+  const ch = i - px * 3;
+  const sy = Math.floor(px / this.constants.smallWidth);
+  const sx = px - sy * this.constants.smallWidth;
+  const x0 = xStart[sx]!, nx = xCount[sx]!, y0 = yStart[sy]!, ny = yCount[sy]!;
+  let sum = 0;
+  for (let r = 0; r < this.constants.maxTaps; r++) {
+    if (r < ny) {
+      let row = 0;
+      for (let k = 0; k < this.constants.maxTaps; k++) {
+        if (k < nx) row += img[((y0 + r) * this.constants.width + x0 + k) * 3 + ch]!;
+      }
+      sum += Math.min(Math.max(Math.floor(row / nx + 0.5), 0), 255);
+    }
+  }
+  return Math.min(Math.max(Math.floor(sum / ny + 0.5), 0), 255);
+}
+
+interface NearestConstants { width: number; smallWidth: number }
+
+function nearestUpKernel(
+  this: IKernelFunctionThis<NearestConstants>, small: Float32Array, xSrc: Float32Array, ySrc: Float32Array,
+): number {
+  const i = this.thread.x;
+  const px = Math.floor(i / 3);
+  const ch = i - px * 3;
+  const y = Math.floor(px / this.constants.width);
+  const x = px - y * this.constants.width;
+  return small[(ySrc[y]! * this.constants.smallWidth + xSrc[x]!) * 3 + ch]!;
+}
 
 export const pixelate = defineCorruption<number>({
   name: 'pixelate',
   family: 'digital',
-  severities: [1, 2, 3, 4, 5],
-  async apply() { throw new Error('pixelate: not implemented yet'); },
+  /** c: size factor of the intermediate image. */
+  severities: [0.6, 0.5, 0.4, 0.3, 0.25],
+  async apply(image, c, { kernels }) {
+    const { width, height } = image;
+    const sw = Math.max(1, Math.trunc(width * c)), sh = Math.max(1, Math.trunc(height * c));
+    const xs = boxTaps(width, sw), ys = boxTaps(height, sh);
+    let maxTaps = 1;
+    for (const n of [...xs.count, ...ys.count]) maxTaps = Math.max(maxTaps, n);
+    const small = await kernels.run(
+      {
+        name: 'pixelate-box-down',
+        fn: boxDownKernel as unknown as KernelFunction,
+        output: sw * sh * 3,
+        constants: { width, smallWidth: sw, maxTaps },
+      },
+      image.data, xs.start, xs.count, ys.start, ys.count,
+    );
+    const out = await kernels.run(
+      {
+        name: 'pixelate-nearest-up',
+        fn: nearestUpKernel as unknown as KernelFunction,
+        output: width * height * 3,
+        constants: { width, smallWidth: sw },
+      },
+      small, nearestTaps(sw, width), nearestTaps(sh, height),
+    );
+    return createFloatImage(width, height, out);
+  },
 });

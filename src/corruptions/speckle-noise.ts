@@ -1,9 +1,19 @@
-// PLACEHOLDER: replaced by the real implementation.
+/**
+ * Speckle noise (imagecorruptions `speckle_noise`): x + x·N(0, c²) per value
+ * (x on 0..1), clipped to [0, 1]. The scale is the same on 0..255.
+ */
+import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+import { addNoise } from './kernels/noise-add.js';
 
 export const speckleNoise = defineCorruption<number>({
   name: 'speckle_noise',
   family: 'noise',
-  severities: [1, 2, 3, 4, 5],
-  async apply() { throw new Error('speckle_noise: not implemented yet'); },
+  /** c: sd of the multiplicative noise. */
+  severities: [0.15, 0.2, 0.35, 0.45, 0.6],
+  async apply(image, c, { rng, kernels }) {
+    const noise = rng.normalArray(image.data.length);
+    const out = await addNoise(kernels, image.data, noise, 0, c);
+    return createFloatImage(image.width, image.height, out);
+  },
 });

@@ -1,0 +1,26 @@
+/**
+ * The data-parallel half of the normal-noise corruptions:
+ * out = x + n · (additive + multiplicative · x), n a standard-normal draw per value.
+ * gaussian_noise is (255·c, 0) and speckle_noise (0, c), on values 0..255.
+ * Not clipped: the engine clips, as the reference's np.clip(…, 0, 1) does.
+ */
+import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
+import type { KernelHost } from '../../gpu/kernel-host.js';
+
+function noiseAddKernel(
+  this: IKernelFunctionThis, img: Float32Array, noise: Float32Array, additive: number, multiplicative: number,
+): number {
+  const i = this.thread.x;
+  const x = img[i]!;
+  return x + noise[i]! * (additive + multiplicative * x);
+}
+
+export async function addNoise(
+  kernels: KernelHost, data: Float32Array, noise: Float32Array, additive: number, multiplicative: number,
+): Promise<Float32Array> {
+  if (noise.length !== data.length) throw new Error(`addNoise: ${noise.length} noise values for ${data.length} image values`);
+  return kernels.run(
+    { name: 'noise-add', fn: noiseAddKernel as unknown as KernelFunction, output: data.length },
+    data, noise, additive, multiplicative,
+  );
+}
