@@ -1,9 +1,31 @@
-// PLACEHOLDER: replaced by the real implementation.
+/**
+ * Motion blur (imagecorruptions `motion_blur`): the shared line kernel
+ * (`kernels/motion-blur.ts`) with radius/sigma per severity and an angle
+ * drawn uniformly in [−45°, 45°). The reference's final clip to [0, 255] is
+ * the engine's.
+ */
+import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+import { motionBlur as motionBlurMap } from './kernels/motion-blur.js';
 
-export const motionBlur = defineCorruption<number>({
+export interface MotionBlurParam {
+  readonly radius: number;
+  readonly sigma: number;
+}
+
+export const motionBlur = defineCorruption<MotionBlurParam>({
   name: 'motion_blur',
   family: 'blur',
-  severities: [1, 2, 3, 4, 5],
-  async apply() { throw new Error('motion_blur: not implemented yet'); },
+  severities: [
+    { radius: 10, sigma: 3 },
+    { radius: 15, sigma: 5 },
+    { radius: 15, sigma: 8 },
+    { radius: 15, sigma: 12 },
+    { radius: 20, sigma: 15 },
+  ],
+  async apply(image, { radius, sigma }, { rng, kernels }) {
+    const angle = rng.uniformIn(-45, 45);
+    const out = await motionBlurMap(kernels, image.data, image.width, image.height, 3, radius, sigma, angle);
+    return createFloatImage(image.width, image.height, out);
+  },
 });

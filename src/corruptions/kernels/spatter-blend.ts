@@ -1,0 +1,48 @@
+/**
+ * Final compositing of imagecorruptions' `spatter`, per RGB value (image on 0..255):
+ * - water: out = 255 · clip(x + m · colour, 0, 1), m the normalised liquid
+ *   intensity (already scaled), colour pale turquoise (175, 238, 238) / 255;
+ * - mud:   out = 255 · clip(x · (1 − m) + m · colour, 0, 1), colour brown
+ *   (63, 42, 20) / 255, m the smoothed mask with values below 0.8 set to 0.
+ */
+import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
+import type { KernelHost } from '../../gpu/kernel-host.js';
+
+interface BlendConstants { r: number; g: number; b: number }
+
+function waterBlendKernel(this: IKernelFunctionThis<BlendConstants>, img: Float32Array, m: Float32Array): number {
+  const i = this.thread.x;
+  const p = Math.floor(i / 3);
+  const c = i - p * 3;
+  let colour = this.constants.r;
+  if (c === 1) colour = this.constants.g;
+  if (c === 2) colour = this.constants.b;
+  return Math.min(Math.max(img[i] / 255 + m[p] * colour, 0), 1) * 255;
+}
+
+function mudBlendKernel(this: IKernelFunctionThis<BlendConstants>, img: Float32Array, mask: Float32Array): number {
+  const i = this.thread.x;
+  const p = Math.floor(i / 3);
+  const c = i - p * 3;
+  let colour = this.constants.r;
+  if (c === 1) colour = this.constants.g;
+  if (c === 2) colour = this.constants.b;
+  let m = mask[p];
+  if (m < 0.8) m = 0;
+  return Math.min(Math.max((img[i] / 255) * (1 - m) + m * colour, 0), 1) * 255;
+}
+
+const WATER: BlendConstants = { r: 175 / 255, g: 238 / 255, b: 238 / 255 };
+const MUD: BlendConstants = { r: 63 / 255, g: 42 / 255, b: 20 / 255 };
+
+/** Water: adds `m` (one value per pixel) times pale turquoise to `img` (RGB 0..255). */
+export async function waterBlend(kernels: KernelHost, img: Float32Array, m: Float32Array): Promise<Float32Array> {
+  if (img.length !== m.length * 3) throw new Error(`waterBlend: ${img.length} RGB values but ${m.length} intensities`);
+  return kernels.run({ name: 'spatter-water-blend', fn: waterBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...WATER } }, img, m);
+}
+
+/** Mud: mixes `img` (RGB 0..255) toward brown by the smoothed mask (thresholded at 0.8 here). */
+export async function mudBlend(kernels: KernelHost, img: Float32Array, mask: Float32Array): Promise<Float32Array> {
+  if (img.length !== mask.length * 3) throw new Error(`mudBlend: ${img.length} RGB values but ${mask.length} mask values`);
+  return kernels.run({ name: 'spatter-mud-blend', fn: mudBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...MUD } }, img, mask);
+}

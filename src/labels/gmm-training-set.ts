@@ -1,0 +1,63 @@
+/**
+ * Reads the training set a GMM is fitted on (`fer-c fit-gmm`):
+ * - affectnet: AffectNet's CSV (SPEC.md §1), columns found by header name:
+ *   `expression` 0–7 kept, 8–10 (None, Uncertain, Non-face) skipped;
+ *   `valence`/`arousal` in [-1, 1], −2 = missing (skipped, counted);
+ * - folder: the generic `file,label,valence,arousal` (class names given by the
+ *   caller); empty or −2/−5 valence/arousal = missing (skipped, counted).
+ * Only samples with valence/arousal enter the fit (they alone define π).
+ * Errors name the file and line.
+ */
+import type { VaSample } from './gmm-fit.js';
+import { readCsvRecords } from './csv-records.js';
+import { parseVa } from './label-file.js';
+
+export const AFFECTNET_CLASSES = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'] as const;
+/** AffectNet expression codes that are not emotions: None, Uncertain, Non-face. */
+const AFFECTNET_SKIPPED = new Set([8, 9, 10]);
+
+export type TrainingCsvFormat = 'affectnet' | 'folder';
+
+export interface GmmTrainingSet {
+  readonly classes: readonly string[];
+  readonly samples: VaSample[];
+  /** Rows skipped: AffectNet codes 8–10, and rows without valence/arousal. */
+  readonly skipped: { readonly nonEmotion: number; readonly missingVa: number };
+}
+
+export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat, classes?: readonly string[]): Promise<GmmTrainingSet> {
+  const names = format === 'affectnet' ? (classes ?? AFFECTNET_CLASSES) : classes;
+  if (!names || names.length < 2) throw new Error(`${path}: the folder layout needs the class names (--classes a,b,c)`);
+  if (format === 'affectnet' && names.length !== AFFECTNET_CLASSES.length) {
+    throw new Error(`${path}: AffectNet has ${AFFECTNET_CLASSES.length} classes, got ${names.length} names`);
+  }
+  const labelName = format === 'affectnet' ? 'expression' : 'label';
+  const k = names.length;
+  const samples: VaSample[] = [];
+  let nonEmotion = 0, missingVa = 0;
+  let columns: { label: number; v: number; a: number; width: number } | undefined;
+  for await (const { line, fields } of readCsvRecords(path)) {
+    const at = `${path} line ${line}`;
+    if (!columns) {
+      const lower = fields.map((f) => f.toLowerCase());
+      const find = (name: string): number => {
+        const i = lower.indexOf(name);
+        if (i < 0) throw new Error(`${at}: header has no "${name}" column (got "${fields.join(',')}")`);
+        return i;
+      };
+      columns = { label: find(labelName), v: find('valence'), a: find('arousal'), width: fields.length };
+      continue;
+    }
+    if (fields.length !== columns.width) throw new Error(`${at}: has ${fields.length} columns, the header has ${columns.width}`);
+    const raw = fields[columns.label]!;
+    if (!/^[+-]?\d+$/.test(raw)) throw new Error(`${at}: ${labelName} "${raw}" is not an integer`);
+    const label = Number(raw);
+    if (format === 'affectnet' && AFFECTNET_SKIPPED.has(label)) { nonEmotion++; continue; }
+    if (label < 0 || label >= k) throw new Error(`${at}: ${labelName} ${label} is outside 0..${k - 1}${format === 'affectnet' ? ' (8–10 are skipped)' : ''}`);
+    const va = parseVa(fields[columns.v]!, fields[columns.a]!, at);
+    if (!va) { missingVa++; continue; }
+    samples.push({ label, va });
+  }
+  if (!columns) throw new Error(`${path}: is empty`);
+  return { classes: [...names], samples, skipped: { nonEmotion, missingVa } };
+}

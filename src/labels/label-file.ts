@@ -1,0 +1,165 @@
+/**
+ * The `--labels CSV` of `fer-c corrupt`: maps input file names to a hard label
+ * with optional valence/arousal, and/or to a given distribution. The header
+ * row decides the layout:
+ *   file,label[,valence,arousal]          (GMM fusion, or one-hot without va)
+ *   file[,label],p_0,…,p_{K-1}            (a given distribution, e.g. RAF-DB)
+ *   file,label,valence,arousal,p_0,…      (both; the distribution wins)
+ * Empty valence/arousal cells, and the datasets' "missing" codes −2
+ * (AffectNet) and −5 (AffWild), mean no valence/arousal. A distribution must
+ * sum to 1 within ±1e-3 and is then rescaled to sum to 1 exactly; without a
+ * label column the label is its argmax. Every error names the file and line.
+ */
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import { parseCsvText } from './csv-records.js';
+import { DISTRIBUTION_SUM_TOLERANCE, type LabelAnnotation } from './fusion.js';
+import type { Va } from './gmm-params.js';
+
+export interface LabelEntry extends LabelAnnotation {
+  /** The file name as normalized (forward slashes, no leading "./"). */
+  readonly file: string;
+  /** Line of the labels file it came from. */
+  readonly line: number;
+}
+
+export interface LabelFileOptions {
+  /** K; required unless the header has p_ columns (then it must agree). */
+  readonly numClasses?: number;
+}
+
+/** Values marking a missing valence/arousal in AffectNet (−2) and AffWild (−5). */
+export const MISSING_VA_CODES: readonly number[] = [-2, -5];
+
+export class LabelFile {
+  private readonly byBaseName = new Map<string, LabelEntry | null>();
+
+  constructor(
+    readonly fileName: string,
+    readonly numClasses: number,
+    readonly entries: ReadonlyMap<string, LabelEntry>,
+    readonly columns: { readonly label: boolean; readonly va: boolean; readonly distribution: boolean },
+  ) {
+    for (const [file, entry] of entries) {
+      const base = posix.basename(file);
+      this.byBaseName.set(base, this.byBaseName.has(base) ? null : entry);
+    }
+  }
+
+  /** The entry for an input path: exact (normalized) match first, else a unique base-name match. */
+  get(path: string): LabelEntry | undefined {
+    const key = normalizeFileKey(path);
+    return this.entries.get(key) ?? this.byBaseName.get(posix.basename(key)) ?? undefined;
+  }
+
+  get size(): number { return this.entries.size; }
+}
+
+export function normalizeFileKey(file: string): string {
+  let key = file.trim().replace(/\\/g, '/');
+  while (key.startsWith('./')) key = key.slice(2);
+  return key;
+}
+
+export function readLabelFile(path: string, options: LabelFileOptions = {}): LabelFile {
+  return parseLabelFile(readFileSync(path, 'utf8'), path, options);
+}
+
+export function parseLabelFile(text: string, fileName: string, options: LabelFileOptions = {}): LabelFile {
+  const records = parseCsvText(text, fileName);
+  if (records.length === 0) throw new Error(`${fileName}: is empty (expected a header row such as "file,label,valence,arousal")`);
+  const header = records[0]!;
+  const at = (line: number): string => `${fileName} line ${line}`;
+  const names = header.fields.map((f) => f.toLowerCase());
+  const col = (name: string): number => names.indexOf(name);
+  const fileCol = col('file');
+  if (fileCol < 0) throw new Error(`${at(header.line)}: header needs a "file" column (got "${header.fields.join(',')}")`);
+  const labelCol = col('label'), vCol = col('valence'), aCol = col('arousal');
+  if ((vCol < 0) !== (aCol < 0)) throw new Error(`${at(header.line)}: header has ${vCol < 0 ? 'arousal without valence' : 'valence without arousal'}`);
+  const pCols: number[] = [];
+  for (let k = 0; col(`p_${k}`) >= 0; k++) pCols.push(col(`p_${k}`));
+  const known = new Set([fileCol, labelCol, vCol, aCol, ...pCols]);
+  names.forEach((n, i) => {
+    if (!known.has(i)) throw new Error(`${at(header.line)}: unknown column "${header.fields[i]}" (expected file, label, valence, arousal, p_0..p_{K-1} with no gaps)`);
+    if (names.indexOf(n) !== i) throw new Error(`${at(header.line)}: column "${header.fields[i]}" appears twice`);
+  });
+  if (labelCol < 0 && pCols.length === 0) throw new Error(`${at(header.line)}: header needs a "label" column or p_0..p_{K-1} columns`);
+
+  let k = options.numClasses;
+  if (pCols.length > 0) {
+    if (k !== undefined && k !== pCols.length) throw new Error(`${at(header.line)}: header has ${pCols.length} distribution columns but there are ${k} classes`);
+    k = pCols.length;
+  }
+  if (k === undefined) throw new Error(`${fileName}: cannot tell the number of classes (no p_ columns); pass it (e.g. from the GMM)`);
+  if (!Number.isInteger(k) || k < 2) throw new Error(`${fileName}: number of classes must be an integer ≥ 2, got ${k}`);
+
+  const entries = new Map<string, LabelEntry>();
+  for (const record of records.slice(1)) {
+    const { line, fields } = record;
+    if (fields.length !== names.length) {
+      throw new Error(`${at(line)}: has ${fields.length} columns, the header has ${names.length}`);
+    }
+    const file = normalizeFileKey(fields[fileCol]!);
+    if (file === '') throw new Error(`${at(line)}: empty file name`);
+    const earlier = entries.get(file);
+    if (earlier) throw new Error(`${at(line)}: duplicate file "${file}" (first on line ${earlier.line})`);
+
+    let distribution: number[] | undefined;
+    if (pCols.length > 0) {
+      distribution = pCols.map((c, i) => {
+        const p = parseNumber(fields[c]!);
+        if (p === undefined || p < 0 || p > 1) throw new Error(`${at(line)}: p_${i} "${fields[c]}" is not a probability in [0, 1]`);
+        return p;
+      });
+      const sum = distribution.reduce((s, p) => s + p, 0);
+      if (Math.abs(sum - 1) > DISTRIBUTION_SUM_TOLERANCE) {
+        throw new Error(`${at(line)}: distribution sums to ${sum}, not 1 (±${DISTRIBUTION_SUM_TOLERANCE})`);
+      }
+      distribution = distribution.map((p) => p / sum);
+    }
+
+    let label: number;
+    if (labelCol >= 0) {
+      const raw = fields[labelCol]!;
+      if (!/^[+-]?\d+$/.test(raw)) throw new Error(`${at(line)}: label "${raw}" is not an integer`);
+      label = Number(raw);
+      if (label < 0 || label >= k) throw new Error(`${at(line)}: label ${label} is outside 0..${k - 1}`);
+    } else {
+      label = argmax(distribution!);
+    }
+
+    let va: Va | undefined;
+    if (vCol >= 0) va = parseVa(fields[vCol]!, fields[aCol]!, at(line));
+
+    entries.set(file, {
+      file, line, label,
+      ...(va ? { va } : {}),
+      ...(distribution ? { distribution } : {}),
+    });
+  }
+  return new LabelFile(fileName, k, entries, { label: labelCol >= 0, va: vCol >= 0, distribution: pCols.length > 0 });
+}
+
+function parseNumber(raw: string): number | undefined {
+  if (raw.trim() === '') return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Valence/arousal from two cells; undefined when missing (empty or a missing code). */
+export function parseVa(rawV: string, rawA: string, where: string): Va | undefined {
+  const v = parseNumber(rawV), a = parseNumber(rawA);
+  const missing = (raw: string, x: number | undefined): boolean => raw.trim() === '' || (x !== undefined && MISSING_VA_CODES.includes(x));
+  const mv = missing(rawV, v), ma = missing(rawA, a);
+  if (mv && ma) return undefined;
+  if (mv !== ma) throw new Error(`${where}: valence "${rawV}" and arousal "${rawA}": one is missing, the other is not`);
+  if (v === undefined || a === undefined) throw new Error(`${where}: valence "${rawV}" / arousal "${rawA}" is not a number`);
+  if (Math.abs(v) > 1 || Math.abs(a) > 1) throw new Error(`${where}: valence ${v} / arousal ${a} outside [-1, 1]`);
+  return [v, a];
+}
+
+function argmax(p: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,1 @@
+export { LabelsCsvSink, writeLabelsCsv, labelsCsvHeader, type LabelsCsvOptions } from './labels-csv.js';
