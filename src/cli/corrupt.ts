@@ -4,9 +4,14 @@ import { parseArgs, flag, requiredFlag, numberFlag, UsageError } from './args.js
 import { parseCorruptions, parseSeverities } from '../corruptions/engine.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
 import { corruptDirectory } from '../pipeline/corrupt-directory.js';
+import type { CorruptLabelOptions } from '../pipeline/corrupt-labels.js';
+import { DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES } from '../labels/index.js';
+import { join } from 'node:path';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
                      [--backend auto|${BACKENDS.join('|')}] [--workers N] [--overwrite] [--quiet]
+                     [--labels CSV [--gmm gmm.json] [--lambda L] [--exponent P]
+                      [--visibility l2|ssim|per-sample|FILE.json] [--calibration M]]
 
 Reads every image in DIR (PNG, JPEG, WebP; resized to 224×224) and writes
   OUT/clean/<name>.png and OUT/<corruption>/<severity>/<name>.png
@@ -18,7 +23,16 @@ resumes: variants already written are kept.
                     (seed, file name, corruption, severity)
   --backend B       gpu.js backend (default auto: webgpu → hardware headlessgl → cpu)
   --workers N       worker threads (default: all ${availableParallelism()} cores)
-  --overwrite       allow an output folder that holds a run with other parameters`;
+  --overwrite       allow an output folder that holds a run with other parameters
+
+Soft labels (also writes OUT/labels.csv and OUT/visibility.json):
+  --labels CSV      maps input file names to label[,valence,arousal] or p_0..p_{K-1}
+                    (header row: file,label[,valence,arousal] or file,p_0,…)
+  --gmm FILE        GMM parameters from fer-c fit-gmm (needed with valence/arousal)
+  --lambda L        fusion weight of the one-hot label, λ e_y + (1−λ) g (default 0.5)
+  --exponent P      smoothing exponent, α = (1 − v)^P (default 2)
+  --visibility V    l2 (default), ssim, per-sample, or a visibility table JSON to use
+  --calibration M   source images measured for the visibility table (default 100)`;
 
 export const corruptCommand: Command = {
   name: 'corrupt',
@@ -26,7 +40,8 @@ export const corruptCommand: Command = {
   usage,
   async run(argv) {
     const args = parseArgs(argv, {
-      values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers'],
+      values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers',
+        'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration'],
       booleans: ['overwrite', 'quiet'],
     });
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -41,6 +56,19 @@ export const corruptCommand: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    const labelsCsv = flag(args, 'labels');
+    for (const dependent of ['gmm', 'lambda', 'exponent', 'visibility', 'calibration']) {
+      if (!labelsCsv && flag(args, dependent) !== undefined) throw new UsageError(`--${dependent} needs --labels`);
+    }
+    const gmm = flag(args, 'gmm'), visibility = flag(args, 'visibility');
+    const labels: CorruptLabelOptions | undefined = labelsCsv ? {
+      labelsCsv,
+      ...(gmm ? { gmm } : {}),
+      ...(visibility ? { visibility } : {}),
+      lambda: numberFlag(args, 'lambda', DEFAULT_LAMBDA, (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+      exponent: numberFlag(args, 'exponent', DEFAULT_EXPONENT, (n) => n >= 0, 'a number ≥ 0'),
+      calibration: numberFlag(args, 'calibration', DEFAULT_CALIBRATION_IMAGES, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+    } : undefined;
     const backendRequest = flag(args, 'backend') ?? 'auto';
     if (!isBackendRequest(backendRequest)) throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')}, got "${backendRequest}"`);
     const choice = await selectBackend(backendRequest);
@@ -48,7 +76,7 @@ export const corruptCommand: Command = {
     if (!quiet) console.error(describeChoice(choice));
     const summary = await corruptDirectory({
       inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, progress: !quiet,
-      overwrite: args.booleans.has('overwrite'),
+      overwrite: args.booleans.has('overwrite'), ...(labels ? { labels } : {}),
     });
     console.log(
       `${summary.images} images, ${summary.variantsWritten} files written` +
@@ -56,6 +84,10 @@ export const corruptCommand: Command = {
       `, ${summary.skipped.length} skipped, ${summary.seconds.toFixed(1)} s (${summary.variantsPerSecond.toFixed(1)} variants/s)`,
     );
     for (const s of summary.skipped) console.log(`  skipped ${s.file}: ${s.reason}`);
+    if (labels) {
+      console.log(`labels: ${summary.labelRows} rows → ${join(outputDir, 'labels.csv')}; visibility table → ${join(outputDir, 'visibility.json')}`);
+      if (summary.fusion) console.log(summary.fusion);
+    }
     return 0;
   },
 };

@@ -13,6 +13,6 @@ parentPort!.on('message', (task: CorruptTask | null) => {
   if (task === null) { kernels.destroy(); parentPort!.close(); return; }
   runCorruptTask(task, config, kernels).then(
     (r) => parentPort!.postMessage(r),
-    (e: Error) => parentPort!.postMessage({ file: task.file, ok: false, kind: 'internal', error: e.stack ?? e.message } satisfies CorruptTaskResult),
+    (e: Error) => parentPort!.postMessage({ file: task.file, index: task.index, ok: false, kind: 'internal', error: e.stack ?? e.message } satisfies CorruptTaskResult),
   );
 });
