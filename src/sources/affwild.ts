@@ -1,0 +1,368 @@
+/**
+ * Aff-Wild2 in the ABAW layout (SPEC.md §1): frames
+ * `<framesDir>/<video>/00001.jpg …` and, per video, an EXPR file (a header
+ * line, then one integer per frame: 0–6 the classes, −1 not annotated,
+ * 7 Other) and optionally a VA file (header `valence,arousal`, then one
+ * `v,a` line per frame; −5 = not annotated). Line n+1 of either file is
+ * frame n (1-based, file `00001.jpg` for n = 1).
+ *
+ * Frames that are not annotated, are Other, are listed but missing on disk,
+ * or are on disk with no EXPR line are counted skips; a video whose EXPR line
+ * count differs from its frames on disk (or from its VA file) gets a warning.
+ * Sampling then selects among the usable frames: every n-th of each video, or
+ * N evenly spaced per video or per identity (the paper's 240). The paper's
+ * identity-level 80/20 split is a seeded shuffle of the sorted identities
+ * (an identity is a video name less any `_left`/`_right` suffix).
+ */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseVa } from '../labels/label-file.js';
+import { Rng } from '../random/rng.js';
+import { RowReader, type ParsedRow } from './csv-lines.js';
+import { AFFWILD_CLASSES, type SampleDescriptor } from './sample.js';
+import {
+  at, defineSource, idFromPath, parseIntegerCell, type PassContext, type SampleSource, type SourceOptions, type SourceWarning,
+} from './sample-source.js';
+
+/** How frames are chosen among a video's (or identity's) usable frames. */
+export type FrameSampling =
+  /** The 1st, (n+1)-th, (2n+1)-th … usable frame of each video. */
+  | { readonly every: number }
+  /** N usable frames per video, evenly spaced (all of them if fewer). */
+  | { readonly perVideo: number }
+  /** N usable frames per identity, evenly spaced over its videos in name order (the paper: 240). */
+  | { readonly perIdentity: number };
+
+export interface IdentitySplit {
+  readonly seed: number;
+  readonly part: 'train' | 'test';
+  /** Share of identities in the train part (default 0.8). */
+  readonly trainFraction?: number;
+}
+
+export interface AffWildOptions extends SourceOptions {
+  readonly root: string;
+  /** Frame folders, one per video (default "cropped_aligned"). */
+  readonly framesDir?: string;
+  /** Folder of `<video>.txt` EXPR files (default "annotations/EXPR_Set/Train_Set"). */
+  readonly exprDir?: string;
+  /** Folder of `<video>.txt` VA files (default "annotations/VA_Set/Train_Set"); null: no valence/arousal. A video without a VA file gets a warning. */
+  readonly vaDir?: string | null;
+  /** Videos to read (default: every `*.txt` in exprDir). */
+  readonly videos?: readonly string[];
+  /** Frame file name of 1-based frame number n (default five digits + ".jpg"). */
+  readonly frameName?: (frameNumber: number) => string;
+  readonly sampling?: FrameSampling;
+  readonly split?: IdentitySplit;
+}
+
+export interface AffWildStats {
+  videos: number;
+  identities: number;
+  /** Annotated frames found on disk. */
+  usableFrames: number;
+  /** Usable frames emitted after sampling. */
+  selectedFrames: number;
+}
+
+export interface AffWildSource extends SampleSource {
+  /** Counts of the current (or last) pass. */
+  readonly stats: Readonly<AffWildStats>;
+}
+
+export const AFFWILD_DEFAULT_FRAMES_DIR = 'cropped_aligned';
+export const AFFWILD_DEFAULT_EXPR_DIR = 'annotations/EXPR_Set/Train_Set';
+export const AFFWILD_DEFAULT_VA_DIR = 'annotations/VA_Set/Train_Set';
+export const AFFWILD_PAPER_FRAMES_PER_IDENTITY = 240;
+const EXPR_NOT_ANNOTATED = -1;
+const EXPR_OTHER = 7;
+
+export const defaultFrameName = (frameNumber: number): string => `${String(frameNumber).padStart(5, '0')}.jpg`;
+
+/** `video10_left` → `video10`: the person, shared by the left and right faces' videos. */
+export function affWildIdentity(video: string): string {
+  return video.replace(/_(left|right)$/, '');
+}
+
+/**
+ * The identity-level split: the distinct identities, sorted, shuffled with a
+ * generator seeded by `seed`; the first round(trainFraction·n) are train.
+ * Both parts are returned sorted.
+ */
+export function splitIdentities(identities: Iterable<string>, seed: number, trainFraction = 0.8): { train: string[]; test: string[] } {
+  if (!Number.isFinite(seed)) throw new Error(`identity split: seed must be a number, got ${seed}`);
+  if (!(trainFraction > 0 && trainFraction < 1)) throw new Error(`identity split: trainFraction must be in (0, 1), got ${trainFraction}`);
+  const shuffled = [...new Set(identities)].sort();
+  const rng = new Rng(`affwild-identity-split\u0000${seed}`);
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const nTrain = Math.round(trainFraction * shuffled.length);
+  return { train: shuffled.slice(0, nTrain).sort(), test: shuffled.slice(nTrain).sort() };
+}
+
+/** Indices of n evenly spaced picks among m items (all of them when m ≤ n). */
+export function evenlySpaced(m: number, n: number): number[] {
+  if (m <= n) return Array.from({ length: m }, (_, i) => i);
+  return Array.from({ length: n }, (_, j) => Math.floor(((j + 0.5) * m) / n));
+}
+
+function checkSampling(sampling: FrameSampling | undefined): void {
+  if (sampling === undefined) return;
+  const [key, value] = Object.entries(sampling)[0] ?? [];
+  if (Object.keys(sampling).length !== 1 || !['every', 'perVideo', 'perIdentity'].includes(key ?? '')) {
+    throw new Error(`Aff-Wild2 sampling must be one of {every: n}, {perVideo: n}, {perIdentity: n}, got ${JSON.stringify(sampling)}`);
+  }
+  if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`Aff-Wild2 sampling ${key} must be an integer ≥ 1, got ${String(value)}`);
+}
+
+export function readAffWild(options: AffWildOptions): AffWildSource {
+  const root = resolve(options.root);
+  const under = (p: string): string => (isAbsolute(p) ? p : join(root, p));
+  const framesDir = under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR);
+  const exprDir = under(options.exprDir ?? AFFWILD_DEFAULT_EXPR_DIR);
+  const vaDir = options.vaDir === null ? undefined : under(options.vaDir ?? AFFWILD_DEFAULT_VA_DIR);
+  const frameName = options.frameName ?? defaultFrameName;
+  const checkFiles = options.checkFiles ?? true;
+  const sampling = options.sampling;
+  checkSampling(sampling);
+  const split = options.split;
+  if (split && split.part !== 'train' && split.part !== 'test') throw new Error(`identity split part must be "train" or "test", got "${String(split.part)}"`);
+
+  const stats: AffWildStats = { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 };
+
+  /** The usable frames of one video, in frame order; records skips and warnings. */
+  async function* scanVideo(video: string, identity: string, context: PassContext): AsyncGenerator<SampleDescriptor, void, undefined> {
+    const exprFile = join(exprDir, `${video}.txt`);
+    const framePath = join(framesDir, video);
+    let onDisk: Set<string> | undefined;
+    let diskCount = 0;
+    if (checkFiles) {
+      try {
+        const entries = await readdir(framePath, { withFileTypes: true });
+        onDisk = new Set(entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name));
+        diskCount = onDisk.size;
+      } catch (e) {
+        throw new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    }
+    let vaFile = vaDir === undefined ? undefined : join(vaDir, `${video}.txt`);
+    if (vaFile !== undefined && !existsSync(vaFile)) {
+      context.warn({ annotation: vaFile, message: `no VA file for video "${video}": its frames have no valence/arousal` });
+      vaFile = undefined;
+    }
+    let exprFrames = 0, missing = 0;
+    const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn });
+    for await (const { frameNumber, line, expression, va } of annotations) {
+      exprFrames = frameNumber;
+      const name = frameName(frameNumber);
+      const present = onDisk === undefined || onDisk.delete(name);
+      if (!present) missing++;
+      if (expression === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: exprFile, line }); continue; }
+      if (expression === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: exprFile, line }); continue; }
+      if (!present) { context.skip({ reason: 'frame missing on disk', annotation: exprFile, line }); continue; }
+      stats.usableFrames++;
+      yield {
+        id: idFromPath(`${video}/${name}`),
+        file: join(framePath, name),
+        frame: frameNumber - 1,
+        classes: AFFWILD_CLASSES,
+        label: expression,
+        ...(va ? { va } : {}),
+        meta: { annotation: exprFile, line, video, identity, ...(vaFile ? { vaAnnotation: vaFile } : {}) },
+      };
+    }
+    const unlisted = onDisk?.size ?? 0; // frames never named by an EXPR line
+    for (let i = 0; i < unlisted; i++) context.skip({ reason: 'frame has no EXPR line', annotation: exprFile });
+    if (onDisk !== undefined && (diskCount !== exprFrames || missing > 0)) {
+      context.warn({
+        annotation: exprFile,
+        message: `${exprFrames} frame lines, but ${framePath} holds ${diskCount} frames ` +
+          `(${missing} listed frames missing on disk, ${unlisted} frames on disk with no line)`,
+      });
+    }
+  }
+
+  return Object.assign(
+    defineSource(AFFWILD_CLASSES, options, async function* (context) {
+      Object.assign(stats, { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 });
+      const byIdentity = groupByIdentity(await listVideos(exprDir, options.videos));
+      let identities = [...byIdentity.keys()].sort();
+      if (split) identities = splitIdentities(identities, split.seed, split.trainFraction)[split.part];
+      stats.identities = identities.length;
+
+      for (const identity of identities) {
+        const videos = byIdentity.get(identity)!;
+        stats.videos += videos.length;
+        if (sampling && 'perIdentity' in sampling) {
+          const usable: SampleDescriptor[] = [];
+          for (const video of videos) for await (const s of scanVideo(video, identity, context)) usable.push(s);
+          yield* pick(usable, sampling.perIdentity, `identity "${identity}"`, context);
+          continue;
+        }
+        for (const video of videos) {
+          if (sampling && 'perVideo' in sampling) {
+            const usable: SampleDescriptor[] = [];
+            for await (const s of scanVideo(video, identity, context)) usable.push(s);
+            yield* pick(usable, sampling.perVideo, `video "${video}"`, context);
+            continue;
+          }
+          const every = sampling && 'every' in sampling ? sampling.every : 1;
+          let index = 0;
+          for await (const s of scanVideo(video, identity, context)) {
+            if (index++ % every !== 0) continue;
+            stats.selectedFrames++;
+            yield s;
+          }
+        }
+      }
+    }),
+    { stats },
+  );
+
+  function* pick(usable: readonly SampleDescriptor[], n: number, what: string, context: PassContext): Generator<SampleDescriptor> {
+    if (usable.length < n) context.warn({ message: `${what} has ${usable.length} usable frames, fewer than the ${n} asked for: all are taken` });
+    for (const i of evenlySpaced(usable.length, n)) {
+      stats.selectedFrames++;
+      yield usable[i]!;
+    }
+  }
+}
+
+/** One frame line of an EXPR file, with the VA file's line for the same frame. */
+export interface FrameAnnotation {
+  /** 1-based frame number (line − 1; file 00001.jpg is frame 1). */
+  readonly frameNumber: number;
+  /** Line of the EXPR file. */
+  readonly line: number;
+  /** −1 not annotated, 0–6 the classes, 7 Other. */
+  readonly expression: number;
+  /** Valence/arousal, absent where −5 or the VA file has no such line. */
+  readonly va?: readonly [number, number];
+}
+
+/**
+ * Streams an EXPR file (and, in step, its VA file) frame by frame: the per-frame
+ * label format shared by the Aff-Wild2 frame folders and the video source.
+ * Bad lines are errors naming file and line; a VA file whose frame count
+ * differs from the EXPR file's is reported through `warn` at the end.
+ */
+export async function* readFrameAnnotations(
+  exprFile: string,
+  vaFile: string | undefined,
+  hooks: { readonly warn?: (warning: SourceWarning) => void } = {},
+): AsyncGenerator<FrameAnnotation, void, undefined> {
+  const va = vaFile === undefined ? undefined : new VaLookup(vaFile);
+  let headerSeen = false, frames = 0;
+  try {
+    for await (const row of new RowReader(exprFile)) {
+      if (!headerSeen) { checkExprHeader(row, exprFile); headerSeen = true; continue; }
+      const where = at(exprFile, row.line);
+      if (row.fields.length !== 1) throw new Error(`${where}: has ${row.fields.length} fields, expected one integer per frame (-1 not annotated, 0–6 classes, 7 Other)`);
+      const expression = parseIntegerCell(row.fields[0]!);
+      if (expression === undefined || expression < EXPR_NOT_ANNOTATED || expression > EXPR_OTHER) {
+        throw new Error(`${where}: "${row.fields[0]}" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
+      }
+      frames = row.line - 1;
+      // VA is read only for frames that can be used, but always in step (never ahead).
+      const frameVa = expression === EXPR_NOT_ANNOTATED || expression === EXPR_OTHER ? undefined : await va?.at(row.line);
+      yield { frameNumber: frames, line: row.line, expression, ...(frameVa ? { va: frameVa } : {}) };
+    }
+    if (!headerSeen) throw new Error(`${exprFile}: is empty (expected a header line, then one integer per frame)`);
+    if (va) {
+      const vaFrames = await va.frameLines();
+      if (vaFrames !== frames) hooks.warn?.({ annotation: vaFile, message: `${vaFrames} frame lines, but ${exprFile} has ${frames}` });
+    }
+  } finally {
+    await va?.close();
+  }
+}
+
+async function listVideos(exprDir: string, videos: readonly string[] | undefined): Promise<string[]> {
+  if (videos !== undefined) {
+    for (const video of videos) {
+      const file = join(exprDir, `${video}.txt`);
+      if (!existsSync(file)) throw new Error(`${file}: missing EXPR annotation file for video "${video}"`);
+    }
+    return [...videos];
+  }
+  let names: string[];
+  try {
+    names = await readdir(exprDir);
+  } catch (e) {
+    throw new Error(`${exprDir}: cannot list the EXPR annotation folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const found = names.filter((n) => n.endsWith('.txt') && !n.startsWith('.')).map((n) => n.slice(0, -4)).sort();
+  if (found.length === 0) throw new Error(`${exprDir}: holds no EXPR annotation files (expected <video>.txt)`);
+  return found;
+}
+
+function groupByIdentity(videos: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const video of [...new Set(videos)].sort()) {
+    const identity = affWildIdentity(video);
+    const list = out.get(identity) ?? [];
+    list.push(video);
+    out.set(identity, list);
+  }
+  return out;
+}
+
+function checkExprHeader(row: ParsedRow, file: string): void {
+  if (row.line !== 1 || (row.fields.length === 1 && parseIntegerCell(row.fields[0]!) !== undefined)) {
+    throw new Error(`${at(file, row.line)}: expected the header line (e.g. "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other") on line 1, got "${row.fields.join(',')}"`);
+  }
+}
+
+/** Reads a VA file in step with the EXPR file: the row of a given line, without reading ahead. */
+class VaLookup {
+  private readonly rows: AsyncIterator<ParsedRow>;
+  private pending: ParsedRow | undefined;
+  private started = false;
+  private ended = false;
+  private lastLine = 1;
+
+  constructor(private readonly file: string) {
+    this.rows = new RowReader(file)[Symbol.asyncIterator]();
+  }
+
+  private async advance(): Promise<void> {
+    const r = await this.rows.next();
+    if (r.done) { this.ended = true; this.pending = undefined; } else { this.pending = r.value; this.lastLine = r.value.line; }
+  }
+
+  private async start(): Promise<void> {
+    this.started = true;
+    await this.advance();
+    const header = this.pending;
+    if (!header || header.line !== 1 || header.fields.length !== 2 ||
+      header.fields[0]!.toLowerCase() !== 'valence' || header.fields[1]!.toLowerCase() !== 'arousal') {
+      throw new Error(`${at(this.file, header?.line ?? 1)}: expected the header "valence,arousal", got "${header?.fields.join(',') ?? ''}"`);
+    }
+    await this.advance();
+  }
+
+  /** Valence/arousal on `line`, or undefined (not annotated, or the file is shorter). */
+  async at(line: number): Promise<readonly [number, number] | undefined> {
+    if (!this.started) await this.start();
+    while (!this.ended && this.pending!.line < line) await this.advance();
+    if (this.ended || this.pending!.line !== line) return undefined;
+    const { fields } = this.pending!;
+    const where = at(this.file, line);
+    if (fields.length !== 2) throw new Error(`${where}: has ${fields.length} fields, expected "valence,arousal" (-5 = not annotated)`);
+    return parseVa(fields[0]!, fields[1]!, where);
+  }
+
+  /** Reads to the end; the number of frame lines (last line − header). */
+  async frameLines(): Promise<number> {
+    if (!this.started) await this.start();
+    while (!this.ended) await this.advance();
+    return this.lastLine - 1;
+  }
+
+  async close(): Promise<void> {
+    await this.rows.return?.(undefined);
+  }
+}

@@ -1,0 +1,24 @@
+/** Dataset sources (SPEC.md §1): pull-based descriptors of samples, and the credit gate that paces them. */
+export type { DatasetClasses, SampleDescriptor, SkipRecord } from './sample.js';
+export { AFFECTNET_CLASSES, AFFWILD_CLASSES, RAFDB_CLASSES } from './sample.js';
+export {
+  SkipTally, defineSource, idFromPath, isFile,
+  type SampleSource, type SourceOptions, type SourceWarning, type PassContext,
+} from './sample-source.js';
+export {
+  RowReader, RowAssembler, readRows, parseRowsText, MAX_ROW_CHARS,
+  type ParsedRow, type RowFormat, type RowReaderOptions,
+} from './csv-lines.js';
+export { CreditGate } from './credit-gate.js';
+export { pullSource } from './pull.js';
+export {
+  readAffectNet, affectNetSkipReason, AFFECTNET_COLUMNS, AFFECTNET_DEFAULT_CSV, AFFECTNET_DEFAULT_IMAGES_DIR,
+  AFFECTNET_SKIPPED_EXPRESSIONS, type AffectNetOptions,
+} from './affectnet.js';
+export { readRafDb, RAFDB_DEFAULT_LABEL_FILE, type RafDbOptions, type RafDbPartition } from './rafdb.js';
+export { readFolder, type FolderOptions } from './folder.js';
+export {
+  readAffWild, readFrameAnnotations, affWildIdentity, splitIdentities, evenlySpaced, defaultFrameName,
+  AFFWILD_DEFAULT_FRAMES_DIR, AFFWILD_DEFAULT_EXPR_DIR, AFFWILD_DEFAULT_VA_DIR, AFFWILD_PAPER_FRAMES_PER_IDENTITY,
+  type AffWildOptions, type AffWildSource, type FrameAnnotation, type AffWildStats, type FrameSampling, type IdentitySplit,
+} from './affwild.js';
