@@ -22,3 +22,11 @@ export {
   AFFWILD_DEFAULT_FRAMES_DIR, AFFWILD_DEFAULT_EXPR_DIR, AFFWILD_DEFAULT_VA_DIR, AFFWILD_PAPER_FRAMES_PER_IDENTITY,
   type AffWildOptions, type AffWildSource, type FrameAnnotation, type AffWildStats, type FrameSampling, type IdentitySplit,
 } from './affwild.js';
+export {
+  findFfmpeg, systemFfmpeg, probeVideo, decodeFrames, FrameStream, FfmpegNotFoundError, VideoDecodeError,
+  type FfmpegTools, type VideoProbe, type FrameDecodeOptions, type DecodedFrame,
+} from './ffmpeg.js';
+export {
+  readVideo, videoName, frameId, readFaceBoxes, cropFrame,
+  type VideoSourceOptions, type VideoFrameSample, type VideoSourceStats, type VideoSource,
+} from './video.js';

@@ -1,0 +1,358 @@
+/**
+ * A video file as a dataset source (SPEC.md §1, Aff-Wild2 "raw video files
+ * decoded frame by frame"): frames streamed from the system ffmpeg (see
+ * ffmpeg.ts: pulled one at a time, ffmpeg blocked while the consumer is busy),
+ * each paired with its labels from Aff-Wild2 EXPR / VA files and cropped to
+ * the face — by a fixed box (cropped and scaled inside ffmpeg) or by a
+ * per-frame box from a CSV `frame,x,y,w,h` (cropped and scaled here, with the
+ * same Skia resampling as still images).
+ *
+ * Frame numbering follows Aff-Wild2: line n+1 of an EXPR/VA file (after the
+ * header) is frame number n, 1-based, the frame the dataset stores as
+ * `00001.jpg` for n = 1. A sample's `frame` is the 0-based index (n − 1), the
+ * box CSV's `frame` column is that 0-based index too, and the id is
+ * `<video>_<n:05d>`.
+ *
+ * Counted skips: EXPR −1 (not annotated), 7 (Other), a frame past the end of
+ * the EXPR file, a frame with no box in the box CSV, a box wholly outside the
+ * frame. Warnings: EXPR/VA line counts that differ from the video's frame
+ * count (naming both), box rows for frames the video does not have, a video
+ * shorter than ffprobe announced. Errors: a missing or malformed annotation
+ * file (file and line), a video ffmpeg cannot decode (file and frames reached).
+ */
+import { stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { createCanvas } from '@napi-rs/canvas';
+import { FER_SIZE, type Box } from '../image/io.js';
+import type { RgbImage } from '../image/rgb-image.js';
+import { parseVa } from '../labels/label-file.js';
+import { RowReader, type ParsedRow } from './csv-lines.js';
+import { FrameStream, type FfmpegTools } from './ffmpeg.js';
+import { AFFWILD_CLASSES, type DatasetClasses, type SampleDescriptor, type SkipRecord } from './sample.js';
+import {
+  SkipTally, at, parseIntegerCell, parseNumberCell,
+  type PassContext, type SampleSource, type SourceOptions, type SourceWarning,
+} from './sample-source.js';
+
+export interface VideoSourceOptions extends Omit<SourceOptions, 'checkFiles'> {
+  /** The video: anything the system ffmpeg reads (mp4, mkv, webm, avi, …). */
+  readonly file: string;
+  /** Aff-Wild2 EXPR file: header line, then one integer per frame (−1 not annotated, 0–6 classes, 7 Other). */
+  readonly expr: string;
+  /** Aff-Wild2 VA file: header `valence,arousal`, one `v,a` line per frame (−5 not annotated). */
+  readonly va?: string;
+  /** Face box per frame: CSV `frame,x,y,w,h` (0-based frame index, header optional); frames it lacks are skipped. */
+  readonly boxes?: string;
+  /** One face box for every frame (whole pixels inside the frame), cropped inside ffmpeg. */
+  readonly crop?: Box;
+  /** Output size (default 224): every image is size×size. */
+  readonly size?: number;
+  /** Keep every n-th frame (0, n, 2n, … by 0-based index), selected inside ffmpeg. Default 1. */
+  readonly every?: number;
+  /** Video name in sample ids (default: the file name without its extension). */
+  readonly video?: string;
+  /** A video that ends cleanly before the probed frame count: a warning (default) or an error. */
+  readonly shortVideo?: 'warn' | 'error';
+  readonly tools?: FfmpegTools;
+}
+
+/** A frame sample: a SampleDescriptor (usable wherever one is) that already carries its decoded image. */
+export interface VideoFrameSample extends SampleDescriptor {
+  readonly frame: number;
+  /** size×size RGB, cropped to the face. */
+  readonly image: RgbImage;
+}
+
+export interface VideoSourceStats {
+  /** Frames ffmpeg delivered (after every-n-th sampling). */
+  framesDecoded: number;
+  /** Samples emitted. */
+  samples: number;
+}
+
+export interface VideoSource extends SampleSource {
+  [Symbol.asyncIterator](): AsyncIterator<VideoFrameSample>;
+  /** Counts of the current (or last) pass. */
+  readonly stats: Readonly<VideoSourceStats>;
+  /** The decoder of the current (or last) pass: ffmpeg's pid, bytes received, … */
+  readonly decoder: FrameStream | undefined;
+}
+
+const EXPR_NOT_ANNOTATED = -1;
+const EXPR_OTHER = 7;
+
+/** The video's name in ids: its file name without the extension. */
+export function videoName(file: string): string {
+  return basename(file, extname(file));
+}
+
+/**
+ * `<video>__<n:05d>`, n the 1-based frame number: the id readAffWild gives the
+ * same frame from `cropped_aligned/<video>/<n:05d>.jpg`, so predictions join
+ * whichever way the frames were read.
+ */
+export function frameId(video: string, frameIndex: number): string {
+  return `${video}__${String(frameIndex + 1).padStart(5, '0')}`;
+}
+
+async function requireFile(path: string, what: string): Promise<void> {
+  let isFile = false;
+  try { isFile = (await stat(path)).isFile(); } catch (e) {
+    throw new Error(`${path}: missing ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!isFile) throw new Error(`${path}: ${what} is not a file`);
+}
+
+/**
+ * Reads an annotation file forward only, in step with the frames: the row on
+ * a given line, without holding the file in memory.
+ */
+class LineCursor {
+  private readonly rows: AsyncIterator<ParsedRow>;
+  private pending: ParsedRow | undefined;
+  private ended = false;
+  private lastLine = 0;
+
+  constructor(readonly file: string) {
+    this.rows = new RowReader(file)[Symbol.asyncIterator]();
+  }
+
+  private async advance(): Promise<void> {
+    const r = await this.rows.next();
+    if (r.done) { this.ended = true; this.pending = undefined; } else { this.pending = r.value; this.lastLine = r.value.line; }
+  }
+
+  /** The first row (the header), or undefined for an empty file. */
+  async header(): Promise<ParsedRow | undefined> {
+    await this.advance();
+    const h = this.pending;
+    await this.advance();
+    return h;
+  }
+
+  /** The row on `line`, or undefined (blank line, or past the end). Lines must be asked in increasing order. */
+  async rowAt(line: number): Promise<ParsedRow | undefined> {
+    while (!this.ended && this.pending!.line < line) await this.advance();
+    return !this.ended && this.pending!.line === line ? this.pending : undefined;
+  }
+
+  /** Reads to the end: the last line holding a row. */
+  async finalLine(): Promise<number> {
+    while (!this.ended) await this.advance();
+    return this.lastLine;
+  }
+
+  async close(): Promise<void> {
+    await this.rows.return?.(undefined);
+  }
+}
+
+async function openExpr(file: string): Promise<LineCursor> {
+  await requireFile(file, 'EXPR annotation file');
+  const cursor = new LineCursor(file);
+  const h = await cursor.header();
+  if (!h) { await cursor.close(); throw new Error(`${file}: EXPR file is empty (expected a header line, then one integer per frame)`); }
+  if (h.line !== 1 || (h.fields.length === 1 && parseIntegerCell(h.fields[0]!) !== undefined)) {
+    await cursor.close();
+    throw new Error(`${at(file, h.line)}: expected the EXPR header (e.g. "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other") on line 1, got "${h.fields.join(',')}"`);
+  }
+  return cursor;
+}
+
+async function openVa(file: string): Promise<LineCursor> {
+  await requireFile(file, 'VA annotation file');
+  const cursor = new LineCursor(file);
+  const h = await cursor.header();
+  if (!h || h.line !== 1 || h.fields.length !== 2 || h.fields[0]!.toLowerCase() !== 'valence' || h.fields[1]!.toLowerCase() !== 'arousal') {
+    await cursor.close();
+    throw new Error(`${at(file, h?.line ?? 1)}: expected the header "valence,arousal" on line 1, got "${h?.fields.join(',') ?? '(empty file)'}"`);
+  }
+  return cursor;
+}
+
+function exprCode(row: ParsedRow, file: string): number {
+  const where = at(file, row.line);
+  if (row.fields.length !== 1) throw new Error(`${where}: has ${row.fields.length} fields, expected one integer per frame (-1 not annotated, 0–6 classes, 7 Other)`);
+  const code = parseIntegerCell(row.fields[0]!);
+  if (code === undefined || code < EXPR_NOT_ANNOTATED || code > EXPR_OTHER) {
+    throw new Error(`${where}: "${row.fields[0]}" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
+  }
+  return code;
+}
+
+interface BoxTable {
+  readonly boxes: Map<number, { box: Box; line: number }>;
+  readonly maxFrame: number;
+}
+
+/** Loads the face-box CSV `frame,x,y,w,h` (one row per listed frame; a header line is optional). */
+export async function readFaceBoxes(file: string): Promise<BoxTable> {
+  await requireFile(file, 'face box file');
+  const boxes = new Map<number, { box: Box; line: number }>();
+  let maxFrame = -1;
+  for await (const row of new RowReader(file)) {
+    const where = at(file, row.line);
+    if (row.line === 1 && parseIntegerCell(row.fields[0] ?? '') === undefined) continue; // header
+    if (row.fields.length !== 5) throw new Error(`${where}: has ${row.fields.length} fields, expected frame,x,y,w,h`);
+    const frame = parseIntegerCell(row.fields[0]!);
+    if (frame === undefined || frame < 0) throw new Error(`${where}: frame "${row.fields[0]}" is not a 0-based frame index`);
+    const [x, y, w, h] = row.fields.slice(1).map(parseNumberCell);
+    if (x === undefined || y === undefined || w === undefined || h === undefined) {
+      throw new Error(`${where}: box "${row.fields.slice(1).join(',')}" is not four numbers x,y,w,h`);
+    }
+    if (w <= 0 || h <= 0) throw new Error(`${where}: box width and height must be positive, got ${w}×${h}`);
+    const seen = boxes.get(frame);
+    if (seen) throw new Error(`${where}: frame ${frame} already has a box on line ${seen.line}`);
+    boxes.set(frame, { box: { x, y, width: w, height: h }, line: row.line });
+    if (frame > maxFrame) maxFrame = frame;
+  }
+  return { boxes, maxFrame };
+}
+
+/**
+ * Crops `box` (clipped to the frame; fractional edges widen to whole pixels,
+ * as decodeImage does for still images) and resizes it to size×size with
+ * Skia's high-quality filter. Undefined when the box lies wholly outside.
+ */
+export function cropFrame(image: RgbImage, box: Box, size: number): RgbImage | undefined {
+  const sx = Math.max(0, Math.floor(box.x)), sy = Math.max(0, Math.floor(box.y));
+  const ex = Math.min(image.width, Math.ceil(box.x + box.width)), ey = Math.min(image.height, Math.ceil(box.y + box.height));
+  const sw = ex - sx, sh = ey - sy;
+  if (sw <= 0 || sh <= 0) return undefined;
+  const region = createCanvas(sw, sh);
+  const regionCtx = region.getContext('2d');
+  const pixels = regionCtx.createImageData(sw, sh);
+  const rgba = pixels.data, src = image.data;
+  for (let y = 0; y < sh; y++) {
+    let s = ((sy + y) * image.width + sx) * 3, d = y * sw * 4;
+    for (let x = 0; x < sw; x++, s += 3, d += 4) {
+      rgba[d] = src[s]!; rgba[d + 1] = src[s + 1]!; rgba[d + 2] = src[s + 2]!; rgba[d + 3] = 255;
+    }
+  }
+  regionCtx.putImageData(pixels, 0, 0);
+  const out = createCanvas(size, size);
+  const ctx = out.getContext('2d');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(region, 0, 0, sw, sh, 0, 0, size, size);
+  const rgbaOut = ctx.getImageData(0, 0, size, size).data;
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0, j = 0; j < data.length; i += 4, j += 3) {
+    data[j] = rgbaOut[i]!; data[j + 1] = rgbaOut[i + 1]!; data[j + 2] = rgbaOut[i + 2]!;
+  }
+  return { width: size, height: size, data };
+}
+
+/** Frame samples of one video with Aff-Wild2 labels (see the file comment). */
+export function readVideo(options: VideoSourceOptions): VideoSource {
+  const { file, expr } = options;
+  const size = options.size ?? FER_SIZE;
+  const every = options.every ?? 1;
+  const video = options.video ?? videoName(file);
+  const classes: DatasetClasses = AFFWILD_CLASSES;
+  if (!Number.isInteger(size) || size < 1) throw new Error(`${file}: output size must be an integer ≥ 1, got ${size}`);
+  if (options.crop && options.boxes) throw new Error(`${file}: give a fixed crop or a face box file, not both`);
+
+  const skips = new SkipTally();
+  const warnings: SourceWarning[] = [];
+  const stats: VideoSourceStats = { framesDecoded: 0, samples: 0 };
+  const context: PassContext = {
+    skip: (skip: SkipRecord) => { skips.record(skip); options.onSkip?.(skip); },
+    warn: (warning: SourceWarning) => { warnings.push(warning); options.onWarning?.(warning); },
+  };
+  let decoder: FrameStream | undefined;
+
+  async function* pass(): AsyncGenerator<VideoFrameSample, void, undefined> {
+    skips.clear();
+    warnings.length = 0;
+    Object.assign(stats, { framesDecoded: 0, samples: 0 });
+    // Every annotation is checked before ffmpeg starts: a missing file fails fast.
+    const boxTable = options.boxes ? await readFaceBoxes(options.boxes) : undefined;
+    const exprCursor = await openExpr(expr);
+    let vaCursor: LineCursor | undefined;
+    try {
+      vaCursor = options.va ? await openVa(options.va) : undefined;
+      // Per-frame boxes need the whole frame; otherwise ffmpeg crops and scales.
+      const stream = new FrameStream(file, {
+        every, tools: options.tools, shortVideo: options.shortVideo,
+        ...(boxTable ? {} : { size, ...(options.crop ? { crop: options.crop } : {}) }),
+      });
+      decoder = stream;
+      let lastIndex = -1;
+      for await (const { index, image: frameImage } of stream) {
+        stats.framesDecoded++;
+        lastIndex = index;
+        const line = index + 2; // line 1 is the header; frame number n = index + 1 is on line n + 1
+        const row = await exprCursor.rowAt(line);
+        if (!row) { context.skip({ reason: 'frame has no EXPR line', annotation: expr, line }); continue; }
+        const code = exprCode(row, expr);
+        if (code === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: expr, line }); continue; }
+        if (code === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: expr, line }); continue; }
+        let image = frameImage;
+        let box: Box | undefined = options.crop;
+        if (boxTable) {
+          const entry = boxTable.boxes.get(index);
+          if (!entry) { context.skip({ reason: 'no face box for frame', annotation: options.boxes }); continue; }
+          const cropped = cropFrame(frameImage, entry.box, size);
+          if (!cropped) { context.skip({ reason: 'face box outside the frame', annotation: options.boxes, line: entry.line }); continue; }
+          image = cropped;
+          box = entry.box;
+        }
+        let va: readonly [number, number] | undefined;
+        if (vaCursor) {
+          const vaRow = await vaCursor.rowAt(line);
+          if (vaRow) {
+            const where = at(vaCursor.file, line);
+            if (vaRow.fields.length !== 2) throw new Error(`${where}: has ${vaRow.fields.length} fields, expected "valence,arousal" (-5 = not annotated)`);
+            va = parseVa(vaRow.fields[0]!, vaRow.fields[1]!, where);
+          }
+        }
+        stats.samples++;
+        yield {
+          id: frameId(video, index),
+          file,
+          frame: index,
+          ...(box ? { box } : {}),
+          classes,
+          label: code,
+          ...(va ? { va } : {}),
+          meta: { annotation: expr, line, video, ...(options.va ? { vaAnnotation: options.va } : {}) },
+          image,
+        };
+      }
+      for (const w of stream.warnings) context.warn({ message: w });
+      // Frames in the video: exact when every frame was decoded; with sampling, between the bounds.
+      const decoded = stats.framesDecoded;
+      const low = every === 1 ? decoded : decoded === 0 ? 0 : lastIndex + 1;
+      const high = every === 1 ? decoded : lastIndex + every;
+      const videoFrames = low === high ? `${low}` : `${low}–${high}`;
+      const exprFrames = (await exprCursor.finalLine()) - 1;
+      if (exprFrames < low || exprFrames > high) {
+        context.warn({ annotation: expr, message: `${exprFrames} EXPR frame lines, but ${file} has ${videoFrames} frames` });
+      }
+      if (vaCursor) {
+        const vaFrames = (await vaCursor.finalLine()) - 1;
+        if (vaFrames !== exprFrames || vaFrames < low || vaFrames > high) {
+          context.warn({ annotation: options.va, message: `${vaFrames} VA frame lines, but ${expr} has ${exprFrames} and ${file} has ${videoFrames} frames` });
+        }
+      }
+      if (boxTable && boxTable.maxFrame >= high) {
+        let beyond = 0;
+        for (const f of boxTable.boxes.keys()) if (f >= high) beyond++;
+        context.warn({ annotation: options.boxes, message: `${beyond} face box rows name frames past the end of ${file} (${videoFrames} frames; last box frame ${boxTable.maxFrame})` });
+      }
+    } finally {
+      await exprCursor.close();
+      await vaCursor?.close();
+    }
+  }
+
+  return {
+    classes,
+    skips,
+    warnings,
+    stats,
+    get decoder() { return decoder; },
+    [Symbol.asyncIterator]: () => pass(),
+  };
+}
