@@ -6,6 +6,7 @@
  * class mean.
  */
 import { covarianceProblem, type GmmParams, type Matrix2, type Va } from './gmm-params.js';
+import { priorComponents, type GmmPriorName } from './gmm-prior.js';
 
 export interface VaSample {
   /** Class index 0..K-1. */
@@ -13,10 +14,26 @@ export interface VaSample {
   readonly va: Va;
 }
 
-/** Fewer usable samples than this make a class's fit an error. */
+/** Fewer usable samples than this make a class's fit an error (without shrinkage). */
 export const MIN_USABLE_SAMPLES = 3;
 
-export function fitGmm(samples: Iterable<VaSample>, classes: readonly string[]): GmmParams {
+export const DEFAULT_SHRINKAGE_STRENGTH = 5;
+
+export interface GmmShrinkage {
+  readonly prior: GmmPriorName;
+  /** κ: the prior counts as this many samples. */
+  readonly strength: number;
+}
+
+export interface GmmFitOptions {
+  /** Pull every class towards a prior component (see gmm-prior.ts); sparse classes then fit too. */
+  readonly shrinkage?: GmmShrinkage;
+}
+
+export function fitGmm(samples: Iterable<VaSample>, classes: readonly string[], options: GmmFitOptions = {}): GmmParams {
+  const shrink = options.shrinkage;
+  if (shrink && !(shrink.strength > 0 && Number.isFinite(shrink.strength))) throw new Error(`GMM shrinkage strength must be > 0, got ${shrink.strength}`);
+  const priors = shrink ? priorComponents(shrink.prior, classes) : undefined;
   const k = classes.length;
   if (k < 2) throw new Error(`GMM fit needs at least 2 classes, got ${k}`);
   const valence: number[][] = classes.map(() => []);
@@ -42,23 +59,32 @@ export function fitGmm(samples: Iterable<VaSample>, classes: readonly string[]):
     for (let i = 0; i < v.length; i++) {
       if (Math.abs(v[i]! - mv) < sv && Math.abs(a[i]! - ma) < sa) keep.push(i);
     }
-    if (keep.length < MIN_USABLE_SAMPLES) {
+    if (keep.length < MIN_USABLE_SAMPLES && !priors) {
       throw new Error(`GMM fit: class "${classes[c]}" (${c}) has ${keep.length} usable sample(s) within one std of its mean `
         + `(of ${v.length}); at least ${MIN_USABLE_SAMPLES} are needed`);
     }
+    const m = keep.length;
     let sumV = 0, sumA = 0;
     for (const i of keep) { sumV += v[i]!; sumA += a[i]!; }
-    const cv = sumV / keep.length, ca = sumA / keep.length;
+    let cv = m > 0 ? sumV / m : 0, ca = m > 0 ? sumA / m : 0;
     let svv = 0, saa = 0, sva = 0;
     for (const i of keep) {
       const dv = v[i]! - cv, da = a[i]! - ca;
       svv += dv * dv; saa += da * da; sva += dv * da;
     }
-    const m = keep.length;
-    const cov: Matrix2 = [[svv / m, sva / m], [sva / m, saa / m]];
+    let cov: Matrix2 = m > 0 ? [[svv / m, sva / m], [sva / m, saa / m]] : [[0, 0], [0, 0]];
+    if (priors && shrink) {
+      const p = priors[c]!, kappa = shrink.strength, w = m + kappa;
+      cv = (m * cv + kappa * p.mu[0]) / w;
+      ca = (m * ca + kappa * p.mu[1]) / w;
+      cov = [
+        [(m * cov[0][0] + kappa * p.sigma[0][0]) / w, (m * cov[0][1] + kappa * p.sigma[0][1]) / w],
+        [(m * cov[1][0] + kappa * p.sigma[1][0]) / w, (m * cov[1][1] + kappa * p.sigma[1][1]) / w],
+      ];
+    }
     const problem = covarianceProblem(cov);
     if (problem) throw new Error(`GMM fit: covariance of class "${classes[c]}" (${c}) ${problem}`);
-    pi.push(v.length / n);
+    pi.push(priors ? (v.length + 1) / (n + k) : v.length / n);
     mu.push([cv, ca]);
     sigma.push(cov);
     used.push(m);

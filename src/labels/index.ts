@@ -1,7 +1,8 @@
 /** Soft labels (SPEC.md §3): GMM, fusion, visibility, smoothing, label files, label noise. */
 export type { Va, Matrix2, GmmParams, GmmFitRecord } from './gmm-params.js';
 export { checkGmmParams, covarianceProblem, FieldError } from './gmm-params.js';
-export { fitGmm, MIN_USABLE_SAMPLES, type VaSample } from './gmm-fit.js';
+export { fitGmm, MIN_USABLE_SAMPLES, DEFAULT_SHRINKAGE_STRENGTH, type VaSample, type GmmFitOptions, type GmmShrinkage } from './gmm-fit.js';
+export { priorComponents, GMM_PRIORS, type GmmPriorName, type GmmPriorComponent } from './gmm-prior.js';
 export { createPosterior, gmmPosterior } from './gmm-posterior.js';
 export { remapGmm, canonicalClassName } from './gmm-remap.js';
 export { loadGmm, saveGmm, parseGmmJson, gmmToJson, GMM_SCHEMA } from './gmm-file.js';
