@@ -1,9 +1,21 @@
-// PLACEHOLDER: replaced by the real implementation.
+/**
+ * Gaussian blur (imagecorruptions `gaussian_blur`): skimage.filters.gaussian of
+ * x/255 with σ per severity on both spatial axes (channel_axis=-1: channels
+ * filtered alone), skimage's default border mode 'nearest', truncate 4; then
+ * clip to [0, 1]·255, which is the engine's. On 0..255 values directly: the
+ * filter is linear, so scaling commutes with it.
+ */
+import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+import { gaussianFilter } from './kernels/gaussian-filter.js';
 
 export const gaussianBlur = defineCorruption<number>({
   name: 'gaussian_blur',
   family: 'blur',
-  severities: [1, 2, 3, 4, 5],
-  async apply() { throw new Error('gaussian_blur: not implemented yet'); },
+  /** σ in pixels. */
+  severities: [1, 2, 3, 4, 6],
+  async apply(image, sigma, { kernels }) {
+    const out = await gaussianFilter(kernels, image.data, image.width, image.height, 3, sigma, { mode: 'nearest' });
+    return createFloatImage(image.width, image.height, out);
+  },
 });

@@ -1,0 +1,85 @@
+/**
+ * Sum over a digital disk {(dx, dy): dx² + dy² ≤ r²} around each pixel, times a
+ * scale, per channel, with a scipy border mode (cv2's BORDER_REFLECT_101 is
+ * 'mirror'). The disk is a stack of 2r+1 horizontal runs, so with row prefix
+ * sums (sequential, plain TS, accumulated in float64) each output is 2(2r+1)
+ * reads instead of ~πr²: the run of row dy is S(x+h+1) − S(x−h), h = ⌊√(r²−dy²)⌋.
+ * The reads are an unrolled stencil (`blur-stencil.ts`) over the prefix layout
+ * (rows of (W+2r+1)·C values), so the offsets are literals.
+ */
+import type { KernelHost } from '../../gpu/kernel-host.js';
+import { extendIndex, type BorderMode } from './gaussian-filter.js';
+import { stencilSpec } from './blur-stencil.js';
+
+/** Half-widths h(dy) = ⌊√(r² − dy²)⌋ of the disk's rows dy = −r..r, in integers (no sqrt rounding). */
+export function diskHalfWidths(radius: number): Int32Array {
+  const out = new Int32Array(2 * radius + 1);
+  for (let dy = -radius; dy <= radius; dy++) {
+    let h = 0;
+    while ((h + 1) * (h + 1) + dy * dy <= radius * radius) h++;
+    out[dy + radius] = h;
+  }
+  return out;
+}
+
+/** Number of pixels of the digital disk of radius r. */
+export function diskArea(radius: number): number {
+  return diskHalfWidths(radius).reduce((s, h) => s + 2 * h + 1, 0);
+}
+
+/**
+ * scale · (image ⊛ disk of radius r) for a W×H image with interleaved channels,
+ * borders extended by `mode`. Returns a new compact W×H×C array.
+ */
+export async function diskFilter(
+  host: KernelHost, data: Float32Array, width: number, height: number, channels: 1 | 3,
+  radius: number, scale: number, mode: BorderMode,
+): Promise<Float32Array> {
+  if (!Number.isInteger(radius) || radius < 0) throw new Error(`diskFilter: radius must be an integer ≥ 0, got ${radius}`);
+  if (data.length !== width * height * channels) throw new Error(`diskFilter: data has ${data.length} values, ${width}x${height}x${channels} needs ${width * height * channels}`);
+  const C = channels;
+  const r = radius;
+  const paddedWidth = width + 2 * r;
+  const rowP = (paddedWidth + 1) * C;
+  const rowsP = height + 2 * r;
+  const cols = new Int32Array(paddedWidth);
+  for (let q = 0; q < paddedWidth; q++) cols[q] = extendIndex(q - r, width, mode);
+  // Exclusive row prefix sums of the padded image; a tail keeps the unused
+  // right-hand outputs of the last rows in bounds.
+  // Prefix sums of x − mean: smaller sums, smaller float32 rounding (which
+  // the GLSL and wasm backends also compute in); the mean is added back below.
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) mean += data[i]!;
+  mean /= data.length;
+  const prefix = new Float32Array(rowsP * rowP + rowP);
+  const acc = new Float64Array(C);
+  for (let qy = 0; qy < rowsP; qy++) {
+    const sy = extendIndex(qy - r, height, mode);
+    let o = qy * rowP + C;
+    acc.fill(0);
+    const inRow = sy * width * C;
+    for (let q = 0; q < paddedWidth; q++) {
+      const sx = cols[q]!;
+      // mode 'constant' (cval 0): outside values are 0, i.e. −mean here.
+      if (sy < 0 || sx < 0) { for (let c = 0; c < C; c++) prefix[o++] = acc[c]! -= mean; continue; }
+      const from = inRow + sx * C;
+      for (let c = 0; c < C; c++) prefix[o++] = acc[c]! += data[from + c]! - mean;
+    }
+  }
+  // Output (x, y) sits at prefix index y·rowP + x·C; its row dy run spans padded
+  // columns x+r−h .. x+r+h, i.e. prefix entries (x+r−h) and (x+r+h+1).
+  const half = diskHalfWidths(r);
+  const taps = Array.from(half, (h, k) => [
+    { offset: k * rowP + (r + h + 1) * C, weight: scale },
+    { offset: k * rowP + (r - h) * C, weight: -scale },
+  ]).flat();
+  const wide = await host.run(stencilSpec(taps, height * rowP), prefix);
+  const out = new Float32Array(width * height * C);
+  const back = scale * mean * diskArea(r);
+  for (let y = 0; y < height; y++) {
+    const from = y * rowP;
+    const to = y * width * C;
+    for (let t = 0; t < width * C; t++) out[to + t] = wide[from + t]! + back;
+  }
+  return out;
+}
