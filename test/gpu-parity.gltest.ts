@@ -1,7 +1,8 @@
 /**
  * The GLSL path (gpu.js headlessgl, here on Mesa's software GL under Xvfb) must
  * give the CPU path's images within a stated tolerance, for all 85 variants:
- *   mean |Δ| ≤ 0.5 grey levels and at most 1% of values off by more than 2 levels.
+ *   mean |Δ| ≤ 0.05 grey levels and at most 0.5% of values off by more than 2 levels
+ * (measured on Mesa llvmpipe: worst mean |Δ| 0.006).
  * Differences come from float32 GPU arithmetic vs the CPU path's float64 JS
  * (rounding at .5 boundaries, bilinear sample positions at float32 precision).
  * Run with `npm run test:gl` (needs the optional `gl` package and a display).
@@ -15,7 +16,7 @@ import { selectBackend } from '../src/gpu/backend.js';
 import { corruptImage } from '../src/corruptions/engine.js';
 import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
 
-export const PARITY = { meanAbs: 0.5, bigDiff: 2, bigFraction: 0.01 } as const;
+export const PARITY = { meanAbs: 0.05, bigDiff: 2, bigFraction: 0.005 } as const;
 
 test('headlessgl matches the cpu path on every variant', async () => {
   const choice = await selectBackend('headlessgl');   // throws with the reason if gl cannot run
@@ -24,7 +25,7 @@ test('headlessgl matches the cpu path on every variant', async () => {
   const cpu = new KernelHost('cpu');
   const faces = loadFaces(['sample1_face0.png', 'sample5_face3.png']).map((f) => ({ name: f.name, image: toFloat(f.image) }));
   const failures: string[] = [];
-  let worstMean = 0;
+  let worstMean = 0, worstFraction = 0;
   for (const corruption of CORRUPTION_NAMES) {
     for (const severity of SEVERITIES) {
       for (const { name, image } of faces) {
@@ -35,13 +36,14 @@ test('headlessgl matches the cpu path on every variant', async () => {
         for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i]! - b[i]!); sum += d; if (d > PARITY.bigDiff) big++; }
         const mean = sum / a.length, frac = big / a.length;
         worstMean = Math.max(worstMean, mean);
+        worstFraction = Math.max(worstFraction, frac);
         if (mean > PARITY.meanAbs || frac > PARITY.bigFraction) {
           failures.push(`${corruption}/${severity} ${name}: mean |Δ| ${mean.toFixed(3)}, ${(frac * 100).toFixed(2)}% > ${PARITY.bigDiff} levels`);
         }
       }
     }
   }
-  console.log(`worst mean |Δ| ${worstMean.toFixed(3)} grey levels`);
+  console.log(`worst mean |Δ| ${worstMean.toFixed(4)} grey levels; worst share of values off by > ${PARITY.bigDiff}: ${(worstFraction * 100).toFixed(3)}%`);
   gl.destroy(); cpu.destroy();
   assert.ok(failures.length === 0, `${failures.length} variant(s) outside the parity tolerance:\n  ${failures.join('\n  ')}`);
 });

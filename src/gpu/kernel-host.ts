@@ -21,10 +21,14 @@ export interface KernelSpec {
   readonly functions?: readonly ((...a: number[]) => number)[];
 }
 
+/** The gpu.js kernel class mode each backend must produce. */
+const EXPECTED_MODE: Readonly<Record<BackendName, string>> = { cpu: 'cpu', webasm: 'webasm', headlessgl: 'gpu', webgpu: 'webgpu' };
+
 export class KernelHost {
   readonly backend: BackendName;
   private readonly gpu: InstanceType<typeof gpujs.GPU>;
   private readonly cache = new Map<string, IKernelRunShortcut>();
+  private readonly checked = new WeakSet<IKernelRunShortcut>();
 
   constructor(backend: BackendName) {
     this.backend = backend;
@@ -34,8 +38,20 @@ export class KernelHost {
 
   /** Runs a kernel (compiled on first use) and returns its output as a flat Float32Array. */
   async run(spec: KernelSpec, ...args: KernelArg[]): Promise<Float32Array> {
-    const out = this.kernel(spec)(...args) as unknown;
-    return flatten(await out);
+    const k = this.kernel(spec);
+    const out = flatten(await (k(...args) as unknown));
+    if (!this.checked.has(k)) { this.checkBackend(spec.name, k); this.checked.add(k); }
+    return out;
+  }
+
+  /** gpu.js may quietly run a kernel it cannot compile for webasm on its cpu backend; we refuse that. */
+  private checkBackend(name: string, k: IKernelRunShortcut): void {
+    const inner = (k as unknown as { kernel?: { constructor: { mode?: string }; fallbackReason?: string | null } }).kernel;
+    const mode = inner?.constructor.mode;
+    if (mode !== EXPECTED_MODE[this.backend] || inner?.fallbackReason) {
+      throw new Error(`kernel ${name} runs on gpu.js "${mode}" instead of ${this.backend}` +
+        `${inner?.fallbackReason ? ` (${inner.fallbackReason})` : ''}`);
+    }
   }
 
   private kernel(spec: KernelSpec): IKernelRunShortcut {

@@ -1,25 +1,38 @@
 /**
- * A fixed pool of worker threads, each running one task at a time.
- * `run` resolves with the worker's answer; callers bound how many tasks they
- * hand over (the pool itself queues, so the caller's window is the memory bound).
+ * A fixed pool of worker threads, each running one task at a time. A task
+ * answers with one or more messages; `isFinal` says which one ends it.
+ * `run` resolves with the final message; `stream` emits every message.
+ * Callers bound how many tasks they hand over (the pool itself queues, so the
+ * caller's window is the memory bound).
  */
 import { Worker } from 'node:worker_threads';
 
-interface Pending<R> { resolve: (r: R) => void; reject: (e: Error) => void }
+/** What postMessage can move instead of copy (pixel buffers). */
+type TransferListItem = ArrayBuffer;
+import { Observable } from 'rxjs';
+
+interface Pending<R> { next: (r: R) => void; done: (r: R) => void; fail: (e: Error) => void }
+
+export interface WorkerPoolOptions<R> {
+  /** Which message ends a task (default: every message). */
+  readonly isFinal?: (message: R) => boolean;
+}
 
 export class WorkerPool<T, R> {
   private readonly idle: Worker[] = [];
-  private readonly queue: { task: T; pending: Pending<R> }[] = [];
+  private readonly queue: { task: T; transfer: readonly TransferListItem[]; pending: Pending<R> }[] = [];
   private readonly busy = new Map<Worker, Pending<R>>();
   private readonly all: Worker[] = [];
+  private readonly isFinal: (message: R) => boolean;
   private closed = false;
 
-  constructor(script: URL, size: number, workerData: unknown) {
+  constructor(script: URL, size: number, workerData: unknown, options: WorkerPoolOptions<R> = {}) {
+    this.isFinal = options.isFinal ?? (() => true);
     for (let i = 0; i < size; i++) {
       const w = new Worker(script, { workerData });
-      w.on('message', (r: R) => this.finish(w, null, r));
-      w.on('error', (e: Error) => this.finish(w, e));
-      w.on('exit', (code) => { if (!this.closed && code !== 0) this.finish(w, new Error(`worker exited with code ${code}`)); });
+      w.on('message', (r: R) => this.message(w, r));
+      w.on('error', (e: Error) => this.fail(w, e));
+      w.on('exit', (code) => { if (!this.closed && code !== 0) this.fail(w, new Error(`worker exited with code ${code}`)); });
       this.all.push(w);
       this.idle.push(w);
     }
@@ -27,35 +40,52 @@ export class WorkerPool<T, R> {
 
   get size(): number { return this.all.length; }
 
-  run(task: T): Promise<R> {
-    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ task, pending: { resolve, reject } });
-      this.dispatch();
+  /** The task's final message. */
+  run(task: T, transfer: readonly TransferListItem[] = []): Promise<R> {
+    return new Promise<R>((resolve, reject) => this.enqueue(task, transfer, { next: () => undefined, done: resolve, fail: reject }));
+  }
+
+  /** Every message of the task, the final one last; the task starts on subscription. */
+  stream(task: T, transfer: readonly TransferListItem[] = []): Observable<R> {
+    return new Observable<R>((subscriber) => {
+      this.enqueue(task, transfer, {
+        next: (r) => subscriber.next(r),
+        done: (r) => { subscriber.next(r); subscriber.complete(); },
+        fail: (e) => subscriber.error(e),
+      });
     });
+  }
+
+  private enqueue(task: T, transfer: readonly TransferListItem[], pending: Pending<R>): void {
+    if (this.closed) { pending.fail(new Error('worker pool is closed')); return; }
+    this.queue.push({ task, transfer, pending });
+    this.dispatch();
   }
 
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const w = this.idle.pop()!;
-      const { task, pending } = this.queue.shift()!;
+      const { task, transfer, pending } = this.queue.shift()!;
       this.busy.set(w, pending);
-      w.postMessage(task);
+      w.postMessage(task, [...transfer]);
     }
   }
 
-  private finish(w: Worker, error: Error | null, result?: R): void {
+  private message(w: Worker, r: R): void {
+    const pending = this.busy.get(w);
+    if (!this.isFinal(r)) { pending?.next(r); return; }
+    this.busy.delete(w);
+    this.idle.push(w);
+    pending?.done(r);
+    this.dispatch();
+  }
+
+  private fail(w: Worker, error: Error): void {
+    // A worker that threw outside a task is dead: fail its task and every queued one.
     const pending = this.busy.get(w);
     this.busy.delete(w);
-    if (error) {
-      // A worker that threw outside a task is dead: fail its task and every queued one.
-      pending?.reject(error);
-      for (const q of this.queue.splice(0)) q.pending.reject(error);
-      return;
-    }
-    this.idle.push(w);
-    pending?.resolve(result as R);
-    this.dispatch();
+    pending?.fail(error);
+    for (const q of this.queue.splice(0)) q.pending.fail(error);
   }
 
   /** Lets idle workers exit on their own (a `null` task); native addons dislike terminate(). */
