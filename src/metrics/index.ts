@@ -1,0 +1,16 @@
+export * from './metric.js';
+export { PredictionBatch, oneHotRows } from './prediction-batch.js';
+export { Accuracy, type AccuracyState } from './accuracy.js';
+export { MacroF1, type MacroF1State } from './macro-f1.js';
+export { NegativeLogLikelihood, PROBABILITY_FLOOR, type NllState } from './nll.js';
+export { BrierScore, type BrierState } from './brier.js';
+export { ExpectedCalibrationError, type EceState } from './ece.js';
+export { MaximumCalibrationError, type MceState } from './mce.js';
+export { AdaptiveCalibrationError, type AdaEceState } from './adaptive-ece.js';
+export { ClasswiseCalibrationError, type CeceState } from './classwise-ece.js';
+export { KsCalibrationError, type KseState } from './ks-error.js';
+export { ConfidenceBins, binIndex, type ReliabilityBin, type ConfidenceBinsState } from './confidence-bins.js';
+export { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
+export { createMetric, metricFromJSON, type MetricState } from './registry.js';
+export { MetricCollection, type MetricCollectionState, type MetricValues } from './collection.js';
+export { GroupedMetrics, mergeAll, isIdGroup, type GroupKey, type GroupResult, type GroupedResults, type GroupedMetricsState } from './grouped.js';

@@ -1,0 +1,72 @@
+/**
+ * The online-metric contract (SPEC.md §4), torchmetrics-style: a metric is an
+ * accumulator with explicit, JSON-able state. `add` folds a batch in, `merge`
+ * folds another accumulator's state in (associative: merged shards equal one
+ * pass), `result` reads the value, `toJSON` / `fromJSON` checkpoint it.
+ */
+import type { PredictionBatch } from './prediction-batch.js';
+
+export const METRIC_NAMES = ['accuracy', 'macro_f1', 'nll', 'brier', 'ece', 'mce', 'adaece', 'cece', 'kse'] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export function isMetricName(s: string): s is MetricName {
+  return (METRIC_NAMES as readonly string[]).includes(s);
+}
+
+/** Every metric's JSON state names the metric, so a state file is self-describing. */
+export interface MetricStateBase {
+  readonly metric: MetricName;
+}
+
+export interface Metric<S extends MetricStateBase = MetricStateBase> {
+  readonly name: MetricName;
+  /** Samples folded in so far. */
+  readonly count: number;
+  add(batch: PredictionBatch): void;
+  /** Folds `other` (same metric, same settings) into this one; `other` is left unchanged. */
+  merge(other: Metric): void;
+  /** The metric's value; NaN when no sample has been added. */
+  result(): number;
+  reset(): void;
+  toJSON(): S;
+}
+
+/** Settings every binned metric shares; 15 bins as in the paper. */
+export interface MetricOptions {
+  readonly bins: number;
+  readonly classes: number;
+}
+
+export const DEFAULT_BINS = 15;
+
+export class MetricStateError extends Error {
+  constructor(message: string) { super(message); this.name = 'MetricStateError'; }
+}
+
+/** Narrows `other` to this metric's class, or throws naming both. */
+export function sameMetric<T extends Metric>(self: T, other: Metric, ctor: abstract new (...a: never[]) => T): T {
+  if (!(other instanceof ctor)) throw new MetricStateError(`cannot merge ${other.name} into ${self.name}`);
+  return other;
+}
+
+export function checkBins(bins: number): number {
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+  return bins;
+}
+
+/** Reads a numeric array field of a JSON state, checking its length. */
+export function numberArray(value: unknown, length: number, what: string): Float64Array {
+  if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number')) {
+    throw new MetricStateError(`${what}: expected an array of ${length} numbers`);
+  }
+  return Float64Array.from(value as number[]);
+}
+
+export function finiteNumber(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new MetricStateError(`${what}: expected a finite number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function expectMetric(state: { readonly metric?: unknown }, name: MetricName): void {
+  if (state.metric !== name) throw new MetricStateError(`expected a ${name} state, got ${JSON.stringify(state.metric)}`);
+}

@@ -1,0 +1,182 @@
+/**
+ * The saved state of an evaluation (`--state S.json`): the grouped metric
+ * accumulators Pre and Post plus what the report needs to describe them.
+ * `fer-c merge-metrics` merges such files: exact for Pre; Post only when every
+ * file used the same temperature (Post metrics at different T do not add up).
+ */
+import { GroupedMetrics, type GroupedMetricsState } from '../metrics/grouped.js';
+import type { Evaluation, TemperatureSource } from '../predictions/evaluate.js';
+import type { PredictionKind } from '../predictions/prediction-row.js';
+
+export interface ModelInfo {
+  readonly name: string;
+  /** Dataset classes the model cannot predict (probability 0 before renormalising). */
+  readonly missing_classes: readonly string[];
+  /** Model classes the dataset lacks (dropped before renormalising). */
+  readonly dropped_classes: readonly string[];
+}
+
+export interface TemperatureFitJson {
+  readonly nll_before: number;
+  readonly nll_after: number;
+  readonly samples: number;
+  readonly at_boundary: boolean;
+}
+
+export interface EvaluationState {
+  readonly format: 'fer-c-metrics-state';
+  readonly version: 1;
+  readonly inputs: { readonly labels: readonly string[]; readonly predictions: readonly string[]; readonly states: readonly string[] };
+  readonly classes: number;
+  readonly bins: number;
+  readonly class_names: readonly string[] | null;
+  readonly prediction_kind: PredictionKind | 'mixed';
+  readonly temperature: number;
+  readonly temperature_source: TemperatureSource;
+  readonly temperature_fit: TemperatureFitJson | null;
+  readonly labels_without_prediction: number;
+  readonly model: ModelInfo | null;
+  readonly pre: GroupedMetricsState;
+  readonly post: GroupedMetricsState;
+}
+
+/** Everything but the accumulators: what a report needs to describe them. */
+export type EvaluationSummary = Omit<EvaluationState, 'pre' | 'post'>;
+
+/** An evaluation in memory: its summary and its live accumulators. */
+export interface EvaluationRecord {
+  readonly summary: EvaluationSummary;
+  readonly pre: GroupedMetrics;
+  readonly post: GroupedMetrics;
+}
+
+export function stateOf(record: EvaluationRecord): EvaluationState {
+  return { ...record.summary, pre: record.pre.toJSON(), post: record.post.toJSON() };
+}
+
+/**
+ * The state as JSON text in pieces: one piece per metric cell, so a state of
+ * millions of samples is never one string in memory. Joined, it is exactly
+ * JSON.stringify(stateOf(record)).
+ */
+export function* stateJsonChunks(record: EvaluationRecord): Generator<string> {
+  const head = JSON.stringify(record.summary);
+  yield `${head.slice(0, -1)},"pre":`;
+  yield* groupedChunks(record.pre);
+  yield ',"post":';
+  yield* groupedChunks(record.post);
+  yield '}';
+}
+
+function* groupedChunks(g: GroupedMetrics): Generator<string> {
+  yield `{"version":1,"classes":${g.options.classes},"bins":${g.options.bins},"cells":[`;
+  let first = true;
+  for (const cell of g.cellStates()) { yield (first ? '' : ',') + JSON.stringify(cell); first = false; }
+  yield ']}';
+}
+
+export interface EvaluationMeta {
+  readonly labels?: string;
+  readonly predictions?: string;
+  readonly classNames?: readonly string[];
+  readonly model?: ModelInfo;
+}
+
+export function recordFromEvaluation(ev: Evaluation, meta: EvaluationMeta = {}): EvaluationRecord {
+  if (meta.classNames && meta.classNames.length !== ev.classes) {
+    throw new Error(`${meta.classNames.length} class names given for ${ev.classes} classes`);
+  }
+  const summary: EvaluationSummary = {
+    format: 'fer-c-metrics-state',
+    version: 1,
+    inputs: { labels: meta.labels ? [meta.labels] : [], predictions: meta.predictions ? [meta.predictions] : [], states: [] },
+    classes: ev.classes,
+    bins: ev.bins,
+    class_names: meta.classNames ? [...meta.classNames] : null,
+    prediction_kind: ev.predictionKind,
+    temperature: ev.temperature,
+    temperature_source: ev.temperatureSource,
+    temperature_fit: ev.fit ? { nll_before: ev.fit.nllBefore, nll_after: ev.fit.nllAfter, samples: ev.fit.samples, at_boundary: ev.fit.atBoundary } : null,
+    labels_without_prediction: ev.join.labelsWithoutPrediction,
+    model: meta.model ?? null,
+  };
+  return { summary, pre: ev.pre, post: ev.post };
+}
+
+export class StateFileError extends Error {
+  constructor(readonly file: string, message: string) { super(`${file}: ${message}`); this.name = 'StateFileError'; }
+}
+
+/** Parses and checks a state file's text; the metric states are checked when loaded. */
+export function parseEvaluationState(text: string, file: string): EvaluationState {
+  let s: unknown;
+  try { s = JSON.parse(text); } catch (e) { throw new StateFileError(file, `not JSON: ${(e as Error).message}`); }
+  const o = s as Partial<EvaluationState> | null;
+  if (!o || typeof o !== 'object' || o.format !== 'fer-c-metrics-state') throw new StateFileError(file, 'not a fer-c metrics state (format must be "fer-c-metrics-state")');
+  if (o.version !== 1) throw new StateFileError(file, `unsupported state version ${JSON.stringify(o.version)}`);
+  if (typeof o.temperature !== 'number' || !(o.temperature > 0)) throw new StateFileError(file, 'temperature must be a positive number');
+  if (!o.pre || !o.post) throw new StateFileError(file, 'missing pre or post metrics');
+  return o as EvaluationState;
+}
+
+/** The state with its accumulators restored. */
+export function loadRecord(state: EvaluationState, file: string): EvaluationRecord {
+  const { pre, post, ...summary } = state;
+  try {
+    return { summary, pre: GroupedMetrics.fromJSON(pre, 'pre'), post: GroupedMetrics.fromJSON(post, 'post') };
+  } catch (e) {
+    throw new StateFileError(file, (e as Error).message);
+  }
+}
+
+/** Temperatures this close (relative) count as the same. */
+const SAME_T = 1e-12;
+
+/** Merges states (all files' samples together); throws naming the files that disagree. */
+export function mergeEvaluationStates(files: readonly { readonly file: string; readonly state: EvaluationState }[]): EvaluationRecord {
+  if (files.length === 0) throw new Error('no state to merge');
+  const first = files[0]!;
+  const { pre, post } = loadRecord(first.state, first.file);
+  let kind = first.state.prediction_kind;
+  let model = first.state.model;
+  let fit = first.state.temperature_fit;
+  let source = first.state.temperature_source;
+  let missing = first.state.labels_without_prediction;
+  for (const { file, state } of files.slice(1)) {
+    const a = first.state;
+    if (state.classes !== a.classes || state.bins !== a.bins) {
+      throw new StateFileError(file, `${state.classes} classes / ${state.bins} bins, but ${first.file} has ${a.classes} / ${a.bins}`);
+    }
+    if (Math.abs(state.temperature - a.temperature) > SAME_T * a.temperature) {
+      throw new StateFileError(file, `temperature ${state.temperature} differs from ${first.file}'s ${a.temperature}: Post metrics at different temperatures cannot be merged; evaluate every shard with the same --temperature`);
+    }
+    if (a.class_names && state.class_names && a.class_names.join('\u0000') !== state.class_names.join('\u0000')) {
+      throw new StateFileError(file, `class names ${state.class_names.join(', ')} differ from ${first.file}'s ${a.class_names.join(', ')}`);
+    }
+    const m = loadRecord(state, file);
+    pre.merge(m.pre);
+    post.merge(m.post);
+    if (state.prediction_kind !== kind) kind = 'mixed';
+    if (JSON.stringify(state.model) !== JSON.stringify(model)) model = null;
+    if (JSON.stringify(state.temperature_fit) !== JSON.stringify(fit)) fit = null;
+    if (state.temperature_source !== source) source = 'given';
+    missing += state.labels_without_prediction;
+  }
+  const unique = (xs: readonly string[]) => [...new Set(xs)];
+  const { pre: _pre, post: _post, ...base } = first.state;
+  const summary: EvaluationSummary = {
+    ...base,
+    inputs: {
+      labels: unique(files.flatMap((f) => f.state.inputs.labels)),
+      predictions: unique(files.flatMap((f) => f.state.inputs.predictions)),
+      states: files.map((f) => f.file),
+    },
+    class_names: files.find((f) => f.state.class_names)?.state.class_names ?? null,
+    prediction_kind: kind,
+    temperature_source: source,
+    temperature_fit: fit,
+    labels_without_prediction: missing,
+    model,
+  };
+  return { summary, pre, post };
+}

@@ -1,0 +1,9 @@
+export { buildReport, type Report, type PrePost, type MetricTable, type ReliabilityBinJson } from './report.js';
+export { validateReport, ReportSchemaError, REPORT_SCHEMA_URL } from './report-schema.js';
+export { renderMarkdown } from './report-markdown.js';
+export { renderFigures, reliabilityFigure, severityFigure, corruptionFigure, type RenderedFigure } from './figures.js';
+export {
+  recordFromEvaluation, stateOf, stateJsonChunks, parseEvaluationState, loadRecord, mergeEvaluationStates, StateFileError,
+  type EvaluationState, type EvaluationSummary, type EvaluationRecord, type EvaluationMeta, type ModelInfo, type TemperatureFitJson,
+} from './evaluation-state.js';
+export { writeReport, writeChunksAtomic, type WriteReportOptions, type WrittenReport } from './write-report.js';
