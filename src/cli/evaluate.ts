@@ -2,11 +2,7 @@
 import { join } from 'node:path';
 import { parseArgs, flag, numberFlag, requiredFlag, UsageError } from './args.js';
 import type { Command } from './command.js';
-import { evaluate } from '../predictions/evaluate.js';
-import { readLabels } from '../predictions/label-reader.js';
-import { readPredictions } from '../predictions/prediction-reader.js';
-import { recordFromEvaluation } from '../report/evaluation-state.js';
-import { writeReport } from '../report/write-report.js';
+import { evaluateFiles } from '../report/evaluate-files.js';
 
 const USAGE = `usage: fer-c evaluate --labels labels.csv --predictions preds.csv --out DIR
                       [--state S.json] [--bins 15] [--renormalize] [--temperature T]
@@ -46,17 +42,18 @@ export const evaluateCommand: Command = {
     const renormalize = args.booleans.has('renormalize');
 
     const started = performance.now();
-    const ev = await evaluate({
-      // A re-read (pass 2) skips the duplicate-id check pass 1 made: less memory.
-      labels: ({ repeat }) => readLabels(labels, { checkDuplicates: !repeat }),
-      predictions: ({ repeat }) => readPredictions(predictions, { renormalize, checkDuplicates: !repeat }),
-      bins,
-      ...(temperature !== undefined ? { temperature } : {}),
-    });
-    if (classNames && classNames.length !== ev.classes) throw new UsageError(`--classes names ${classNames.length} classes, the labels have ${ev.classes}`);
-    const record = recordFromEvaluation(ev, { labels, predictions, ...(classNames ? { classNames } : {}) });
     const statePath = flag(args, 'state');
-    const { report, files } = writeReport(out, record, { ...(statePath ? { statePath } : {}), figures: !args.booleans.has('no-figures') });
+    let result;
+    try {
+      result = await evaluateFiles({
+        labels, predictions, out, bins, renormalize, figures: !args.booleans.has('no-figures'),
+        ...(temperature !== undefined ? { temperature } : {}), ...(classNames ? { classNames } : {}), ...(statePath ? { statePath } : {}),
+      });
+    } catch (e) {
+      if (classNames && /class names given/.test((e as Error).message)) throw new UsageError((e as Error).message);
+      throw e;
+    }
+    const { report, files, evaluation: ev } = result;
     const seconds = (performance.now() - started) / 1000;
 
     const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(2)}%`);

@@ -3,7 +3,8 @@
  * periodic lines otherwise (logs, CI). Writes to stderr so stdout stays clean.
  */
 export interface ProgressOptions {
-  readonly total: number;
+  /** Units expected; absent when unknown (a live count, no bar or ETA). */
+  readonly total?: number;
   readonly unit: string;
   /** Secondary counter shown beside the rate, e.g. variants. */
   readonly secondaryUnit?: string;
@@ -30,7 +31,7 @@ export class Progress {
     this.secondary += secondary;
     const now = performance.now();
     const interval = this.tty ? 100 : (this.options.plainInterval ?? 10) * 1000;
-    if (now - this.lastDraw >= interval || this.done === this.options.total) {
+    if (now - this.lastDraw >= interval || (this.options.total !== undefined && this.done === this.options.total)) {
       this.lastDraw = now;
       this.draw();
     }
@@ -43,11 +44,16 @@ export class Progress {
     const { total, unit, secondaryUnit } = this.options;
     const t = this.elapsed;
     const rate = this.done / Math.max(t, 1e-9);
-    const eta = rate > 0 ? (total - this.done) / rate : NaN;
     const sec = secondaryUnit ? `  ${this.secondary} ${secondaryUnit} (${(this.secondary / Math.max(t, 1e-9)).toFixed(1)}/s)` : '';
+    if (total === undefined) {
+      const text = `${this.done} ${unit}${sec}  ${rate.toFixed(2)} ${unit}/s  ${formatSeconds(t)} elapsed`;
+      this.stream.write(this.tty ? `\r${text}\x1b[K` : `progress: ${text}\n`);
+      return;
+    }
+    const eta = rate > 0 ? (total - this.done) / rate : NaN;
     const text = `${this.done}/${total} ${unit}${sec}  ${rate.toFixed(2)} ${unit}/s  ETA ${formatSeconds(eta)}`;
     if (this.tty) {
-      const width = 24, filled = total > 0 ? Math.round((width * this.done) / total) : width;
+      const width = 24, filled = total > 0 ? Math.min(width, Math.round((width * this.done) / total)) : width;
       this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\x1b[K`);
       if (this.done === total) this.stream.write('\n');
     } else {

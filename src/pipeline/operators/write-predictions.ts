@@ -1,0 +1,12 @@
+/** Appends each scored variant's probabilities to predictions.csv. */
+import { tap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { PredictionsCsvSink } from '../../sinks/predictions-csv.js';
+import { variantId, type RunItem } from '../run-item.js';
+
+export function writePredictions(sink: PredictionsCsvSink): MonoTypeOperatorFunction<RunItem> {
+  return tap((item) => {
+    if (item.kind !== 'variant') return;
+    if (!item.probs) throw new Error(`writePredictions: ${variantId(item)} was not scored (configure a model)`);
+    sink.write(variantId(item), item.probs);
+  });
+}

@@ -1,0 +1,249 @@
+/**
+ * A whole FER-C run: source → fan-out on worker threads → soft labels →
+ * images / labels.csv / predictions.csv → online metrics → manifest, then the
+ * report. Backpressure is a credit window: the source is read only while fewer
+ * than `window` samples are between it and the manifest. Resumable: the
+ * manifest says how many samples (a prefix, since output is in source order)
+ * are finished; a re-run truncates the row files to match and skips them.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { filter, lastValueFrom, map, mergeMap, reduce, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import type { BackendName } from '../gpu/backend.js';
+import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import type { RgbImage } from '../image/rgb-image.js';
+import { FER_SIZE } from '../image/io.js';
+import type { SampleDescriptor } from '../sources/sample.js';
+import type { SampleSource } from '../sources/sample-source.js';
+import { CreditGate, pullSource } from '../sources/pull.js';
+import {
+  reduceVisibility, saveVisibilityTable, loadVisibilityTable, selectCalibrationIds,
+  type LabelFuser, type MeasuredVisibility, type VisibilityTable, type MeasuredVariant,
+} from '../labels/index.js';
+import { LabelsCsvSink } from '../sinks/labels-csv.js';
+import { PredictionsCsvSink } from '../sinks/predictions-csv.js';
+import { GroupedMetrics } from '../metrics/grouped.js';
+import { FaceApiExpressionModel } from '../models/face-api.js';
+import { evaluateFiles } from '../report/evaluate-files.js';
+import type { Report } from '../report/report.js';
+import { VariantPool } from './variant-pool.js';
+import { RunManifest } from './run-manifest.js';
+import { endsSample, type RunItem, type SampleWork } from './run-item.js';
+import { corrupt } from './operators/corrupt.js';
+import { softLabels } from './operators/soft-labels.js';
+import { writeImages } from './operators/write-images.js';
+import { writeLabels } from './operators/write-labels.js';
+import { writePredictions } from './operators/write-predictions.js';
+import { scoreOnline } from './operators/score-online.js';
+import { checkpoint } from './operators/checkpoint.js';
+import { Progress } from './progress.js';
+import { liveSummary } from './live-summary.js';
+
+export type VisibilityPlan =
+  | { readonly measure: MeasuredVisibility; readonly calibration: number }
+  | { readonly table: VisibilityTable };
+
+export interface PipelineRunOptions {
+  /** Read once per pass (ids, calibration, main). */
+  readonly source: SampleSource;
+  /** Stop after this many samples. */
+  readonly limit?: number;
+  readonly corruptions: readonly CorruptionName[];
+  readonly severities: readonly Severity[];
+  readonly seed: number;
+  readonly backend: BackendName;
+  readonly workers?: number;
+  /** Samples in flight (default 2 per worker). */
+  readonly window?: number;
+  readonly outputDir: string;
+  /** Write the images (default true). */
+  readonly images?: boolean;
+  readonly labels?: { readonly fuser: LabelFuser; readonly exponent: number; readonly visibility: VisibilityPlan };
+  /** Score every image with a model (in the workers). */
+  readonly model?: 'face-api';
+  readonly metrics?: { readonly bins: number; readonly temperature: boolean; readonly report: boolean; readonly interval: number };
+  /** Identifies the run's settings; a resumed run must match it. */
+  readonly fingerprint: string;
+  readonly overwrite?: boolean;
+  readonly progress?: boolean;
+  /** Abort = finish the samples in flight, flush, stop (SIGINT). */
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+export interface PipelineSummary {
+  readonly samples: number;
+  readonly variants: number;
+  /** Samples finished by an earlier, interrupted run. */
+  readonly resumed: number;
+  readonly skipped: readonly { id: string; reason: string }[];
+  readonly sourceSkips: Readonly<Record<string, number>>;
+  readonly seconds: number;
+  readonly variantsPerSecond: number;
+  readonly interrupted: boolean;
+  readonly visibility?: VisibilityTable;
+  readonly report?: Report;
+  readonly files: { readonly labels?: string; readonly predictions?: string; readonly report?: string; readonly manifest: string };
+}
+
+/** A sample as the fan-out takes it: video frames carry their pixels, which leave the descriptor here. */
+function toWork(sample: SampleDescriptor, index: number): SampleWork {
+  const { image, ...descriptor } = sample as SampleDescriptor & { image?: RgbImage };
+  return { index, sample: descriptor, ...(image ? { pixels: image } : {}) };
+}
+
+/** The source's samples `from`..`limit`, stopping early when `signal` aborts. */
+async function* slice(source: AsyncIterable<SampleDescriptor>, from: number, limit: number, signal?: AbortSignal): AsyncGenerator<SampleDescriptor> {
+  let i = 0;
+  for await (const s of source) {
+    if (i >= limit || signal?.aborted) return;
+    if (i++ >= from) yield s;
+  }
+}
+
+/** Gives each sample's credit back once its last item is through (for passes without a manifest). */
+function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem> {
+  return tap((item) => { if (endsSample(item)) gate.release(1); });
+}
+
+export async function runPipeline(options: PipelineRunOptions): Promise<PipelineSummary> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const out = options.outputDir;
+  mkdirSync(out, { recursive: true });
+  const limit = options.limit ?? Infinity;
+  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const window = Math.max(1, options.window ?? 2 * workers);
+  const classes = options.source.classes.names;
+  const K = classes.length;
+  const labels = options.labels;
+  const predict = options.model !== undefined;
+  const started = performance.now();
+
+  const pool = new VariantPool({
+    backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
+    encode: options.images ?? true, pixels: false,
+    ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
+    ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16 } } : {}),
+  }, workers);
+
+  let labelsSink: LabelsCsvSink | undefined;
+  let predictionsSink: PredictionsCsvSink | undefined;
+  let manifest: RunManifest | undefined;
+  const stopLive: (() => void)[] = [];
+  try {
+    // 1. The visibility table: given, left by an earlier part of this run, or measured on the calibration sample.
+    let table: VisibilityTable | undefined;
+    let sampleCount = Number.isFinite(limit) ? limit : undefined;
+    const visibilityPath = join(out, 'visibility.json');
+    if (labels) {
+      const plan = labels.visibility;
+      if ('table' in plan) table = plan.table;
+      else if (existsSync(visibilityPath) && !options.overwrite && loadVisibilityTable(visibilityPath).measure === plan.measure) table = loadVisibilityTable(visibilityPath);
+      else {
+        const ids: string[] = [];
+        for await (const s of slice(options.source, 0, limit)) ids.push(s.id);
+        sampleCount = ids.length;
+        const chosen = new Set(selectCalibrationIds(ids, plan.calibration, options.seed));
+        log(`visibility: measuring ${plan.measure} on ${chosen.size} calibration samples × ${options.corruptions.length * options.severities.length} variants`);
+        const gate = new CreditGate(window);
+        let index = 0;
+        table = await lastValueFrom(pullSource(slice(options.source, 0, limit), gate).pipe(
+          map((s) => toWork(s, index++)),
+          filter((w) => { if (chosen.has(w.sample.id)) return true; gate.release(1); return false; }),
+          corrupt(pool, { window, mode: 'measure' }),
+          releaseEach(gate),
+          mergeMap((item): MeasuredVariant[] => (item.kind === 'variant' && item.corruption !== 'clean' && item.d !== undefined
+            ? [{ sourceId: item.sample.id, corruption: item.corruption, severity: item.severity, d: item.d, ...(item.ssim !== undefined ? { ssim: item.ssim } : {}) }]
+            : [])),
+          reduceVisibility({ measure: plan.measure, seed: options.seed }),
+        ));
+      }
+      saveVisibilityTable(visibilityPath, table);
+    }
+
+    // 2. Row files and the manifest (which, on resume, cuts them back to the last finished sample).
+    const labelsPath = join(out, 'labels.csv');
+    const predictionsPath = join(out, 'predictions.csv');
+    const rowFiles = [...(labels ? ['labels.csv'] : []), ...(predict ? ['predictions.csv'] : [])];
+    manifest = RunManifest.open(out, options.fingerprint, rowFiles, {
+      ...(options.overwrite ? { overwrite: true } : {}),
+      prepareRowFiles: () => {
+        if (labels) labelsSink = LabelsCsvSink.open(labelsPath, K);
+        if (predict) predictionsSink = PredictionsCsvSink.open(predictionsPath, K);
+      },
+    });
+    if (labels) labelsSink ??= LabelsCsvSink.open(labelsPath, K, { append: true });
+    if (predict) predictionsSink ??= PredictionsCsvSink.open(predictionsPath, K, { append: true });
+    const resumed = manifest.resume.completed;
+    if (resumed > 0) log(`resuming: ${resumed} samples already finished (${manifest.path})`);
+
+    // 3. The main pass.
+    const online = predict && labels && options.metrics ? new GroupedMetrics({ classes: K, bins: options.metrics.bins }) : undefined;
+    const progress = options.progress === false ? undefined : new Progress({
+      ...(sampleCount !== undefined ? { total: Math.max(0, sampleCount - resumed) } : {}), unit: 'samples', secondaryUnit: 'variants',
+    });
+    if (online && options.metrics && options.metrics.interval > 0) stopLive.push(liveSummary(online, options.metrics.interval, log, () => progress?.elapsed ?? 0));
+    const gate = new CreditGate(window);
+    let index = resumed;
+    const stages: MonoTypeOperatorFunction<RunItem>[] = [
+      ...(labels && table ? [softLabels({ table, fuser: labels.fuser, exponent: labels.exponent })] : []),
+      ...(options.images ?? true ? [writeImages(out)] : []),
+      ...(labelsSink ? [writeLabels(labelsSink)] : []),
+      ...(predictionsSink ? [writePredictions(predictionsSink)] : []),
+      ...(online ? [scoreOnline(online)] : []),
+      checkpoint(manifest, gate),
+    ];
+    let items$: Observable<RunItem> = pullSource(slice(options.source, resumed, limit, options.signal), gate).pipe(
+      map((s) => toWork(s, index++)),
+      corrupt(pool, { window }),
+    );
+    for (const stage of stages) items$ = items$.pipe(stage);
+    const totals = await lastValueFrom(items$.pipe(
+      tap((item) => {
+        if (item.kind === 'skipped') progress?.note(`skipped ${item.sample.id}: ${item.reason}`);
+        progress?.tick(endsSample(item) ? 1 : 0, item.kind === 'variant' ? 1 : 0);
+      }),
+      reduce((acc, item) => {
+        if (item.kind === 'skipped') acc.skipped.push({ id: item.sample.id, reason: item.reason });
+        else { acc.variants++; if (item.last) acc.samples++; }
+        return acc;
+      }, { samples: 0, variants: 0, skipped: [...manifest.resume.skipped] }),
+    ), { defaultValue: { samples: 0, variants: 0, skipped: [...manifest.resume.skipped] } });
+    progress?.end();
+    for (const stop of stopLive.splice(0)) stop();
+    labelsSink?.close();
+    predictionsSink?.close();
+    manifest.close();
+    const interrupted = options.signal?.aborted ?? false;
+    const seconds = (performance.now() - started) / 1000;
+
+    // 4. The report, from the files (temperature scaling needs the clean rows before the Post pass).
+    let report: Report | undefined;
+    const reportDir = join(out, 'report');
+    if (!interrupted && predict && labels && options.metrics?.report) {
+      const model = await FaceApiExpressionModel.load();
+      const written = await evaluateFiles({
+        labels: labelsPath, predictions: predictionsPath, out: reportDir, bins: options.metrics.bins, classNames: classes,
+        model: model.info(model.mapTo(classes)),
+        ...(options.metrics.temperature ? {} : { temperature: 1 }),
+      });
+      report = written.report;
+    }
+    return {
+      samples: totals.samples, variants: totals.variants, resumed, skipped: totals.skipped,
+      sourceSkips: options.source.skips.byReason(), seconds, variantsPerSecond: totals.variants / Math.max(seconds, 1e-9),
+      interrupted, ...(table ? { visibility: table } : {}), ...(report ? { report } : {}),
+      files: {
+        manifest: manifest.path,
+        ...(labels ? { labels: labelsPath } : {}), ...(predict ? { predictions: predictionsPath } : {}), ...(report ? { report: reportDir } : {}),
+      },
+    };
+  } finally {
+    for (const stop of stopLive) stop();
+    labelsSink?.close();
+    predictionsSink?.close();
+    manifest?.close();
+    await pool.close();
+  }
+}

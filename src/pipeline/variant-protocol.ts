@@ -1,0 +1,63 @@
+/** Messages between the pipeline's main thread and its variant workers (variant-worker.ts). */
+import type { BackendName } from '../gpu/backend.js';
+import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import type { Box } from '../image/io.js';
+
+export interface PredictorConfig {
+  readonly model: 'face-api';
+  /** The dataset's classes, in order; the model's outputs are mapped onto them by name. */
+  readonly classes: readonly string[];
+  readonly batchSize: number;
+}
+
+export interface VariantWorkerConfig {
+  readonly backend: BackendName;
+  readonly seed: number;
+  readonly corruptions: readonly CorruptionName[];
+  readonly severities: readonly Severity[];
+  readonly size: number;
+  /** PNG-encode each variant (for writing). */
+  readonly encode: boolean;
+  /** Send each variant's pixels back. */
+  readonly pixels: boolean;
+  /** Measure each variant against the clean image. */
+  readonly measure?: 'd' | 'd+ssim';
+  /** Score each variant with a model inside the worker. */
+  readonly predict?: PredictorConfig;
+}
+
+export interface VariantTask {
+  readonly index: number;
+  readonly id: string;
+  readonly file: string;
+  readonly box?: Box;
+  /** Pixels decoded upstream (video frames), transferred. */
+  readonly pixels?: Uint8Array;
+  readonly width?: number;
+  readonly height?: number;
+  /** measure: calibration pass (distances only, nothing encoded or scored). */
+  readonly mode: 'full' | 'measure';
+}
+
+export interface VariantPayload {
+  readonly kind: 'variant';
+  readonly index: number;
+  readonly corruption: CorruptionName | 'clean';
+  readonly severity: Severity | 0;
+  readonly last: boolean;
+  readonly png?: Uint8Array;
+  readonly pixels?: Uint8Array;
+  readonly d?: number;
+  readonly ssim?: number;
+  readonly probs?: Float64Array;
+}
+
+export type VariantMessage =
+  | VariantPayload
+  | { readonly kind: 'skipped'; readonly index: number; readonly reason: string }
+  | { readonly kind: 'done'; readonly index: number }
+  | { readonly kind: 'error'; readonly index: number; readonly error: string };
+
+export function isFinalMessage(m: VariantMessage): boolean {
+  return m.kind !== 'variant';
+}

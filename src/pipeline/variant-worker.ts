@@ -1,0 +1,75 @@
+/**
+ * Worker-thread side of the pipeline's fan-out: decode a sample (or take its
+ * pixels), produce the clean image and every variant one at a time, and post
+ * each back as it is ready — PNG-encoded, measured against the clean image,
+ * and scored by the model when one is configured (in batches, tfjs being
+ * single-threaded per worker). The heavy work stays off the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { KernelHost } from '../gpu/kernel-host.js';
+import { readImageFile, encodePng, ImageDecodeError } from '../image/io.js';
+import type { RgbImage } from '../image/rgb-image.js';
+import { variantsOf } from '../corruptions/fan-out.js';
+import { measureVariant } from '../labels/variant-measure.js';
+import type { VariantTask, VariantMessage, VariantWorkerConfig, VariantPayload } from './variant-protocol.js';
+import { loadPredictor, type WorkerPredictor } from './worker-predictor.js';
+
+const config = workerData as VariantWorkerConfig;
+const kernels = new KernelHost(config.backend);
+let predictor: Promise<WorkerPredictor> | undefined;
+
+function post(message: VariantMessage): void {
+  const transfer: ArrayBuffer[] = [];
+  if (message.kind === 'variant') {
+    if (message.png) transfer.push(message.png.buffer as ArrayBuffer);
+    if (message.pixels) transfer.push(message.pixels.buffer as ArrayBuffer);
+  }
+  parentPort!.postMessage(message, transfer);
+}
+
+async function runTask(task: VariantTask): Promise<void> {
+  let clean: RgbImage;
+  try {
+    clean = task.pixels ? { width: task.width!, height: task.height!, data: task.pixels } : readImageFile(task.file, { size: config.size, ...(task.box ? { box: task.box } : {}) });
+  } catch (e) {
+    if (!(e instanceof ImageDecodeError)) throw e;
+    post({ kind: 'skipped', index: task.index, reason: e.reason });
+    return;
+  }
+  const measureOnly = task.mode === 'measure';
+  const batch: { payload: VariantPayload; image: RgbImage }[] = [];
+  const model = !measureOnly && config.predict ? await (predictor ??= loadPredictor(config.predict)) : undefined;
+
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const probs = model ? await model.predict(batch.map((b) => b.image)) : undefined;
+    batch.forEach((b, i) => post({ ...b.payload, ...(probs ? { probs: probs[i]! } : {}) }));
+    batch.length = 0;
+  };
+  const emit = async (payload: Omit<VariantPayload, 'png' | 'pixels' | 'd' | 'ssim'>, image: RgbImage): Promise<void> => {
+    const m = config.measure ? measureVariant(clean, image, { ssim: config.measure === 'd+ssim' }) : undefined;
+    const full: VariantPayload = {
+      ...payload,
+      ...(m ? { d: m.d, ...(m.ssim !== undefined ? { ssim: m.ssim } : {}) } : {}),
+      ...(!measureOnly && config.encode ? { png: new Uint8Array(encodePng(image)) } : {}),
+      ...(!measureOnly && config.pixels ? { pixels: Uint8Array.from(image.data) } : {}),
+    };
+    batch.push({ payload: full, image });
+    if (!model || batch.length >= config.predict!.batchSize) await flush();
+  };
+
+  const total = config.corruptions.length * config.severities.length;
+  let n = 0;
+  if (!measureOnly) await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0 }, clean);
+  for await (const v of variantsOf(clean, { seed: config.seed, sampleId: task.id, corruptions: config.corruptions, severities: config.severities }, kernels)) {
+    n++;
+    await emit({ kind: 'variant', index: task.index, corruption: v.corruption, severity: v.severity, last: n === total }, v.image);
+  }
+  await flush();
+  post({ kind: 'done', index: task.index });
+}
+
+parentPort!.on('message', (task: VariantTask | null) => {
+  if (task === null) { kernels.destroy(); parentPort!.close(); return; }
+  runTask(task).catch((e: Error) => post({ kind: 'error', index: task.index, error: e.stack ?? e.message }));
+});
