@@ -5,8 +5,10 @@ import { mergeMetricsCommand } from './merge-metrics.js';
 import { corruptCommand } from './corrupt.js';
 import { fitGmmCommand } from './fit-gmm.js';
 import { validateCommand } from './validate.js';
+import { runCommand } from './run.js';
 
 export const COMMANDS: readonly Command[] = [
+  runCommand,
   corruptCommand,
   fitGmmCommand,
   evaluateCommand,

@@ -50,8 +50,12 @@ export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat
     }
     if (fields.length !== columns.width) throw new Error(`${at}: has ${fields.length} columns, the header has ${columns.width}`);
     const raw = fields[columns.label]!;
-    if (!/^[+-]?\d+$/.test(raw)) throw new Error(`${at}: ${labelName} "${raw}" is not an integer`);
-    const label = Number(raw);
+    // The folder layout also takes class names (the demo's CSV is written by hand).
+    const byName = format === 'folder' ? names.findIndex((n) => n.toLowerCase() === raw.trim().toLowerCase()) : -1;
+    if (byName < 0 && !/^[+-]?\d+$/.test(raw)) {
+      throw new Error(`${at}: ${labelName} "${raw}" is not ${format === 'folder' ? `an integer or one of ${names.join(', ')}` : 'an integer'}`);
+    }
+    const label = byName >= 0 ? byName : Number(raw);
     if (format === 'affectnet' && AFFECTNET_SKIPPED.has(label)) { nonEmotion++; continue; }
     if (label < 0 || label >= k) throw new Error(`${at}: ${labelName} ${label} is outside 0..${k - 1}${format === 'affectnet' ? ' (8–10 are skipped)' : ''}`);
     const va = parseVa(fields[columns.v]!, fields[columns.a]!, at);

@@ -62,7 +62,10 @@ export interface PipelineRunOptions {
   readonly labels?: { readonly fuser: LabelFuser; readonly exponent: number; readonly visibility: VisibilityPlan };
   /** Score every image with a model (in the workers). */
   readonly model?: 'face-api';
-  readonly metrics?: { readonly bins: number; readonly temperature: boolean; readonly report: boolean; readonly interval: number };
+  /** The model's weights folder (default: the package's). */
+  readonly modelDir?: string;
+  /** temperature: true = fit on the clean predictions, false = none (T = 1), a number = that T. */
+  readonly metrics?: { readonly bins: number; readonly temperature: boolean | number; readonly report: boolean; readonly interval: number };
   /** Identifies the run's settings; a resumed run must match it. */
   readonly fingerprint: string;
   readonly overwrite?: boolean;
@@ -124,7 +127,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
     encode: options.images ?? true, pixels: false,
     ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
-    ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16 } } : {}),
+    ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16, ...(options.modelDir ? { modelDir: options.modelDir } : {}) } } : {}),
   }, workers);
 
   let labelsSink: LabelsCsvSink | undefined;
@@ -222,11 +225,11 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     let report: Report | undefined;
     const reportDir = join(out, 'report');
     if (!interrupted && predict && labels && options.metrics?.report) {
-      const model = await FaceApiExpressionModel.load();
+      const model = await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {});
       const written = await evaluateFiles({
         labels: labelsPath, predictions: predictionsPath, out: reportDir, bins: options.metrics.bins, classNames: classes,
         model: model.info(model.mapTo(classes)),
-        ...(options.metrics.temperature ? {} : { temperature: 1 }),
+        ...(typeof options.metrics.temperature === 'number' ? { temperature: options.metrics.temperature } : options.metrics.temperature ? {} : { temperature: 1 }),
       });
       report = written.report;
     }

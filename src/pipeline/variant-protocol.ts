@@ -8,6 +8,8 @@ export interface PredictorConfig {
   /** The dataset's classes, in order; the model's outputs are mapped onto them by name. */
   readonly classes: readonly string[];
   readonly batchSize: number;
+  /** The model's weights folder (default: the package's). */
+  readonly modelDir?: string;
 }
 
 export interface VariantWorkerConfig {

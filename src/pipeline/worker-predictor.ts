@@ -10,7 +10,7 @@ export interface WorkerPredictor {
 }
 
 export async function loadPredictor(config: PredictorConfig): Promise<WorkerPredictor> {
-  const model = await FaceApiExpressionModel.load();
+  const model = await FaceApiExpressionModel.load(config.modelDir ? { modelDir: config.modelDir } : {});
   const mapping = model.mapTo(config.classes);
   return {
     async predict(images) {

@@ -1,0 +1,92 @@
+/** `fer-c run SPEC`: a declarative pipeline, end to end, resumable. */
+import { join } from 'node:path';
+import type { Command } from './command.js';
+import { parseArgs, UsageError } from './args.js';
+import { loadSpec, describeSpec, missingInputs, SpecError } from '../pipeline/spec/index.js';
+import { runOptionsFromSpec } from '../pipeline/from-spec.js';
+import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
+import { selectBackend, describeChoice } from '../gpu/backend.js';
+import { evaluateFiles } from '../report/evaluate-files.js';
+import { formatSeconds } from '../pipeline/progress.js';
+
+const usage = `usage: fer-c run SPEC.json [--set key=value …] [--overwrite] [--quiet]
+
+Runs a pipeline spec (schemas/pipeline.schema.json; see docs/pipeline-spec.md):
+source → 17×5 corruptions → soft labels → images, labels.csv → predictions →
+metrics report, streaming with a bounded number of samples in flight.
+
+  --set key=value   override a spec field by dotted path, e.g.
+                    --set source.root=/data/AffectNet --set limit=100 --set severities=[1,5]
+  --overwrite       start afresh in an output folder that holds another run
+  --quiet           no progress display
+
+Interrupting: Ctrl-C once finishes the samples in flight, flushes every file and
+stops; run the same command again to resume where it stopped (also after a
+crash or kill: finished samples are never redone, outputs end byte-identical).`;
+
+function printSummary(s: PipelineSummary, log: (l: string) => void): void {
+  log(`${s.interrupted ? 'interrupted' : 'done'}: ${s.samples} samples, ${s.variants} images` +
+    `${s.resumed ? ` (+${s.resumed} samples from the earlier part of this run)` : ''}, ` +
+    `${s.skipped.length} skipped, ${formatSeconds(s.seconds)} (${s.variantsPerSecond.toFixed(1)} images/s)`);
+  const reasons = new Map<string, number>();
+  for (const k of s.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
+  for (const [reason, n] of Object.entries(s.sourceSkips)) reasons.set(`source: ${reason}`, (reasons.get(`source: ${reason}`) ?? 0) + n);
+  for (const [reason, n] of reasons) log(`  skipped ${n}: ${reason}`);
+  for (const [what, path] of Object.entries(s.files)) if (path) log(`  ${what}: ${path}`);
+  if (s.interrupted) log('  run the same command again to resume');
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a pipeline spec (pipelines/*.json) end to end',
+  usage,
+  async run(argv) {
+    const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
+    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
+    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? []);
+    const missing = missingInputs(spec);
+    if (missing.length > 0) throw new SpecError(args.positionals[0]!, missing);
+    const quiet = args.booleans.has('quiet');
+    const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+    const choice = await selectBackend(spec.backend);
+    log(`fer-c run: ${describeSpec(spec)}`);
+    log(describeChoice(choice));
+
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      if (++interrupts > 1) { log('fer-c run: stopped at once; finished samples are kept, run again to resume'); process.exit(130); }
+      log('\nfer-c run: finishing the samples in flight (Ctrl-C again to stop at once)');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const options = await runOptionsFromSpec(spec, choice.backend, {
+        overwrite: args.booleans.has('overwrite'), progress: !quiet, signal: controller.signal, log,
+      });
+      const summary = await runPipeline(options);
+      printSummary(summary, log);
+      if (options.labels) log(options.labels.fuser.report());
+      // A predictions file given in the spec is scored against the labels this run wrote.
+      if (!summary.interrupted && spec.predictions?.type === 'file' && summary.files.labels && spec.metrics?.report !== false) {
+        const t = spec.metrics?.temperature;
+        const { files } = await evaluateFiles({
+          labels: summary.files.labels, predictions: spec.predictions.path, out: join(spec.output.dir, 'report'),
+          renormalize: spec.predictions.renormalize, bins: spec.metrics?.bins ?? 15, classNames: options.source.classes.names,
+          ...(typeof t === 'number' ? { temperature: t } : t === false ? { temperature: 1 } : {}),
+        });
+        log(`  report: ${files.length} files in ${join(spec.output.dir, 'report')}`);
+      }
+      const r = summary.report;
+      if (r) {
+        const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
+        for (const [name, g] of [['ID ', r.id], ['OOD', r.ood]] as const) {
+          if (g) log(`  ${name} acc ${pct(g.pre.accuracy)}  F1 ${pct(g.pre.macro_f1)}  ECE ${pct(g.pre.ece)} → ${pct(g.post.ece)} (T = ${r.temperature.toPrecision(4)})  NLL ${g.pre.nll?.toFixed(3)} → ${g.post.nll?.toFixed(3)}`);
+        }
+      }
+      return summary.interrupted ? 130 : 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};

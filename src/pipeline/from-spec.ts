@@ -1,0 +1,85 @@
+/**
+ * From a validated pipeline spec (src/pipeline/spec) to what runPipeline takes:
+ * the source, the GMM (loaded or fitted), the visibility plan, and the run's
+ * fingerprint (the settings that decide its output bytes).
+ */
+import { createHash } from 'node:crypto';
+import type { BackendName } from '../gpu/backend.js';
+import type { SampleSource } from '../sources/sample-source.js';
+import { readAffectNet, readRafDb, readFolder, readAffWild, readVideo, type SkipRecord } from '../sources/index.js';
+import {
+  loadGmm, remapGmm, fitGmm, readGmmTrainingSet, loadVisibilityTable, LabelFuser, type GmmParams,
+} from '../labels/index.js';
+import type { PipelineSpec, SourceSpec } from './spec/index.js';
+import type { PipelineRunOptions, VisibilityPlan } from './run-pipeline.js';
+
+export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => void): SampleSource {
+  const hooks = onSkip ? { onSkip } : {};
+  switch (spec.type) {
+    case 'affectnet':
+      return readAffectNet({ root: spec.root, csv: spec.csv, imagesDir: spec.imagesDir, ...hooks });
+    case 'rafdb':
+      return readRafDb({
+        root: spec.root, partition: spec.partition, images: spec.images, labelFile: spec.labelFile, imagesDir: spec.imagesDir,
+        ...(spec.distributionFile ? { distributionFile: spec.distributionFile } : {}), ...hooks,
+      });
+    case 'folder':
+      return readFolder({ root: spec.root, csv: spec.csv, classes: spec.classes, dataset: spec.dataset, ...hooks });
+    case 'affwild':
+      return readAffWild({
+        root: spec.root, framesDir: spec.framesDir, exprDir: spec.exprDir, vaDir: spec.vaDir,
+        ...(spec.videos ? { videos: spec.videos } : {}), ...(spec.sampling ? { sampling: spec.sampling } : {}),
+        ...(spec.split ? { split: spec.split } : {}), ...hooks,
+      });
+    case 'video':
+      return readVideo({
+        file: spec.file, expr: spec.expr, every: spec.every, video: spec.video, shortVideo: spec.shortVideo,
+        ...(spec.va ? { va: spec.va } : {}), ...(spec.boxes ? { boxes: spec.boxes } : {}), ...(spec.crop ? { crop: spec.crop } : {}), ...hooks,
+      });
+  }
+}
+
+/** The GMM a spec asks for, in the dataset's class order (borrowed GMMs are remapped by class name). */
+export async function gmmFromSpec(spec: PipelineSpec, classes: readonly string[]): Promise<GmmParams | undefined> {
+  const gmm = spec.labels?.gmm;
+  if (!gmm || 'none' in gmm) return undefined;
+  if ('file' in gmm) return remapGmm(loadGmm(gmm.file), classes);
+  const set = await readGmmTrainingSet(gmm.fit.csv, gmm.fit.format, gmm.fit.classes);
+  const fitted = fitGmm(set.samples, set.classes, gmm.fit.shrinkage ? { shrinkage: gmm.fit.shrinkage } : {});
+  return remapGmm(fitted, classes);
+}
+
+/** Hash of everything that decides the run's output bytes (not workers, window, or report intervals). */
+export function fingerprintOf(spec: PipelineSpec, backend: BackendName): string {
+  const decisive = {
+    source: spec.source, limit: spec.limit ?? null, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed,
+    labels: spec.labels ?? null, output: spec.output, predictions: spec.predictions?.type ?? null, backend,
+  };
+  return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
+}
+
+export async function runOptionsFromSpec(
+  spec: PipelineSpec, backend: BackendName, extra: Pick<PipelineRunOptions, 'overwrite' | 'progress' | 'signal' | 'log'> = {},
+): Promise<PipelineRunOptions> {
+  const source = sourceFromSpec(spec.source);
+  const classes = source.classes.names;
+  let labels: PipelineRunOptions['labels'];
+  if (spec.labels && spec.output.labels) {
+    const gmm = await gmmFromSpec(spec, classes);
+    const v = spec.labels.visibility;
+    const visibility: VisibilityPlan = 'table' in v ? { table: loadVisibilityTable(v.table) } : { measure: v.measure, calibration: v.calibration };
+    labels = { fuser: new LabelFuser(classes.length, gmm, spec.labels.lambda), exponent: spec.labels.exponent, visibility };
+  }
+  const model = spec.predictions?.type === 'face-api' ? 'face-api' as const : undefined;
+  const modelDir = spec.predictions?.type === 'face-api' ? spec.predictions.modelDir : undefined;
+  return {
+    source, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, backend,
+    workers: spec.workers, window: spec.window, outputDir: spec.output.dir, images: spec.output.images,
+    ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(labels ? { labels } : {}),
+    ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),
+    ...(spec.metrics ? { metrics: { bins: spec.metrics.bins, temperature: spec.metrics.temperature, report: spec.metrics.report, interval: spec.metrics.interval } } : {}),
+    fingerprint: fingerprintOf(spec, backend),
+    ...extra,
+  };
+}
