@@ -1,0 +1,39 @@
+/** `fer-c validate SPEC [--set key=value …]`: check a pipeline spec without running it. */
+import { parseArgs, UsageError } from './args.js';
+import type { Command } from './command.js';
+import { describeSpec, loadSpec, SpecError } from '../pipeline/spec/index.js';
+
+const USAGE = `usage: fer-c validate SPEC.json [--set key=value …] [--check-files] [--print]
+
+Checks a pipeline spec (schemas/pipeline.schema.json, docs/pipeline-spec.md)
+and says what the run would do, or lists every problem with its JSON path
+(exit 1).
+
+  --set key=value   override a field before validation; key is a dotted path
+                    (source.root, labels.lambda, severities); value is JSON when
+                    it parses ([1,2], 0.3, true), else a string (/data/affectnet)
+  --check-files     also check that the input files and folders exist
+  --print           print the spec with every default filled in (JSON)`;
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check a pipeline spec (JSON) and say what it would run',
+  usage: USAGE,
+  async run(argv) {
+    const args = parseArgs(argv, { repeatable: ['set'], booleans: ['check-files', 'print'] });
+    if (args.positionals.length !== 1) {
+      throw new UsageError(args.positionals.length === 0 ? 'give the spec file, e.g. pipelines/demo.json' : `one spec at a time (got ${args.positionals.join(', ')})`);
+    }
+    const file = args.positionals[0]!;
+    try {
+      const spec = loadSpec(file, args.flags.get('set') ?? [], { checkFiles: args.booleans.has('check-files') });
+      console.log(`ok: ${describeSpec(spec)}`);
+      if (args.booleans.has('print')) console.log(JSON.stringify(spec, null, 2));
+      return 0;
+    } catch (e) {
+      if (!(e instanceof SpecError)) throw e;
+      console.error(e.message);
+      return 1;
+    }
+  },
+};
