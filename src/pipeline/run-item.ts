@@ -32,6 +32,8 @@ export interface VariantItem {
   readonly ssim?: number;
   /** The model's probabilities over the dataset's classes (when a model runs in the workers). */
   readonly probs?: Float64Array;
+  /** Read back from the run folder rather than recomputed (its PNG is already there). */
+  readonly reused?: boolean;
   /** The last item of its sample. */
   readonly last: boolean;
   /** Added by softLabels(). */
@@ -52,12 +54,19 @@ export function endsSample(item: RunItem): boolean {
   return item.kind === 'skipped' || item.last;
 }
 
+/** The fields that name a variant. */
+export interface VariantName {
+  readonly sample: { readonly id: string };
+  readonly corruption: CorruptionName | 'clean';
+  readonly severity: Severity | 0;
+}
+
 /** Output path of a variant relative to the run folder: clean/<id>.png or <corruption>/<severity>/<id>.png. */
-export function variantFile(item: Pick<VariantItem, 'sample' | 'corruption' | 'severity'>): string {
+export function variantFile(item: VariantName): string {
   return item.corruption === 'clean' ? `clean/${item.sample.id}.png` : `${item.corruption}/${item.severity}/${item.sample.id}.png`;
 }
 
 /** Label / prediction row id of a variant. */
-export function variantId(item: Pick<VariantItem, 'sample' | 'corruption' | 'severity'>): string {
+export function variantId(item: VariantName): string {
   return item.corruption === 'clean' ? `${item.sample.id}__clean` : `${item.sample.id}__${item.corruption}__${item.severity}`;
 }

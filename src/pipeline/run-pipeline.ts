@@ -6,12 +6,12 @@
  * manifest says how many samples (a prefix, since output is in source order)
  * are finished; a re-run truncates the row files to match and skips them.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { filter, lastValueFrom, map, mergeMap, reduce, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import type { BackendName } from '../gpu/backend.js';
-import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import { CORRUPTION_NAMES, type CorruptionName, type Severity } from '../corruptions/corruption.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import { FER_SIZE } from '../image/io.js';
 import type { SampleDescriptor } from '../sources/sample.js';
@@ -28,7 +28,7 @@ import { FaceApiExpressionModel } from '../models/face-api.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
 import type { Report } from '../report/report.js';
 import { VariantPool } from './variant-pool.js';
-import { RunManifest } from './run-manifest.js';
+import { RunManifest, MANIFEST_FILE } from './run-manifest.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import { corrupt } from './operators/corrupt.js';
 import { softLabels } from './operators/soft-labels.js';
@@ -110,10 +110,29 @@ function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem> {
   return tap((item) => { if (endsSample(item)) gate.release(1); });
 }
 
+/**
+ * Variants already in the run folder are reused, so the folder must hold this
+ * run's files only: a folder with images but no manifest is refused, and
+ * --overwrite clears what a run writes (and nothing else) before starting.
+ */
+function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
+  const ours = ['clean', ...CORRUPTION_NAMES, 'labels.csv', 'predictions.csv', 'visibility.json', 'report', MANIFEST_FILE];
+  if (overwrite) {
+    for (const name of ours) rmSync(join(out, name), { recursive: true, force: true });
+  } else if (!existsSync(join(out, MANIFEST_FILE))) {
+    const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
+    if (foreign.length > 0) {
+      throw new Error(`${out} already holds images (${foreign.slice(0, 3).join(', ')}/…) but no run manifest: ` +
+        'they were not written by fer-c run; choose another output folder, or pass --overwrite to replace them');
+    }
+  }
+  mkdirSync(out, { recursive: true });
+}
+
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = options.outputDir;
-  mkdirSync(out, { recursive: true });
+  prepareOutputFolder(out, options.corruptions, options.overwrite ?? false);
   const limit = options.limit ?? Infinity;
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const window = Math.max(1, options.window ?? 2 * workers);
@@ -125,7 +144,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
 
   const pool = new VariantPool({
     backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
-    encode: options.images ?? true, pixels: false,
+    encode: options.images ?? true, pixels: false, outputDir: out,
     ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
     ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16, ...(options.modelDir ? { modelDir: options.modelDir } : {}) } } : {}),
   }, workers);
@@ -137,6 +156,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   try {
     // 1. The visibility table: given, left by an earlier part of this run, or measured on the calibration sample.
     let table: VisibilityTable | undefined;
+    const calibrated = new Map<string, RunItem[]>();
     let sampleCount = Number.isFinite(limit) ? limit : undefined;
     const visibilityPath = join(out, 'visibility.json');
     if (labels) {
@@ -149,13 +169,22 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
         sampleCount = ids.length;
         const chosen = new Set(selectCalibrationIds(ids, plan.calibration, options.seed));
         log(`visibility: measuring ${plan.measure} on ${chosen.size} calibration samples × ${options.corruptions.length * options.severities.length} variants`);
+        // The calibration samples are done in full here (images written, model scored); the main
+        // pass replays their items from memory (ids, distances, probabilities: small) instead of redoing them.
         const gate = new CreditGate(window);
         let index = 0;
         table = await lastValueFrom(pullSource(slice(options.source, 0, limit), gate).pipe(
           map((s) => toWork(s, index++)),
           filter((w) => { if (chosen.has(w.sample.id)) return true; gate.release(1); return false; }),
-          corrupt(pool, { window, mode: 'measure' }),
+          corrupt(pool, { window }),
+          options.images ?? true ? writeImages(out) : (items: Observable<RunItem>) => items,
           releaseEach(gate),
+          tap((item) => {
+            const list = calibrated.get(item.sample.id) ?? [];
+            const { png: _png, image: _image, ...small } = item as RunItem & { png?: unknown; image?: unknown };
+            list.push(item.kind === 'variant' ? { ...small, reused: true } as RunItem : item);
+            calibrated.set(item.sample.id, list);
+          }),
           mergeMap((item): MeasuredVariant[] => (item.kind === 'variant' && item.corruption !== 'clean' && item.d !== undefined
             ? [{ sourceId: item.sample.id, corruption: item.corruption, severity: item.severity, d: item.d, ...(item.ssim !== undefined ? { ssim: item.ssim } : {}) }]
             : [])),
@@ -199,7 +228,14 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     ];
     let items$: Observable<RunItem> = pullSource(slice(options.source, resumed, limit, options.signal), gate).pipe(
       map((s) => toWork(s, index++)),
-      corrupt(pool, { window }),
+      corrupt(pool, {
+        window,
+        known: (w) => {
+          const items = calibrated.get(w.sample.id);
+          calibrated.delete(w.sample.id);
+          return items?.map((item) => ({ ...item, index: w.index }));
+        },
+      }),
     );
     for (const stage of stages) items$ = items$.pipe(stage);
     const totals = await lastValueFrom(items$.pipe(

@@ -16,11 +16,11 @@ export class VariantPool {
   get size(): number { return this.pool.size; }
 
   /** The items of one sample, in order: its variants, or one skipped item. Failures in the worker are errors. */
-  items(work: SampleWork, mode: VariantTask['mode'] = 'full'): Observable<RunItem> {
+  items(work: SampleWork): Observable<RunItem> {
     const { sample } = work;
     const pixels = work.pixels ? Uint8Array.from(work.pixels.data) : undefined;
     const task: VariantTask = {
-      index: work.index, id: sample.id, file: sample.file, mode,
+      index: work.index, id: sample.id, file: sample.file,
       ...(sample.box ? { box: sample.box } : {}),
       ...(pixels && work.pixels ? { pixels, width: work.pixels.width, height: work.pixels.height } : {}),
     };
@@ -37,6 +37,7 @@ export class VariantPool {
           ...(m.d !== undefined ? { d: m.d } : {}),
           ...(m.ssim !== undefined ? { ssim: m.ssim } : {}),
           ...(m.probs ? { probs: m.probs } : {}),
+          ...(m.reused ? { reused: true } : {}),
         });
       }),
     );

@@ -26,6 +26,11 @@ export interface VariantWorkerConfig {
   readonly measure?: 'd' | 'd+ssim';
   /** Score each variant with a model inside the worker. */
   readonly predict?: PredictorConfig;
+  /**
+   * The run folder: a variant whose PNG is already there (written by the
+   * calibration pass, or by an interrupted run) is read back instead of recomputed.
+   */
+  readonly outputDir?: string;
 }
 
 export interface VariantTask {
@@ -37,8 +42,6 @@ export interface VariantTask {
   readonly pixels?: Uint8Array;
   readonly width?: number;
   readonly height?: number;
-  /** measure: calibration pass (distances only, nothing encoded or scored). */
-  readonly mode: 'full' | 'measure';
 }
 
 export interface VariantPayload {
@@ -52,6 +55,8 @@ export interface VariantPayload {
   readonly d?: number;
   readonly ssim?: number;
   readonly probs?: Float64Array;
+  /** Read back from the run folder (no PNG sent: the file is already there). */
+  readonly reused?: boolean;
 }
 
 export type VariantMessage =

@@ -9,7 +9,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KernelHost } from '../gpu/kernel-host.js';
 import { readImageFile, encodePng, ImageDecodeError } from '../image/io.js';
 import type { RgbImage } from '../image/rgb-image.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { variantsOf } from '../corruptions/fan-out.js';
+import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import { variantFile } from './run-item.js';
 import { measureVariant } from '../labels/variant-measure.js';
 import type { VariantTask, VariantMessage, VariantWorkerConfig, VariantPayload } from './variant-protocol.js';
 import { loadPredictor, type WorkerPredictor } from './worker-predictor.js';
@@ -36,9 +40,8 @@ async function runTask(task: VariantTask): Promise<void> {
     post({ kind: 'skipped', index: task.index, reason: e.reason });
     return;
   }
-  const measureOnly = task.mode === 'measure';
   const batch: { payload: VariantPayload; image: RgbImage }[] = [];
-  const model = !measureOnly && config.predict ? await (predictor ??= loadPredictor(config.predict)) : undefined;
+  const model = config.predict ? await (predictor ??= loadPredictor(config.predict)) : undefined;
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -51,8 +54,8 @@ async function runTask(task: VariantTask): Promise<void> {
     const full: VariantPayload = {
       ...payload,
       ...(m ? { d: m.d, ...(m.ssim !== undefined ? { ssim: m.ssim } : {}) } : {}),
-      ...(!measureOnly && config.encode ? { png: new Uint8Array(encodePng(image)) } : {}),
-      ...(!measureOnly && config.pixels ? { pixels: Uint8Array.from(image.data) } : {}),
+      ...(config.encode && !payload.reused ? { png: new Uint8Array(encodePng(image)) } : {}),
+      ...(config.pixels ? { pixels: Uint8Array.from(image.data) } : {}),
     };
     batch.push({ payload: full, image });
     if (!model || batch.length >= config.predict!.batchSize) await flush();
@@ -60,11 +63,31 @@ async function runTask(task: VariantTask): Promise<void> {
 
   const total = config.corruptions.length * config.severities.length;
   let n = 0;
-  if (!measureOnly) await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0 }, clean);
-  for await (const v of variantsOf(clean, { seed: config.seed, sampleId: task.id, corruptions: config.corruptions, severities: config.severities }, kernels)) {
+  await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0 }, clean);
+  // Variants already written (calibration pass, interrupted run) are read back: deterministic, so the same bytes.
+  const existing = (c: CorruptionName, s: Severity): string | undefined => {
+    if (!config.outputDir) return undefined;
+    const path = join(config.outputDir, variantFile({ sample: { id: task.id }, corruption: c, severity: s }));
+    return existsSync(path) ? path : undefined;
+  };
+  const reused: { corruption: CorruptionName; severity: Severity; path: string }[] = [];
+  const skip = (c: CorruptionName, s: Severity): boolean => {
+    const path = existing(c, s);
+    if (path) reused.push({ corruption: c, severity: s, path });
+    return path !== undefined;
+  };
+  const flushReused = async (): Promise<void> => {
+    for (const r of reused.splice(0)) {
+      n++;
+      await emit({ kind: 'variant', index: task.index, corruption: r.corruption, severity: r.severity, last: n === total, reused: true }, readImageFile(r.path));
+    }
+  };
+  for await (const v of variantsOf(clean, { seed: config.seed, sampleId: task.id, corruptions: config.corruptions, severities: config.severities, skip }, kernels)) {
+    await flushReused();
     n++;
     await emit({ kind: 'variant', index: task.index, corruption: v.corruption, severity: v.severity, last: n === total }, v.image);
   }
+  await flushReused();
   await flush();
   post({ kind: 'done', index: task.index });
 }
