@@ -16,22 +16,28 @@ export interface VariantKey {
   readonly severity: Severity;
 }
 
-/** The corrupted image before rounding (float 0..255, clipped). Used by fidelity tests and visibility. */
-export async function corruptFloat(image: FloatImage, key: VariantKey, kernels: KernelHost): Promise<FloatImage> {
+/** The corruption's output as it comes (float, possibly outside 0..255). */
+async function applyCorruption(image: FloatImage, key: VariantKey, kernels: KernelHost): Promise<FloatImage> {
   const c = getCorruption(key.corruption);
   const rng = Rng.forVariant(key.seed, key.sampleId, key.corruption, key.severity);
   const out = await c.apply(image, c.severities[key.severity - 1], { rng, kernels });
   if (out.width !== image.width || out.height !== image.height || out.data.length !== image.data.length) {
     throw new Error(`${key.corruption}: output ${out.width}x${out.height} does not match input ${image.width}x${image.height}`);
   }
+  return out;
+}
+
+/** The corrupted image before rounding (float 0..255, clipped). Used by fidelity tests. */
+export async function corruptFloat(image: FloatImage, key: VariantKey, kernels: KernelHost): Promise<FloatImage> {
+  const out = await applyCorruption(image, key, kernels);
   const d = out.data;
   for (let i = 0; i < d.length; i++) { const v = d[i]!; d[i] = v > 255 ? 255 : v > 0 ? v : 0; }
   return out;
 }
 
-/** The 8-bit corrupted variant. */
+/** The 8-bit corrupted variant (quantize clips and rounds in one pass). */
 export async function corruptImage(image: FloatImage, key: VariantKey, kernels: KernelHost): Promise<RgbImage> {
-  return quantize(await corruptFloat(image, key, kernels));
+  return quantize(await applyCorruption(image, key, kernels));
 }
 
 /** Parses "a,b,c" into corruption names; throws naming the first unknown one. */

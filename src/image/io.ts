@@ -1,11 +1,11 @@
 /**
  * Image decode / crop / resize / encode. Decoding, resizing and JPEG go through
  * @napi-rs/canvas (Skia). PNG encoding is our own: Skia's PNG encoder costs
- * ~11 ms for a 224×224 image here, longer than most corruptions, while zlib at
- * level 1 with an adaptive per-row filter is ~3x faster and still lossless.
+ * ~11 ms for a 224×224 image here, longer than most corruptions; ours (see
+ * encodePng) takes ~1.4 ms and is still lossless.
  */
 import { readFileSync } from 'node:fs';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, constants as zlibConstants } from 'node:zlib';
 import { createCanvas, Image, type SKRSContext2D } from '@napi-rs/canvas';
 import type { RgbImage } from './rgb-image.js';
 
@@ -153,41 +153,21 @@ function chunk(type: string, body: Uint8Array): Buffer {
 const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
 /**
- * Lossless 8-bit RGB PNG. Each row uses the filter (Sub, Up or Paeth) with the
- * smallest sum of absolute residuals, the usual heuristic; zlib level 1.
+ * Lossless 8-bit RGB PNG: every row Up-filtered, deflated with zlib's RLE
+ * strategy. Measured on corrupted faces (bench notes in README): 1.4 ms and
+ * ~75 KB per 224×224 image, against 4.6 ms and ~73 KB for per-row adaptive
+ * filters with zlib level 1 — encoding is on every variant's path, 4% more
+ * disk is the better trade.
  */
 export function encodePng(image: RgbImage): Buffer {
   const { width, height, data } = image;
   const stride = width * 3;
-  const raw = Buffer.alloc((stride + 1) * height);
-  const cand = [new Uint8Array(stride), new Uint8Array(stride), new Uint8Array(stride)];
+  const raw = Buffer.allocUnsafe((stride + 1) * height);
   for (let y = 0; y < height; y++) {
-    const row = y * stride, prev = row - stride;
-    let best = 0, bestScore = Infinity;
-    for (let f = 0; f < 3; f++) {
-      const out = cand[f]!;
-      let score = 0;
-      for (let i = 0; i < stride; i++) {
-        const x = data[row + i]!;
-        const a = i >= 3 ? data[row + i - 3]! : 0;
-        const b = y > 0 ? data[prev + i]! : 0;
-        let pred: number;
-        if (f === 0) pred = a;
-        else if (f === 1) pred = b;
-        else {
-          const c = y > 0 && i >= 3 ? data[prev + i - 3]! : 0;
-          const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-          pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-        }
-        const r = (x - pred) & 0xff;
-        out[i] = r;
-        score += r < 128 ? r : 256 - r;
-      }
-      if (score < bestScore) { bestScore = score; best = f; }
-    }
-    const o = y * (stride + 1);
-    raw[o] = best === 0 ? 1 : best === 1 ? 2 : 4;
-    raw.set(cand[best]!, o + 1);
+    const row = y * stride, o = y * (stride + 1);
+    raw[o] = 2; // Up
+    if (y === 0) raw.set(data.subarray(0, stride), o + 1);
+    else for (let i = 0; i < stride; i++) raw[o + 1 + i] = (data[row + i]! - data[row - stride + i]!) & 0xff;
   }
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
@@ -195,7 +175,7 @@ export function encodePng(image: RgbImage): Buffer {
   return Buffer.concat([
     PNG_SIGNATURE,
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 1 })),
+    chunk('IDAT', deflateSync(raw, { level: 1, strategy: zlibConstants.Z_RLE })),
     chunk('IEND', new Uint8Array(0)),
   ]);
 }

@@ -1,0 +1,51 @@
+/** Image I/O: PNG round trips losslessly, JPEG decodes close, crops and resizes, bad files are clear errors. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FACES_DIR } from './helpers/fixtures.js';
+import { decodeImage, encodePng, encodeJpeg, readImageFile, quantize, ImageDecodeError } from '../src/image/index.js';
+
+const face = readImageFile(join(FACES_DIR, 'sample3_face1.png'));
+
+test('PNG encode → decode is lossless', () => {
+  const back = decodeImage(encodePng(face));
+  assert.is(back.width, 224);
+  assert.ok(back.data.every((v, i) => v === face.data[i]));
+});
+
+test('JPEG at quality 90 decodes within a few grey levels', () => {
+  const back = decodeImage(encodeJpeg(face, 90));
+  let s = 0;
+  for (let i = 0; i < face.data.length; i++) s += (back.data[i]! - face.data[i]!) ** 2;
+  assert.ok(Math.sqrt(s / face.data.length) < 4, 'RMS below 4 grey levels');
+});
+
+test('crop box and resize: a 2×2 block of the 224 face becomes one pixel of a 112 resize', () => {
+  const half = decodeImage(readFileSync(join(FACES_DIR, 'sample3_face1.png')), { size: 112 });
+  assert.is(half.width, 112);
+  const x = 40, y = 60, c = 1;
+  const mean = (face.data[(2 * y * 224 + 2 * x) * 3 + c]! + face.data[(2 * y * 224 + 2 * x + 1) * 3 + c]!
+    + face.data[((2 * y + 1) * 224 + 2 * x) * 3 + c]! + face.data[((2 * y + 1) * 224 + 2 * x + 1) * 3 + c]!) / 4;
+  assert.ok(Math.abs(half.data[(y * 112 + x) * 3 + c]! - mean) < 12, 'resampled pixel near its 2×2 mean');
+  const crop = decodeImage(readFileSync(join(FACES_DIR, 'sample3_face1.png')), { box: { x: 100, y: 50, width: 20, height: 30 } });
+  assert.is(crop.width, 20);
+  assert.is(crop.height, 30);
+  assert.is(crop.data[0], face.data[(50 * 224 + 100) * 3]);
+});
+
+test('truncated PNG and JPEG, non-images and boxes outside the image are errors naming the file', () => {
+  const png = encodePng(face);
+  assert.throws(() => decodeImage(png.subarray(0, png.length / 2), { name: 'half.png' }), (e: Error) => e instanceof ImageDecodeError && /half\.png: truncated PNG/.test(e.message));
+  const jpg = encodeJpeg(face, 80);
+  assert.throws(() => decodeImage(jpg.subarray(0, jpg.length - 600), { name: 'cut.jpg' }), /cut\.jpg: truncated JPEG/);
+  assert.throws(() => decodeImage(Buffer.from('hello'), { name: 'notes.txt' }), /notes\.txt: not a decodable image/);
+  assert.throws(() => decodeImage(png, { name: 'f.png', box: { x: 300, y: 0, width: 10, height: 10 } }), /f\.png: face box .* outside the 224×224 image/);
+});
+
+test('quantize clips and rounds half up', () => {
+  const q = quantize({ width: 1, height: 1, data: Float32Array.from([-3, 127.5, 300.2]) });
+  assert.equal([...q.data], [0, 128, 255]);
+});
+
+test.run();
