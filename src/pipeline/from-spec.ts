@@ -49,11 +49,14 @@ export async function gmmFromSpec(spec: PipelineSpec, classes: readonly string[]
   return remapGmm(fitted, classes);
 }
 
-/** Hash of everything that decides the run's output bytes (not workers, window, or report intervals). */
+/**
+ * Hash of everything that decides the run's output bytes — not workers, window,
+ * report intervals, or where the folder is (a run folder may be moved).
+ */
 export function fingerprintOf(spec: PipelineSpec, backend: BackendName): string {
   const decisive = {
     source: spec.source, limit: spec.limit ?? null, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed,
-    labels: spec.labels ?? null, output: spec.output, predictions: spec.predictions?.type ?? null, backend,
+    labels: spec.labels ?? null, output: { images: spec.output.images, labels: spec.output.labels }, predictions: spec.predictions?.type ?? null, backend,
   };
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }

@@ -1,0 +1,127 @@
+/**
+ * Long-running ingest (issue 5 §2): a run killed with SIGKILL part-way and
+ * resumed with the same command ends with exactly the files an uninterrupted
+ * run writes (every image, labels.csv, visibility.json, the manifest); SIGINT
+ * finishes the samples in flight, leaves whole files, and resumes the same way.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO_ROOT } from './helpers/fixtures.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'fer-c.js');
+const root = mkdtempSync(join(tmpdir(), 'ferc-resume-'));
+
+function writeSpec(name: string): string {
+  const spec = {
+    name: `resume-${name}`,
+    source: {
+      type: 'folder', root: join(REPO_ROOT, 'test/fixtures/faces'), csv: join(REPO_ROOT, 'examples/data/demo-faces.csv'),
+      classes: ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'],
+    },
+    corruptions: ['gaussian_noise', 'motion_blur', 'contrast', 'spatter'],
+    severities: [2, 5],
+    seed: 3,
+    labels: {
+      gmm: { fit: { csv: join(REPO_ROOT, 'examples/data/demo-faces.csv'), format: 'folder', shrinkage: { prior: 'circumplex', strength: 5 } } },
+      visibility: { measure: 'l2', calibration: 6 },
+    },
+    output: { dir: join(root, name) },
+    workers: 2,
+    window: 2,
+  };
+  const path = join(root, `${name}.json`);
+  writeFileSync(path, JSON.stringify(spec));
+  return path;
+}
+
+/** Every file under dir, relative path → bytes. */
+function snapshot(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p); else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function assertSameTree(actual: string, expected: string): void {
+  const a = snapshot(actual), e = snapshot(expected);
+  assert.equal([...a.keys()].sort(), [...e.keys()].sort(), 'same files');
+  for (const [name, bytes] of e) assert.ok(a.get(name)!.equals(bytes), `${name} differs from the uninterrupted run`);
+}
+
+function finishedSamples(dir: string): number {
+  const path = join(dir, 'manifest.jsonl');
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length - 1 : 0;
+}
+
+/** Starts a run and sends `signal` once `after` samples are in its manifest. */
+function runUntil(spec: string, dir: string, after: number, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; finishedAtSignal: number }> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'run', spec, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '', finishedAtSignal = -1;
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setInterval(() => {
+      const n = finishedSamples(dir);
+      if (n >= after && finishedAtSignal < 0) { finishedAtSignal = n; child.kill(signal); }
+    }, 20);
+    const guard = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`run did not stop: ${stderr}`)); }, 120_000);
+    child.on('exit', (code) => { clearInterval(timer); clearTimeout(guard); resolve({ code, stderr, finishedAtSignal }); });
+  });
+}
+
+const reference = join(root, 'reference');
+
+test('an uninterrupted run (the reference)', () => {
+  const r = spawnSync(process.execPath, [BIN, 'run', writeSpec('reference'), '--quiet'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /done: 22 samples, 198 images, 0 skipped/);
+  assert.is(finishedSamples(reference), 22);
+});
+
+test('SIGKILL part-way, then the same command: byte-identical to the reference', async () => {
+  const dir = join(root, 'killed');
+  const spec = writeSpec('killed');
+  const killed = await runUntil(spec, dir, 5, 'SIGKILL');
+  assert.is(killed.code, null, 'killed by the signal');
+  const left = finishedSamples(dir);
+  assert.ok(left >= 5 && left < 22, `killed part-way (${left} samples finished)`);
+  const r = spawnSync(process.execPath, [BIN, 'run', spec, '--quiet'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`resuming: ${left} samples already finished`));
+  assertSameTree(dir, reference);
+});
+
+test('SIGINT finishes the samples in flight, leaves whole files, and resumes to the same bytes', async () => {
+  const dir = join(root, 'interrupted');
+  const spec = writeSpec('interrupted');
+  const stopped = await runUntil(spec, dir, 4, 'SIGINT');
+  assert.is(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /finishing the samples in flight/);
+  assert.match(stopped.stderr, /interrupted: \d+ samples/);
+  const n = finishedSamples(dir);
+  assert.ok(n >= stopped.finishedAtSignal && n < 22, `stopped early (${n} samples)`);
+  const labels = readFileSync(join(dir, 'labels.csv'), 'utf8');
+  assert.ok(labels.endsWith('\n'), 'labels.csv ends with a whole row');
+  assert.is(labels.trim().split('\n').length - 1, n * 9, 'one clean + 8 variant rows per finished sample');
+  const r = spawnSync(process.execPath, [BIN, 'run', spec, '--quiet'], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assertSameTree(dir, reference);
+});
+
+test('a resumed run with other settings is refused', () => {
+  const spec = writeSpec('reference');
+  const r = spawnSync(process.execPath, [BIN, 'run', spec, '--quiet', '--set', 'seed=4'], { encoding: 'utf8' });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /holds a run with other settings/);
+});
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+test.run();
