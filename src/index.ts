@@ -1,11 +1,70 @@
+/**
+ * fer-c's public API. Each area's own index (src/<area>/index.ts) decides what
+ * it exports; this file gathers them and settles the few names two areas share.
+ * The pipeline has no index of its own: its public pieces are listed here.
+ */
+
+// Images, randomness, gpu.js
 export * from './image/index.js';
 export { Rng } from './random/rng.js';
 export * from './gpu/backend.js';
 export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.js';
+export { writeFileAtomic } from './io/atomic.js';
+
+// Corruptions (SPEC.md §2) and the `fer-c corrupt` command as a function
 export * from './corruptions/corruption.js';
 export { CORRUPTIONS, getCorruption, isCorruptionName } from './corruptions/registry.js';
 export * from './corruptions/engine.js';
 export { variantsOf, type Variant, type FanOutOptions } from './corruptions/fan-out.js';
 export { corruptDirectory, listInputFiles, type CorruptDirectoryOptions, type CorruptSummary } from './pipeline/corrupt-directory.js';
 export { variantPath } from './pipeline/corrupt-task.js';
-export { writeFileAtomic } from './io/atomic.js';
+
+// Dataset sources (SPEC.md §1) and backpressure: readAffectNet, readRafDb, readFolder, …, CreditGate, pullSource
+export * from './sources/index.js';
+
+// Soft labels (SPEC.md §3): GMM, fusion, visibility, smoothing, label files
+export * from './labels/index.js';
+// Both sources and labels name AffectNet's classes: sources' (a DatasetClasses) keeps the name,
+// labels' (the bare list of names) is renamed.
+export { AFFECTNET_CLASSES } from './sources/index.js';
+export { AFFECTNET_CLASSES as AFFECTNET_CLASS_NAMES } from './labels/index.js';
+
+// Row sinks: labels.csv and predictions.csv
+export * from './sinks/index.js';
+export { PredictionsCsvSink } from './sinks/predictions-csv.js';
+
+// Metrics (SPEC.md §4), predictions and their evaluation, temperature scaling (§5), the report
+export * from './metrics/index.js';
+export * from './predictions/index.js';
+export * from './calibration/index.js';
+export * from './report/index.js';
+export { evaluateFiles, type EvaluateFilesOptions } from './report/evaluate-files.js';
+
+// Models
+export { FaceApiExpressionModel, FACE_API_EXPRESSIONS, type FaceApiOptions, type FaceSample } from './models/face-api.js';
+
+// Pipelines: the whole run, and the stages to compose one in code
+export {
+  runPipeline, type PipelineRunOptions, type PipelineSummary, type VisibilityPlan,
+} from './pipeline/run-pipeline.js';
+export { VariantPool } from './pipeline/variant-pool.js';
+export type { VariantWorkerConfig, PredictorConfig } from './pipeline/variant-protocol.js';
+export {
+  endsSample, variantFile, variantId,
+  type RunItem, type VariantItem, type SkippedItem, type SampleWork, type VariantName,
+} from './pipeline/run-item.js';
+export { corrupt, type CorruptOperatorOptions } from './pipeline/operators/corrupt.js';
+export { softLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
+export { writeImages } from './pipeline/operators/write-images.js';
+export { writeLabels } from './pipeline/operators/write-labels.js';
+export { writePredictions } from './pipeline/operators/write-predictions.js';
+export { scoreOnline } from './pipeline/operators/score-online.js';
+export { checkpoint } from './pipeline/operators/checkpoint.js';
+export { orderedMergeMap } from './pipeline/operators/ordered-merge-map.js';
+export { RunManifest, MANIFEST_FILE, type ResumePoint } from './pipeline/run-manifest.js';
+export { Progress, formatSeconds, type ProgressOptions } from './pipeline/progress.js';
+export { liveSummary } from './pipeline/live-summary.js';
+
+// Pipeline specs (schemas/pipeline.schema.json, docs/pipeline-spec.md) and what runPipeline takes from one
+export * from './pipeline/spec/index.js';
+export { sourceFromSpec, gmmFromSpec, fingerprintOf, runOptionsFromSpec } from './pipeline/from-spec.js';

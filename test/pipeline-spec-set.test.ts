@@ -77,6 +77,14 @@ test('applied in order, creating objects on the way; a scalar in the way is an e
   assert.ok(problems[0]!.message.includes('cannot set 0 inside "all"'), problems[0]!.message);
 });
 
+test('key=null removes an optional field, but sets a field whose schema allows null', () => {
+  const plain = loadSpec(join(PIPELINES, 'demo.json'), ['predictions=null', 'metrics=null'], { cwd: REPO_ROOT });
+  assert.is(plain.predictions, undefined);
+  assert.is(plain.metrics, undefined);
+  const wild = loadSpec(join(PIPELINES, 'affwild-c.json'), ['source.root=/tmp/x', 'source.vaDir=null', 'labels.gmm={"none": true}'], { cwd: REPO_ROOT });
+  assert.is((wild.source as { vaDir: string | null }).vaDir, null);
+});
+
 test('loadSpec: the brief\'s examples take effect and are validated like the file\'s own values', () => {
   const spec = loadSpec(join(PIPELINES, 'demo.json'), [
     'severities=[1,2]', 'labels.lambda=0.3', 'corruptions=["snow","contrast"]', 'labels.visibility={"table": "vis.json"}', 'seed=7',

@@ -72,9 +72,18 @@ export function applyOverrides(document: Record<string, unknown>, overrides: rea
       }
       node = next as Record<string, unknown> | unknown[];
     }
-    if (!failed) (node as Record<string, unknown>)[o.path[o.path.length - 1]!] = o.value;
+    // `--set key=null` removes a field whose schema has no null value (e.g. --set predictions=null runs without a model).
+    if (!failed && o.value === null && !Array.isArray(node) && !acceptsNull(schemaNodesAt(o.path))) delete (node as Record<string, unknown>)[o.path[o.path.length - 1]!];
+    else if (!failed) (node as Record<string, unknown>)[o.path[o.path.length - 1]!] = o.value;
   }
   return problems;
+}
+
+function acceptsNull(nodes: readonly SchemaNode[]): boolean {
+  return nodes.some((n) => {
+    const type = (n as { type?: unknown }).type;
+    return type === 'null' || (Array.isArray(type) && type.includes('null'));
+  });
 }
 
 /** The schemas the value at `path` may follow (empty when the schema has no such field). */
