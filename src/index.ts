@@ -60,6 +60,8 @@ export { writeLabels } from './pipeline/operators/write-labels.js';
 export { writePredictions } from './pipeline/operators/write-predictions.js';
 export { scoreOnline } from './pipeline/operators/score-online.js';
 export { checkpoint } from './pipeline/operators/checkpoint.js';
+export { visibility, type VisibilityOperatorOptions } from './pipeline/operators/visibility.js';
+export { predict, type BatchPredictor } from './pipeline/operators/predict.js';
 export { orderedMergeMap } from './pipeline/operators/ordered-merge-map.js';
 export { RunManifest, MANIFEST_FILE, type ResumePoint } from './pipeline/run-manifest.js';
 export { Progress, formatSeconds, type ProgressOptions } from './pipeline/progress.js';
