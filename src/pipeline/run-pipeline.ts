@@ -215,7 +215,11 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     const progress = options.progress === false ? undefined : new Progress({
       ...(sampleCount !== undefined ? { total: Math.max(0, sampleCount - resumed) } : {}), unit: 'samples', secondaryUnit: 'variants',
     });
-    if (online && options.metrics && options.metrics.interval > 0) stopLive.push(liveSummary(online, options.metrics.interval, log, () => progress?.elapsed ?? 0));
+    if (online && options.metrics && options.metrics.interval > 0) {
+      // Its own clock: with the progress display off (--quiet) there is no Progress to ask.
+      const liveStarted = performance.now();
+      stopLive.push(liveSummary(online, options.metrics.interval, log, () => (performance.now() - liveStarted) / 1000));
+    }
     const gate = new CreditGate(window);
     let index = resumed;
     const stages: MonoTypeOperatorFunction<RunItem>[] = [
@@ -250,6 +254,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       }, { samples: 0, variants: 0, skipped: [...manifest.resume.skipped] }),
     ), { defaultValue: { samples: 0, variants: 0, skipped: [...manifest.resume.skipped] } });
     progress?.end();
+    // The source's whole-file warnings (annotation/frame count mismatches, a short video) of the main pass, once.
+    for (const w of options.source.warnings) log(`warning: ${w.annotation ? `${w.annotation}: ` : ''}${w.message}`);
     for (const stop of stopLive.splice(0)) stop();
     labelsSink?.close();
     predictionsSink?.close();
