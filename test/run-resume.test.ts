@@ -84,6 +84,8 @@ test('an uninterrupted run (the reference)', () => {
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, /done: 22 samples, 198 images, 0 skipped/);
   assert.is(finishedSamples(reference), 22);
+  const gmm = JSON.parse(readFileSync(join(reference, 'gmm.json'), 'utf8')) as { classes: string[] };
+  assert.equal(gmm.classes, ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'], 'the run keeps its GMM');
 });
 
 test('SIGKILL part-way, then the same command: byte-identical to the reference', async () => {
