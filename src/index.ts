@@ -9,7 +9,12 @@ export * from './image/index.js';
 export { Rng } from './random/rng.js';
 export * from './gpu/backend.js';
 export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.js';
-export { writeFileAtomic } from './io/atomic.js';
+export { writeFileAtomic, writeChunksAtomic, type AtomicWriteOptions } from './io/atomic.js';
+// The one row-file reader (CSV, whitespace lists, JSON Lines) used by sources, label files and the evaluator
+export {
+  RowReader, RowAssembler, RowReadError, readRows, parseRowsText, parseCsvRecord, MAX_ROW_CHARS,
+  type ParsedRow, type RowFormat, type RowReaderOptions,
+} from './io/csv-rows.js';
 
 // Corruptions (SPEC.md §2) and the `fer-c corrupt` command as a function
 export * from './corruptions/corruption.js';

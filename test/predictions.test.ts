@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { LabelsCsvSink } from '../src/sinks/labels-csv.js';
+import { parseCsvRecord } from '../src/io/csv-rows.js';
 import {
-  readPredictions, readLabels, joinById, parseCsvRecord, IdSet, mapClassesByName, applyClassMapping,
+  readPredictions, readLabels, joinById, IdSet, mapClassesByName, applyClassMapping,
   UnlabeledPredictionsError, InputError, predictionsFrom, evaluate, type PredictionRow, type LabelRecord, type JoinSummary,
 } from '../src/predictions/index.js';
 

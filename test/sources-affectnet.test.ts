@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAffectNet, AFFECTNET_CLASSES, type SampleDescriptor, type SampleSource } from '../src/sources/index.js';
-import { parseRowsText } from '../src/sources/csv-lines.js';
+import { parseRowsText } from '../src/io/csv-rows.js';
 import { FACES_DIR } from './helpers/fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferc-affectnet-'));

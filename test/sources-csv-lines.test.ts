@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRowsText, RowReader, type ParsedRow } from '../src/sources/index.js';
+import { parseRowsText, RowReader, type ParsedRow } from '../src/io/csv-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-rows-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -17,11 +17,16 @@ export interface AtomicWriteOptions {
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  writeChunksAtomic(path, [data], options);
+}
+
+/** writeFileAtomic for content produced in pieces (a large JSON state): never held whole. */
+export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, options: AtomicWriteOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    for (const chunk of chunks) writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     if (options.fsync !== false) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

@@ -9,7 +9,7 @@
  * Errors name the file and line.
  */
 import type { VaSample } from './gmm-fit.js';
-import { readCsvRecords } from './csv-records.js';
+import { RowReader } from '../io/csv-rows.js';
 import { parseVa } from './label-file.js';
 
 export const AFFECTNET_CLASSES = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'] as const;
@@ -36,7 +36,7 @@ export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat
   const samples: VaSample[] = [];
   let nonEmotion = 0, missingVa = 0;
   let columns: { label: number; v: number; a: number; width: number } | undefined;
-  for await (const { line, fields } of readCsvRecords(path)) {
+  for await (const { line, fields } of new RowReader(path)) {
     const at = `${path} line ${line}`;
     if (!columns) {
       const lower = fields.map((f) => f.toLowerCase());

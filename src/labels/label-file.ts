@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { parseCsvText } from './csv-records.js';
+import { parseRowsText } from '../io/csv-rows.js';
 import { DISTRIBUTION_SUM_TOLERANCE, type LabelAnnotation } from './fusion.js';
 import type { Va } from './gmm-params.js';
 
@@ -66,7 +66,7 @@ export function readLabelFile(path: string, options: LabelFileOptions = {}): Lab
 }
 
 export function parseLabelFile(text: string, fileName: string, options: LabelFileOptions = {}): LabelFile {
-  const records = parseCsvText(text, fileName);
+  const records = parseRowsText(text, fileName);
   if (records.length === 0) throw new Error(`${fileName}: is empty (expected a header row such as "file,label,valence,arousal")`);
   const header = records[0]!;
   const at = (line: number): string => `${fileName} line ${line}`;

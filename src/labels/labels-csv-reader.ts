@@ -1,11 +1,11 @@
 /**
  * Reads OUT/labels.csv back (for scoring, resuming, checks): the rows the
  * labels sink wrote, K from the p_ columns. A last line without its '\n' is a
- * row a killed run cut short (see src/sinks/labels-csv.ts): it is left out and
+ * row a killed run cut short (see src/sinks/row-file.ts): it is left out and
  * reported, never parsed. Other malformed rows are errors naming file and line.
  */
 import { readFileSync } from 'node:fs';
-import { CsvRecordAssembler } from './csv-records.js';
+import { RowAssembler } from '../io/csv-rows.js';
 import { ROW_SUM_TOLERANCE, type LabelRow } from './label-row.js';
 
 const FIXED = ['id', 'source_id', 'file', 'corruption', 'severity', 'visibility', 'label'] as const;
@@ -24,7 +24,7 @@ export function readLabelsCsv(path: string): LabelsCsv {
 export function parseLabelsCsv(text: string, fileName: string): LabelsCsv {
   const end = text.lastIndexOf('\n') + 1;
   const tornTail = end < text.length;
-  const assembler = new CsvRecordAssembler(fileName);
+  const assembler = new RowAssembler(fileName);
   const lines = text.slice(0, end).split('\n');
   lines.pop(); // the empty string after the final '\n'
   let numClasses = 0;

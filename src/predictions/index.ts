@@ -1,5 +1,5 @@
 export { InputError, describeOrigin, type RowOrigin } from './input-error.js';
-export { readRecords, parseCsvRecord, parseNumberField, type TextRecord, type ReadRecordsOptions } from './csv.js';
+export { parseNumberField } from './number-field.js';
 export { IdSet } from './id-set.js';
 export {
   checkProbabilities, checkLogits, softmax, probabilitiesOf, logitsOf, SUM_TOLERANCE, LOGIT_FLOOR,

@@ -1,7 +1,8 @@
 /** Streams a FER-C labels CSV, checking every row; errors name file and line. */
 import type { Observable } from 'rxjs';
 import { CLEAN } from '../metrics/grouped.js';
-import { parseCsvRecord, parseNumberField, type TextRecord } from './csv.js';
+import type { ParsedRow } from '../io/csv-rows.js';
+import { parseNumberField } from './number-field.js';
 import { IdSet } from './id-set.js';
 import { InputError, type RowOrigin } from './input-error.js';
 import type { LabelRecord } from './label-row.js';
@@ -23,13 +24,12 @@ export function readLabels(path: string, options: LabelReaderOptions = {}): Obse
   });
 }
 
-function labelParser(file: string, checkDuplicates: boolean): (r: TextRecord) => LabelRecord | undefined {
+function labelParser(file: string, checkDuplicates: boolean): (r: ParsedRow) => LabelRecord | undefined {
   let columns: Columns | undefined;
   const ids = checkDuplicates ? new IdSet() : undefined;
   return (record) => {
     const origin = { file, line: record.line };
-    let fields: string[];
-    try { fields = parseCsvRecord(record.text); } catch (e) { throw new InputError(origin, (e as Error).message); }
+    const { fields } = record;
     if (!columns) { columns = parseHeader(fields, origin); return undefined; }
     if (fields.length !== columns.count) throw new InputError(origin, `expected ${columns.count} columns, got ${fields.length}`);
     const id = fields[columns.id]!;

@@ -6,7 +6,8 @@
  * (renormalised only when asked), duplicate ids — each error names file and line.
  */
 import type { Observable } from 'rxjs';
-import { parseCsvRecord, parseNumberField, type TextRecord } from './csv.js';
+import type { ParsedRow } from '../io/csv-rows.js';
+import { parseNumberField } from './number-field.js';
 import { IdSet } from './id-set.js';
 import { InputError, type RowOrigin } from './input-error.js';
 import { checkLogits, checkProbabilities, type PredictionKind, type PredictionRow, type ProbabilityCheckOptions } from './prediction-row.js';
@@ -27,7 +28,8 @@ export function predictionFormatOf(path: string): 'csv' | 'jsonl' {
 
 export function readPredictions(path: string, options: PredictionReaderOptions = {}): Observable<PredictionRow> {
   const format = options.format ?? predictionFormatOf(path);
-  return observeRecords(path, () => (format === 'jsonl' ? jsonlParser(path, options) : csvParser(path, options)));
+  // JSON Lines: one object a line, each line a single verbatim field.
+  return observeRecords(path, () => (format === 'jsonl' ? jsonlParser(path, options) : csvParser(path, options)), { format: format === 'jsonl' ? 'lines' : 'csv' });
 }
 
 const PREFIX: Record<PredictionKind, string> = { probabilities: 'p_', logits: 'logit_' };
@@ -42,14 +44,13 @@ function checkId(id: string, ids: IdSet | undefined, origin: RowOrigin): void {
   if (ids && !ids.add(id)) throw new InputError(origin, `duplicate id "${id}"`);
 }
 
-function csvParser(file: string, options: PredictionReaderOptions): (r: TextRecord) => PredictionRow | undefined {
+function csvParser(file: string, options: PredictionReaderOptions): (r: ParsedRow) => PredictionRow | undefined {
   let kind: PredictionKind | undefined;
   let classes = 0;
   const ids = options.checkDuplicates === false ? undefined : new IdSet();
   return (record) => {
     const origin = { file, line: record.line };
-    let fields: string[];
-    try { fields = parseCsvRecord(record.text); } catch (e) { throw new InputError(origin, (e as Error).message); }
+    const { fields } = record;
     if (kind === undefined) {
       [kind, classes] = parseHeader(fields, origin);
       if (options.classes !== undefined && classes !== options.classes) {
@@ -88,14 +89,14 @@ function parseHeader(fields: readonly string[], origin: RowOrigin): [PredictionK
   return [kind, classes];
 }
 
-function jsonlParser(file: string, options: PredictionReaderOptions): (r: TextRecord) => PredictionRow {
+function jsonlParser(file: string, options: PredictionReaderOptions): (r: ParsedRow) => PredictionRow {
   let kind: PredictionKind | undefined;
   let classes = options.classes;
   const ids = options.checkDuplicates === false ? undefined : new IdSet();
   return (record) => {
     const origin = { file, line: record.line };
     let obj: unknown;
-    try { obj = JSON.parse(record.text); } catch (e) { throw new InputError(origin, `not JSON: ${(e as Error).message}`); }
+    try { obj = JSON.parse(record.fields[0]!); } catch (e) { throw new InputError(origin, `not JSON: ${(e as Error).message}`); }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(origin, 'expected a JSON object');
     const o = obj as Record<string, unknown>;
     const rawId = o['id'];

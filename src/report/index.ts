@@ -6,4 +6,4 @@ export {
   recordFromEvaluation, stateOf, stateJsonChunks, parseEvaluationState, loadRecord, mergeEvaluationStates, StateFileError,
   type EvaluationState, type EvaluationSummary, type EvaluationRecord, type EvaluationMeta, type ModelInfo, type TemperatureFitJson,
 } from './evaluation-state.js';
-export { writeReport, writeChunksAtomic, type WriteReportOptions, type WrittenReport } from './write-report.js';
+export { writeReport, type WriteReportOptions, type WrittenReport } from './write-report.js';

@@ -3,9 +3,8 @@
  * report.json (schema-checked), report.md, the PNG figures, and optionally
  * the metric state for `fer-c merge-metrics`.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { tempPathFor, writeFileAtomic } from '../io/atomic.js';
+import { join } from 'node:path';
+import { writeChunksAtomic, writeFileAtomic } from '../io/atomic.js';
 import { stateJsonChunks, type EvaluationRecord } from './evaluation-state.js';
 import { renderFigures } from './figures.js';
 import { buildReport, type Report } from './report.js';
@@ -35,21 +34,4 @@ export function writeReport(dir: string, record: EvaluationRecord, options: Writ
   put(join(dir, 'report.md'), renderMarkdown(report, figures));
   if (options.statePath) { writeChunksAtomic(options.statePath, stateJsonChunks(record)); files.push(options.statePath); }
   return { report, files };
-}
-
-/** Like writeFileAtomic (temp file, fsync, rename) for text produced in pieces. */
-export function writeChunksAtomic(path: string, chunks: Iterable<string>): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const chunk of chunks) writeSync(fd, chunk);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
 }

@@ -12,7 +12,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseVa } from '../labels/label-file.js';
-import { RowReader } from './csv-lines.js';
+import { RowReader } from '../io/csv-rows.js';
 import { AFFECTNET_CLASSES, type SampleDescriptor } from './sample.js';
 import {
   at, defineSource, idFromPath, isFile, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions,

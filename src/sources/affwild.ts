@@ -19,7 +19,7 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseVa } from '../labels/label-file.js';
 import { Rng } from '../random/rng.js';
-import { RowReader, type ParsedRow } from './csv-lines.js';
+import { RowReader, type ParsedRow } from '../io/csv-rows.js';
 import { AFFWILD_CLASSES, type SampleDescriptor } from './sample.js';
 import {
   at, defineSource, idFromPath, parseIntegerCell, type PassContext, type SampleSource, type SourceOptions, type SourceWarning,

@@ -10,7 +10,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseVa } from '../labels/label-file.js';
 import { DISTRIBUTION_SUM_TOLERANCE } from '../labels/fusion.js';
-import { RowReader } from './csv-lines.js';
+import { RowReader } from '../io/csv-rows.js';
 import type { DatasetClasses, SampleDescriptor } from './sample.js';
 import { at, defineSource, idFromPath, isFile, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions } from './sample-source.js';
 

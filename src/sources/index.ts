@@ -5,10 +5,6 @@ export {
   SkipTally, defineSource, idFromPath, isFile,
   type SampleSource, type SourceOptions, type SourceWarning, type PassContext,
 } from './sample-source.js';
-export {
-  RowReader, RowAssembler, readRows, parseRowsText, MAX_ROW_CHARS,
-  type ParsedRow, type RowFormat, type RowReaderOptions,
-} from './csv-lines.js';
 export { CreditGate } from './credit-gate.js';
 export { pullSource } from './pull.js';
 export {

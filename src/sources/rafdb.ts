@@ -8,7 +8,7 @@
  */
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { DISTRIBUTION_SUM_TOLERANCE } from '../labels/fusion.js';
-import { RowReader } from './csv-lines.js';
+import { RowReader } from '../io/csv-rows.js';
 import { RAFDB_CLASSES, type SampleDescriptor } from './sample.js';
 import { at, defineSource, idFromPath, isFile, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions } from './sample-source.js';
 

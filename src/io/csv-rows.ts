@@ -1,10 +1,13 @@
 /**
- * A streaming, quote-aware row reader for the datasets' annotation files:
- * comma-separated (AffectNet, folder CSVs, Aff-Wild2 EXPR/VA) or
- * whitespace-separated (RAF-DB lists). The file is read in fixed-size chunks
- * only when the consumer asks for the next row, so a 300k-line AffectNet CSV
- * is walked in constant memory. Every row carries the 1-based line it starts
- * on, so errors can name it. Blank lines are skipped (but still counted).
+ * The project's one reader of row files, streaming and quote-aware:
+ * - 'csv': the datasets' annotation CSVs (AffectNet, folder CSVs, Aff-Wild2
+ *   EXPR/VA), label files, GMM training sets, labels.csv, predictions;
+ * - 'whitespace': the RAF-DB lists;
+ * - 'lines': one row per line, the line verbatim (JSON Lines predictions).
+ * The file is read in fixed-size chunks only when the consumer asks for the
+ * next row, so a 300k-line AffectNet CSV or a 1M-row predictions file is
+ * walked in constant memory. Every row carries the 1-based line it starts on,
+ * so errors can name it. Blank lines are skipped (but still counted).
  *
  * CSV rules (RFC 4180 plus leniency for hand-written files): a field may be
  * quoted; inside quotes, `""` is a quote and commas and line breaks are data;
@@ -12,10 +15,10 @@
  * runs of spaces/tabs separate fields and a quoted field may hold spaces, but
  * not a line break.
  */
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 
-export type RowFormat = 'csv' | 'whitespace';
+export type RowFormat = 'csv' | 'whitespace' | 'lines';
 
 export interface ParsedRow {
   /** 1-based line number where the row starts. */
@@ -30,11 +33,31 @@ export interface RowReaderOptions {
   readonly chunkSize?: number;
   /** Name used in error messages (default: the path). */
   readonly name?: string;
+  /**
+   * When set, a last line without its '\n' is an error with this text rather
+   * than a row: for files written row by row (the labels sink), where it is a
+   * row that an interrupted run cut short.
+   */
+  readonly requireFinalNewline?: string;
+}
+
+/**
+ * A file that cannot be read as rows: `${name} line L column C: detail`
+ * (line 0: the file as a whole). Callers with their own error style (the
+ * evaluator's InputError) rebuild the message from the parts.
+ */
+export class RowReadError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly column: number | undefined, readonly detail: string) {
+    super(`${file}${line > 0 ? ` line ${line}` : ''}${column !== undefined ? ` column ${column}` : ''}: ${detail}`);
+    this.name = 'RowReadError';
+  }
 }
 
 /** A quoted field longer than this almost surely means a quote was never closed. */
 export const MAX_ROW_CHARS = 1 << 20;
 const DEFAULT_CHUNK = 64 * 1024;
+/** Rows between two yields to the event loop (timers, signals, other I/O): reads are synchronous. */
+const ROWS_PER_TURN = 1024;
 
 /** Feeds physical lines (without line breaks) and returns the rows they complete. */
 export class RowAssembler {
@@ -50,6 +73,9 @@ export class RowAssembler {
 
   constructor(private readonly name: string, private readonly format: RowFormat = 'csv') {}
 
+  /** Physical lines pushed so far. */
+  get linesSeen(): number { return this.lineNo; }
+
   push(rawLine: string): ParsedRow | undefined {
     this.lineNo++;
     let line = this.lineNo === 1 && rawLine.charCodeAt(0) === 0xfeff ? rawLine.slice(1) : rawLine;
@@ -57,20 +83,27 @@ export class RowAssembler {
     if (this.inQuotes) {
       this.field += '\n';
       if (this.field.length > MAX_ROW_CHARS) {
-        throw new Error(`${this.name} line ${this.startLine}: quoted field runs past ${MAX_ROW_CHARS} characters (a quote is probably never closed)`);
+        throw this.error(this.startLine, undefined, `quoted field runs past ${MAX_ROW_CHARS} characters (a quote is probably never closed)`);
       }
     } else {
       if (line.trim() === '') return undefined;
       this.startLine = this.lineNo;
+      if (this.format === 'lines') return { line: this.startLine, fields: [line] };
+      // Most rows hold no quote at all: split them at once (the evaluator reads millions).
+      if (this.format === 'csv' && !line.includes('"')) return { line: this.startLine, fields: splitTrimmed(line) };
       this.fields = [];
       this.startField();
     }
-    return this.format === 'csv' ? this.scanCsv(line) : this.scanWhitespace(line);
+    return this.format === 'whitespace' ? this.scanWhitespace(line) : this.scanCsv(line);
   }
 
   /** Call at end of input: throws if a quoted field was never closed. */
   finish(): void {
-    if (this.inQuotes) throw new Error(`${this.name} line ${this.startLine}: quoted field is never closed`);
+    if (this.inQuotes) throw this.error(this.startLine, undefined, 'quoted field is never closed');
+  }
+
+  private error(line: number, index: number | undefined, detail: string): RowReadError {
+    return new RowReadError(this.name, line, index === undefined ? undefined : index + 1, detail);
   }
 
   private startField(): void {
@@ -92,8 +125,8 @@ export class RowAssembler {
     this.inQuotes = true;
   }
 
-  private strayQuote(col: number): Error {
-    return new Error(`${this.name} line ${this.lineNo} column ${col + 1}: stray quote inside a field (quote the whole field, and write a quote inside it as "")`);
+  private strayQuote(col: number): RowReadError {
+    return this.error(this.lineNo, col, 'stray quote inside a field (quote the whole field, and write a quote inside it as "")');
   }
 
   /** Inside quotes: returns the index of the last character consumed. */
@@ -114,9 +147,7 @@ export class RowAssembler {
       else if (ch === ',') this.endField();
       else if (ch === '"') this.openQuote(i);
       else if (this.afterQuote) {
-        if (ch !== ' ' && ch !== '\t') {
-          throw new Error(`${this.name} line ${this.lineNo} column ${i + 1}: "${ch}" after a closing quote (expected a comma or the end of the line)`);
-        }
+        if (ch !== ' ' && ch !== '\t') throw this.error(this.lineNo, i, `"${ch}" after a closing quote (expected a comma or the end of the line)`);
       } else this.field += ch;
     }
     if (this.inQuotes) return undefined;
@@ -137,17 +168,21 @@ export class RowAssembler {
         this.openQuote(i);
         inField = true;
       } else {
-        if (this.afterQuote) {
-          throw new Error(`${this.name} line ${this.lineNo} column ${i + 1}: "${ch}" after a closing quote (expected a space or the end of the line)`);
-        }
+        if (this.afterQuote) throw this.error(this.lineNo, i, `"${ch}" after a closing quote (expected a space or the end of the line)`);
         this.field += ch;
         inField = true;
       }
     }
-    if (this.inQuotes) throw new Error(`${this.name} line ${this.startLine}: quoted field is not closed on its line`);
+    if (this.inQuotes) throw this.error(this.startLine, undefined, 'quoted field is not closed on its line');
     if (inField) this.endField();
     return { line: this.startLine, fields: this.fields };
   }
+}
+
+function splitTrimmed(line: string): string[] {
+  const fields = line.split(',');
+  for (let i = 0; i < fields.length; i++) fields[i] = fields[i]!.trim();
+  return fields;
 }
 
 /** Parses a whole text (small files, tests). */
@@ -162,21 +197,34 @@ export function parseRowsText(text: string, name: string, format: RowFormat = 'c
   return rows;
 }
 
+/** Splits one CSV record (quoted fields may hold line breaks) into its fields. */
+export function parseCsvRecord(text: string, name = 'CSV record'): string[] {
+  const rows = parseRowsText(text, name);
+  if (rows.length > 1) throw new RowReadError(name, rows[1]!.line, undefined, 'a second record starts here (one record expected)');
+  return rows.length === 0 ? [''] : [...rows[0]!.fields];
+}
+
 /**
- * An annotation file as an async iterable of rows. Each iteration opens the
- * file anew and reads one chunk at a time, only as rows are consumed; breaking
- * out of the loop closes the file.
+ * A row file as an async iterable of rows. Each iteration opens the file anew
+ * and reads one chunk at a time, only as rows are consumed; breaking out of
+ * the loop closes the file. Reads are synchronous, so a step never waits on
+ * I/O: two files read side by side (predictions and labels) advance row for
+ * row, not chunk for chunk, and a join of files in the same order holds only
+ * a few rows whatever their line lengths. Every ROWS_PER_TURN rows the
+ * iteration yields to the event loop.
  */
 export class RowReader implements AsyncIterable<ParsedRow> {
   private read = 0;
   readonly format: RowFormat;
   readonly name: string;
   private readonly chunkSize: number;
+  private readonly requireFinalNewline: string | undefined;
 
   constructor(readonly path: string, options: RowReaderOptions = {}) {
     this.format = options.format ?? 'csv';
     this.name = options.name ?? path;
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+    this.requireFinalNewline = options.requireFinalNewline;
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) throw new Error(`RowReader: chunkSize must be a positive integer, got ${this.chunkSize}`);
   }
 
@@ -185,19 +233,25 @@ export class RowReader implements AsyncIterable<ParsedRow> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<ParsedRow, void, undefined> {
     this.read = 0;
-    let handle;
+    let fd: number;
     try {
-      handle = await open(this.path, 'r');
+      fd = openSync(this.path, 'r');
     } catch (e) {
-      throw new Error(`${this.name}: cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new RowReadError(this.name, 0, undefined, `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     try {
       const assembler = new RowAssembler(this.name, this.format);
       const decoder = new StringDecoder('utf8');
       const buffer = Buffer.allocUnsafe(this.chunkSize);
       let carry = '';
+      let sinceTurn = 0;
       for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, this.chunkSize, null);
+        let bytesRead: number;
+        try {
+          bytesRead = readSync(fd, buffer, 0, this.chunkSize, null);
+        } catch (e) {
+          throw new RowReadError(this.name, assembler.linesSeen + 1, undefined, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
         if (bytesRead === 0) break;
         this.read += bytesRead;
         const text = carry + decoder.write(buffer.subarray(0, bytesRead));
@@ -205,19 +259,25 @@ export class RowReader implements AsyncIterable<ParsedRow> {
         for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
           const row = assembler.push(text.slice(start, nl));
           start = nl + 1;
-          if (row) yield row;
+          if (row) {
+            yield row;
+            if (++sinceTurn === ROWS_PER_TURN) { sinceTurn = 0; await new Promise((resolve) => setImmediate(resolve)); }
+          }
         }
         carry = text.slice(start);
-        if (carry.length > MAX_ROW_CHARS) throw new Error(`${this.name}: a line runs past ${MAX_ROW_CHARS} characters (is this a text file?)`);
+        if (carry.length > MAX_ROW_CHARS) {
+          throw new RowReadError(this.name, assembler.linesSeen + 1, undefined, `a line runs past ${MAX_ROW_CHARS} characters (is this a text file?)`);
+        }
       }
       carry += decoder.end();
       if (carry !== '') {
+        if (this.requireFinalNewline !== undefined) throw new RowReadError(this.name, assembler.linesSeen + 1, undefined, this.requireFinalNewline);
         const row = assembler.push(carry);
         if (row) yield row;
       }
       assembler.finish();
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 }
