@@ -79,7 +79,8 @@ const cpu = await singleCore('cpu');
 const webasm = await singleCore('webasm');
 const fastest = cpu.variants_per_second_with_png >= webasm.variants_per_second_with_png ? 'cpu' : 'webasm';
 const two = await bothCores(fastest);
-const slow = Object.entries(cpu.per_corruption).filter(([, v]) => v.worst_severity_ms > 25).map(([k]) => k);
+const slowIn = (r: typeof cpu): string[] => Object.entries(r.per_corruption).filter(([, v]) => v.worst_severity_ms > 25).map(([k]) => k);
+const slow = { cpu: slowIn(cpu), webasm: slowIn(webasm) };
 
 const path = writeResult('corrupt-throughput', {
   faces: faces.length,
@@ -92,7 +93,11 @@ const path = writeResult('corrupt-throughput', {
 });
 console.log(`one core, with PNG: cpu ${cpu.variants_per_second_with_png}/s, webasm ${webasm.variants_per_second_with_png}/s (python reference 45/s)`);
 console.log(`two cores end to end (${fastest}): ${two.variants_per_second}/s (target 170/s; python reference 57/s)`);
-console.log(`per corruption (cpu, ms/variant corrupt + png):`);
-for (const [k, v] of Object.entries(cpu.per_corruption)) console.log(`  ${k.padEnd(18)} ${v.corrupt_ms.toFixed(2).padStart(7)} + ${v.png_ms.toFixed(2)}   worst severity ${v.worst_severity}: ${v.worst_severity_ms} ms`);
-if (slow.length) console.log(`over 25 ms on one core: ${slow.join(', ')}`);
+console.log('per corruption, ms per variant on one core (corrupt + png; worst severity):      cpu | webasm');
+for (const [k, v] of Object.entries(cpu.per_corruption)) {
+  const w = webasm.per_corruption[k]!;
+  console.log(`  ${k.padEnd(18)} ${v.corrupt_ms.toFixed(2).padStart(6)} + ${v.png_ms.toFixed(2)} (sev ${v.worst_severity}: ${v.worst_severity_ms.toFixed(1)})` +
+    `   | ${w.corrupt_ms.toFixed(2).padStart(6)} + ${w.png_ms.toFixed(2)} (sev ${w.worst_severity}: ${w.worst_severity_ms.toFixed(1)})`);
+}
+for (const mode of ['cpu', 'webasm'] as const) if (slow[mode].length) console.log(`over 25 ms on one core with ${mode}: ${slow[mode].join(', ')}`);
 console.log(`written ${path}`);

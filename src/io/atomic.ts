@@ -4,11 +4,24 @@
  */
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
 
+/** Unique per process, thread and call, beside the target (same file system, so the rename is atomic). */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}.${counter++}.tmp`);
+}
+
+/** Opens the temp file, creating its folder only when it is missing (a mkdir per image costs more than the write). */
+function openTemp(tmp: string): number {
+  try {
+    return openSync(tmp, 'w');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(dirname(tmp), { recursive: true });
+    return openSync(tmp, 'w');
+  }
 }
 
 export interface AtomicWriteOptions {
@@ -22,9 +35,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
 
 /** writeFileAtomic for content produced in pieces (a large JSON state): never held whole. */
 export function writeChunksAtomic(path: string, chunks: Iterable<string | Uint8Array>, options: AtomicWriteOptions = {}): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w');
+  const fd = openTemp(tmp);
   try {
     for (const chunk of chunks) writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     if (options.fsync !== false) fsyncSync(fd);
