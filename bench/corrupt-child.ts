@@ -2,9 +2,9 @@
 import { corruptDirectory } from '../src/pipeline/corrupt-directory.js';
 import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
 
-const [input, output] = process.argv.slice(2);
+const [input, output, backend = 'cpu'] = process.argv.slice(2) as [string, string, ('cpu' | 'webasm')?];
 const summary = await corruptDirectory({
   inputDir: input!, outputDir: output!, seed: 0, corruptions: CORRUPTION_NAMES, severities: SEVERITIES,
-  backend: 'cpu', progress: false,
+  backend, progress: false,
 });
 console.log(JSON.stringify({ ...summary, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));

@@ -15,8 +15,8 @@ import { SEVERITIES } from '../src/corruptions/corruption.js';
 
 const reference = fixtureJson<CorruptionStatsFixture>('corruption-stats.json');
 const faces = loadFaces().map((f) => ({ name: f.name, image: toFloat(f.image) }));
-// The default CPU backend (webasm); cpu-parity.test.ts holds the cpu mode to it.
-const kernels = new KernelHost('webasm');
+// The default CPU backend (cpu); cpu-parity.test.ts holds the webasm mode to it.
+const kernels = new KernelHost('cpu');
 const only = parseCorruptions(process.env['FERC_CORRUPTIONS']);
 
 function within(ours: number, [ref, spread]: [number, number]): boolean {

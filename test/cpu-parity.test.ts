@@ -1,6 +1,6 @@
 /**
- * gpu.js's two CPU modes, `webasm` (the default: WebAssembly SIMD, float32) and
- * `cpu` (transpiled JS, float64 arithmetic), give the same images within the
+ * gpu.js's two CPU modes, `cpu` (the default: transpiled JS, float64 arithmetic)
+ * and `webasm` (WebAssembly SIMD, float32), give the same images within the
  * tolerance the GL path is held to: mean |Δ| ≤ 0.05 grey levels and at most
  * 0.5% of values off by more than 2 levels, on every one of the 85 variants.
  */

@@ -15,7 +15,7 @@ const RANDOM: readonly CorruptionName[] = [
   'gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'glass_blur', 'motion_blur', 'snow', 'spatter', 'elastic_transform',
 ];
 const face = toFloat(loadFaces(['sample4_face1.png'])[0]!.image);
-const kernels = new KernelHost('webasm');   // the default CPU backend
+const kernels = new KernelHost('cpu');   // the default CPU backend
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);

@@ -6,9 +6,12 @@
  * usable on request (`--backend headlessgl`, the CI parity test) but never
  * chosen automatically. Between gpu.js's `cpu` (transpiled JS) and `webasm`
  * (wasm SIMD) modes, `npm run bench` measures both on our kernels
- * (see bench/results/corrupt-throughput.json): on this 2-core machine, all 85
- * variants with PNG encoding ran at 156 variants/s on one core with webasm
- * against 128/s with cpu, so webasm is the CPU default.
+ * (bench/results/corrupt-throughput.json, corrupt-memory.json). webasm is
+ * faster per core (156 against 128 variants/s, PNG included) but every compiled
+ * kernel reserves its own WebAssembly memory: 78 kernels add ~72 MB per worker,
+ * and `fer-c corrupt` on two workers peaks at ~480 MB against ~340 MB, over the
+ * 400 MB budget. End to end on both cores cpu already passes the 170 variants/s
+ * target, so cpu is the CPU default; `--backend webasm` trades memory for speed.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
@@ -26,7 +29,7 @@ export interface BackendChoice {
   readonly renderer?: string;
 }
 
-const CPU_DEFAULT: BackendName = 'webasm';
+const CPU_DEFAULT: BackendName = 'cpu';
 const SOFTWARE_GL = /llvmpipe|softpipe|swiftshader|software/i;
 
 export function isBackendRequest(s: string): s is BackendRequest {
