@@ -22,7 +22,7 @@ export { CORRUPTIONS, getCorruption, isCorruptionName } from './corruptions/regi
 export * from './corruptions/engine.js';
 export { variantsOf, type Variant, type FanOutOptions } from './corruptions/fan-out.js';
 export { corruptDirectory, listInputFiles, type CorruptDirectoryOptions, type CorruptSummary } from './pipeline/corrupt-directory.js';
-export { variantPath } from './pipeline/corrupt-task.js';
+
 
 // Dataset sources (SPEC.md §1) and backpressure: readAffectNet, readRafDb, readFolder, …, CreditGate, pullSource
 export * from './sources/index.js';

@@ -14,18 +14,21 @@ import { readdirSync, statSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import {
-  from, mergeMap, defer, lastValueFrom, tap, reduce, share, take, of, shareReplay, filter, EMPTY, merge, ignoreElements, type Observable,
+  from, mergeMap, lastValueFrom, tap, reduce, share, takeWhile, of, shareReplay, EMPTY, merge, ignoreElements, type Observable,
 } from 'rxjs';
-import { WorkerPool } from './worker-pool.js';
+import { VariantPool } from './variant-pool.js';
+import { corrupt } from './operators/corrupt.js';
+import { writeImages } from './operators/write-images.js';
+import { visibility } from './operators/visibility.js';
+import { endsSample, type RunItem, type SampleWork } from './run-item.js';
+import type { SampleDescriptor } from '../sources/sample.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
-import type { CorruptRunConfig, CorruptTask, CorruptTaskResult } from './corrupt-task.js';
 import { Progress } from './progress.js';
-import { inOrder } from './in-order.js';
-import { prepareLabels, labelInputsOf, sourceIdOf, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
-import { reduceVisibility, mapSoftLabels, saveVisibilityTable, type VisibilityTable, type MeasuredVariant } from '../labels/index.js';
+import { prepareLabels, labelInputOf, fusedLabels, sourceIdOf, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
+import { mapSoftLabels, saveVisibilityTable, type VisibilityTable } from '../labels/index.js';
 import { writeLabelsCsv } from '../sinks/labels-csv.js';
 
 export interface CorruptDirectoryOptions {
@@ -43,8 +46,6 @@ export interface CorruptDirectoryOptions {
   readonly progress?: boolean;
   /** Soft labels: write OUT/labels.csv and OUT/visibility.json too. */
   readonly labels?: CorruptLabelOptions;
-  /** Called once per finished or skipped image, in run order. */
-  readonly onResult?: (r: CorruptTaskResult) => void;
 }
 
 export interface CorruptSummary {
@@ -92,6 +93,17 @@ function checkRunParameters(options: CorruptDirectoryOptions, outputDir: string)
   writeFileAtomic(path, `${JSON.stringify({ tool: 'fer-c corrupt', ...params }, null, 2)}\n`);
 }
 
+/** What the fan-out needs of an input file (and, with labels, its annotation). */
+function sampleOf(file: string, plan: LabelPlan | undefined): SampleDescriptor {
+  const entry = plan?.labels.get(basename(file));
+  return {
+    id: sourceIdOf(file), file, classes: UNNAMED_CLASSES, label: entry?.label ?? -1,
+    ...(entry?.va ? { va: entry.va } : {}), ...(entry?.distribution ? { distribution: entry.distribution } : {}), meta: {},
+  };
+}
+
+const UNNAMED_CLASSES = { dataset: 'folder', names: [] } as const;
+
 export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
   const outputDir = resolve(options.outputDir);
   let files = listInputFiles(options.inputDir);
@@ -104,42 +116,39 @@ export async function corruptDirectory(options: CorruptDirectoryOptions): Promis
     const calibration = new Set(plan.calibrationFiles);
     files = [...plan.calibrationFiles, ...files.filter((f) => !calibration.has(f) && plan.labels.get(basename(f)))];
   }
-  const config: CorruptRunConfig = {
-    outputDir, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
-    ...(plan ? { measure: plan.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
-  };
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), files.length || 1));
-  const script = new URL(`./corrupt-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  const pool = new WorkerPool<CorruptTask, CorruptTaskResult>(script, workers, { backend: options.backend, config });
+  // The pipeline's fan-out: variants already in outputDir are read back, not recomputed (resume).
+  const pool = new VariantPool({
+    backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
+    encode: true, pixels: false, outputDir, ...(plan ? { measure: plan.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
+  }, workers);
   const progress = options.progress === false ? undefined
     : new Progress({ total: files.length, unit: 'images', secondaryUnit: 'variants' });
   for (const s of skippedUpFront) progress?.note(`skipped ${s.file}: ${s.reason}`);
   const started = performance.now();
   try {
-    const results$ = from(files.map((file, index) => ({ file, index }))).pipe(
-      // The window: only 2 tasks per worker are outstanding; the rest of the list waits as file names.
-      mergeMap((task) => defer(() => pool.run(task)), workers * 2),
-      inOrder((r) => r.index),
-      tap((r) => {
-        if (!r.ok && r.kind === 'internal') throw new Error(`${r.file}: ${r.error}`);
-        options.onResult?.(r);
-        if (!r.ok) progress?.note(`skipped ${r.file}: ${r.error}`);
-        progress?.tick(1, r.ok ? r.written : 0);
+    const items$ = from(files.map((file, index): SampleWork => ({ index, sample: sampleOf(file, plan) }))).pipe(
+      corrupt(pool, { window: workers * 2 }),
+      writeImages(outputDir),
+      tap((item) => {
+        if (item.kind === 'skipped') progress?.note(`skipped ${item.sample.file}: ${item.reason}`);
+        progress?.tick(endsSample(item) ? 1 : 0, item.kind === 'variant' && !item.reused ? 1 : 0);
       }),
       share(),
     );
     let table: VisibilityTable | undefined = plan?.table;
     let labelRows = 0;
-    const labels$: Observable<never> = plan ? labelRows$(plan, results$, outputDir, options.seed, (t) => { table = t; }, () => { labelRows++; }) : EMPTY;
-    const totals$ = results$.pipe(
-      reduce((acc, r) => {
-        if (r.ok) { acc.images++; acc.written += r.written; acc.reused += r.reused; }
-        else acc.skipped.push({ file: r.file, reason: r.error });
-        return acc;
-      }, { images: 0, written: 0, reused: 0, skipped: [...skippedUpFront] }),
-    );
-    const empty = { images: 0, written: 0, reused: 0, skipped: skippedUpFront };
-    // The labels branch subscribes first so it sees every result of the shared stream.
+    const labels$: Observable<never> = plan ? labelRows$(plan, items$, options.seed, (t) => { table = t; }, () => { labelRows++; }) : EMPTY;
+    const empty = { images: 0, written: 0, reused: 0, skipped: [...skippedUpFront] };
+    const totals$ = items$.pipe(reduce((acc, item) => {
+      if (item.kind === 'skipped') acc.skipped.push({ file: item.sample.file, reason: item.reason });
+      else {
+        if (item.reused) acc.reused++; else acc.written++;
+        if (item.last) acc.images++;
+      }
+      return acc;
+    }, empty));
+    // The labels branch subscribes first so it sees every item of the shared stream.
     const totals = await lastValueFrom(merge(labels$, totals$), { defaultValue: empty });
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -163,21 +172,22 @@ export async function corruptDirectory(options: CorruptDirectoryOptions): Promis
  * (mapSoftLabels holds rows until the table exists) and appended to labels.csv.
  */
 function labelRows$(
-  plan: LabelPlan, results$: Observable<CorruptTaskResult>, outputDir: string, seed: number,
-  onTable: (t: VisibilityTable) => void, onRow: () => void,
+  plan: LabelPlan, items$: Observable<RunItem>, seed: number, onTable: (t: VisibilityTable) => void, onRow: () => void,
 ): Observable<never> {
-  const calibration = new Set(plan.calibrationFiles.map(sourceIdOf));
   if (plan.table && !existsSync(plan.visibilityPath)) saveVisibilityTable(plan.visibilityPath, plan.table);
-  const table$ = plan.table ? of(plan.table) : results$.pipe(
-    take(plan.calibrationFiles.length),
-    mergeMap((r) => (r.ok ? r.measures ?? [] : []).map((m): MeasuredVariant => ({ sourceId: sourceIdOf(r.file), ...m }))),
-    filter((m) => calibration.has(m.sourceId)),
-    reduceVisibility({ measure: plan.measure ?? 'l2', seed }),
+  const calibrationSamples = plan.calibrationFiles.length;
+  const table$ = plan.table ? of(plan.table) : items$.pipe(
+    takeWhile((item) => item.index < calibrationSamples),
+    visibility({ measure: plan.measure ?? 'l2', seed }),
     tap((t) => saveVisibilityTable(plan.visibilityPath, t)),
     shareReplay(1),
   );
-  return results$.pipe(
-    mergeMap((r) => labelInputsOf(r, plan, outputDir)),
+  const fusedOf = fusedLabels(plan);
+  return items$.pipe(
+    mergeMap((item) => {
+      const input = item.kind === 'variant' ? labelInputOf(item, plan, fusedOf) : undefined;
+      return input ? [input] : [];
+    }),
     mapSoftLabels({ table: table$.pipe(tap(onTable)), exponent: plan.exponent }),
     writeLabelsCsv(plan.labelsPath, plan.numClasses, { append: true }),
     tap(onRow),

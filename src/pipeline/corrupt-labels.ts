@@ -4,15 +4,13 @@
  * calibration sample) and how a finished image becomes label rows.
  */
 import { existsSync } from 'node:fs';
-import { basename, join, parse, relative } from 'node:path';
-import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import { basename, join, parse } from 'node:path';
 import {
   readLabelFile, loadGmm, LabelFuser, resolveVisibilityOption, selectCalibrationIds, loadVisibilityTable, readLabelsCsv,
-  DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES, CLEAN,
+  DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES,
   type LabelFile, type VisibilityTable, type MeasuredVisibility, type SoftLabelInput,
 } from '../labels/index.js';
-import type { CorruptTaskResult } from './corrupt-task.js';
-import { variantPath } from './corrupt-task.js';
+import { variantFile, variantId, type VariantItem } from './run-item.js';
 
 export interface CorruptLabelOptions {
   /** CSV mapping input file names to `label[,valence,arousal]` or `p_0..p_{K-1}`. */
@@ -83,27 +81,32 @@ export function prepareLabels(options: CorruptLabelOptions, files: readonly stri
   };
 }
 
-export function rowId(sourceId: string, corruption: CorruptionName | typeof CLEAN, severity: Severity | 0): string {
-  return corruption === CLEAN ? `${sourceId}__clean` : `${sourceId}__${corruption}__${severity}`;
+/**
+ * The label-mapper input of one variant of a labelled image (undefined when the
+ * image has no entry, or an earlier part of the run already wrote its row).
+ * `fusedOf` caches each image's fused label (one fusion per image, as counted).
+ */
+export function labelInputOf(item: VariantItem, plan: LabelPlan, fusedOf: (item: VariantItem) => number[] | undefined): SoftLabelInput | undefined {
+  const id = variantId(item);
+  if (plan.doneRowIds.has(id)) return undefined;
+  const fused = fusedOf(item);
+  if (!fused) return undefined;
+  return {
+    id, sourceId: item.sample.id, file: variantFile(item), corruption: item.corruption, severity: item.severity,
+    fused, label: item.sample.label, ...(item.d !== undefined ? { d: item.d } : {}),
+  };
 }
 
-/** The label-mapper inputs of one finished image: its clean row, then its variants in run order. */
-export function labelInputsOf(result: CorruptTaskResult, plan: LabelPlan, outputDir: string): SoftLabelInput[] {
-  if (!result.ok) return [];
-  const entry = plan.labels.get(basename(result.file));
-  if (!entry) return [];
-  const { fused } = plan.fuser.fuse(entry, `${plan.labels.fileName} line ${entry.line}`);
-  const sourceId = sourceIdOf(result.file);
-  const rel = (p: string): string => relative(outputDir, p).split('\\').join('/');
-  const rows: SoftLabelInput[] = [{
-    id: rowId(sourceId, CLEAN, 0), sourceId, file: rel(variantPath(outputDir, result.file, 'clean', 0)),
-    corruption: CLEAN, severity: 0, fused, label: entry.label,
-  }];
-  for (const m of result.measures ?? []) {
-    rows.push({
-      id: rowId(sourceId, m.corruption, m.severity), sourceId, file: rel(variantPath(outputDir, result.file, m.corruption, m.severity)),
-      corruption: m.corruption, severity: m.severity, fused, label: entry.label, d: m.d,
-    });
-  }
-  return rows.filter((r) => !plan.doneRowIds.has(r.id));
+/** Fuses each image's label once (in run order), from its labels-file entry. */
+export function fusedLabels(plan: LabelPlan): (item: VariantItem) => number[] | undefined {
+  let index = -1;
+  let fused: number[] | undefined;
+  return (item) => {
+    if (item.index !== index) {
+      index = item.index;
+      const entry = plan.labels.get(basename(item.sample.file));
+      fused = entry ? plan.fuser.fuse(entry, `${plan.labels.fileName} line ${entry.line}`).fused : undefined;
+    }
+    return fused;
+  };
 }

@@ -63,7 +63,9 @@ async function runTask(task: VariantTask): Promise<void> {
 
   const total = config.corruptions.length * config.severities.length;
   let n = 0;
-  await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0 }, clean);
+  // The clean image too is only encoded when its file is not already there.
+  const cleanDone = config.outputDir !== undefined && existsSync(join(config.outputDir, variantFile({ sample: { id: task.id }, corruption: 'clean', severity: 0 })));
+  await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0, ...(cleanDone ? { reused: true } : {}) }, clean);
   // Variants already written (calibration pass, interrupted run) are read back: deterministic, so the same bytes.
   const existing = (c: CorruptionName, s: Severity): string | undefined => {
     if (!config.outputDir) return undefined;
