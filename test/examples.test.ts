@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, FACES_DIR } from './helpers/fixtures.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
 import { decodeImage } from '../src/image/index.js';
 import { readLabelsCsv } from '../src/labels/index.js';
 import { AFFECTNET_CLASSES } from '../src/sources/index.js';

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { filter, lastValueFrom, map, mergeMap, reduce, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { filter, lastValueFrom, map, reduce, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import type { BackendName } from '../gpu/backend.js';
 import { CORRUPTION_NAMES, type CorruptionName, type Severity } from '../corruptions/corruption.js';
 import type { RgbImage } from '../image/rgb-image.js';
@@ -18,8 +18,8 @@ import type { SampleDescriptor } from '../sources/sample.js';
 import type { SampleSource } from '../sources/sample-source.js';
 import { CreditGate, pullSource } from '../sources/pull.js';
 import {
-  reduceVisibility, saveVisibilityTable, loadVisibilityTable, selectCalibrationIds,
-  type LabelFuser, type MeasuredVisibility, type VisibilityTable, type MeasuredVariant,
+  saveVisibilityTable, loadVisibilityTable, selectCalibrationIds,
+  type LabelFuser, type MeasuredVisibility, type VisibilityTable,
 } from '../labels/index.js';
 import { LabelsCsvSink } from '../sinks/labels-csv.js';
 import { PredictionsCsvSink } from '../sinks/predictions-csv.js';
@@ -31,6 +31,7 @@ import { VariantPool } from './variant-pool.js';
 import { RunManifest, MANIFEST_FILE } from './run-manifest.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import { corrupt } from './operators/corrupt.js';
+import { visibility } from './operators/visibility.js';
 import { softLabels } from './operators/soft-labels.js';
 import { writeImages } from './operators/write-images.js';
 import { writeLabels } from './operators/write-labels.js';
@@ -185,10 +186,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
             list.push(item.kind === 'variant' ? { ...small, reused: true } as RunItem : item);
             calibrated.set(item.sample.id, list);
           }),
-          mergeMap((item): MeasuredVariant[] => (item.kind === 'variant' && item.corruption !== 'clean' && item.d !== undefined
-            ? [{ sourceId: item.sample.id, corruption: item.corruption, severity: item.severity, d: item.d, ...(item.ssim !== undefined ? { ssim: item.ssim } : {}) }]
-            : [])),
-          reduceVisibility({ measure: plan.measure, seed: options.seed }),
+          visibility({ measure: plan.measure, seed: options.seed }),
         ));
       }
       saveVisibilityTable(visibilityPath, table);

@@ -48,8 +48,6 @@ export interface GaussianFilterOptions {
 /** Largest radius the `auto` method still filters exactly. */
 export const EXACT_MAX_RADIUS = 24;
 
-const MODE_CODE: Record<BorderMode, number> = { reflect: 0, mirror: 1, nearest: 2, constant: 3 };
-
 /** scipy's `radius = int(truncate * sd + 0.5)`. */
 export function gaussianRadius(sigma: number, truncate = 4): number {
   return Math.floor(truncate * sigma + 0.5);
