@@ -10,8 +10,8 @@
  * faster per core (156 against 128 variants/s, PNG included) but every compiled
  * kernel reserves its own WebAssembly memory: 78 kernels add ~72 MB per worker,
  * and `fer-c corrupt` on two workers peaks at ~530 MB against ~360 MB, over the
- * 400 MB budget. End to end on both cores cpu already passes the 170 variants/s
- * target, so cpu is the CPU default; `--backend webasm` trades memory for speed.
+ * 400 MB budget. So cpu is the CPU default (throughput within ~15% of
+ * webasm's); `--backend webasm` trades memory for speed.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
