@@ -2,7 +2,7 @@
  * gpu.js backend selection, done once per process and logged.
  *
  * Order (DEVELOPERS.md): webgpu where an adapter answers → headlessgl on a
- * hardware GPU → the faster CPU mode. Mesa's llvmpipe/softpipe is software GL:
+ * hardware GPU → a CPU mode (below). Mesa's llvmpipe/softpipe is software GL:
  * usable on request (`--backend headlessgl`, the CI parity test) but never
  * chosen automatically. Between gpu.js's `cpu` (transpiled JS) and `webasm`
  * (wasm SIMD) modes, `npm run bench` measures both on our kernels
