@@ -56,6 +56,16 @@ test('a different seed on an existing output folder is refused', () => {
   assert.match(r.stderr, /run\.json: this folder holds a run with seed 7/);
 });
 
+test('--overwrite replaces what a run with other settings left, rather than keeping it', () => {
+  const out = join(root, 'out');
+  const before = readFileSync(join(out, 'gaussian_noise', '1', 'a.png'));
+  const r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'gaussian_noise', '--severities', '1', '--seed', '8', '--overwrite');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /2 images, 4 files written, 2 skipped/);
+  assert.not.ok(readFileSync(join(out, 'gaussian_noise', '1', 'a.png')).equals(before), 'seed 8 noise, not seed 7 kept');
+  assert.not.ok(existsSync(join(out, 'contrast')), 'the earlier run\'s other corruptions are gone');
+});
+
 test('unknown corruption and bad severity fail before any work', () => {
   const out = join(root, 'never');
   let r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'gaussian_noise,fog');

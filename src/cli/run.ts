@@ -7,7 +7,6 @@ import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
-import { saveGmm } from '../labels/gmm-file.js';
 import { formatSeconds } from '../pipeline/progress.js';
 
 const usage = `usage: fer-c run SPEC.json [--set key=value …] [--overwrite] [--quiet]
@@ -65,9 +64,6 @@ export const runCommand: Command = {
       const options = await runOptionsFromSpec(spec, choice.backend, {
         overwrite: args.booleans.has('overwrite'), progress: !quiet, signal: controller.signal, log,
       });
-      // The GMM the labels used travels with the run (AffWild-C borrows AffectNet-C's by class name).
-      const gmm = options.labels?.fuser.gmm;
-      if (gmm) saveGmm(join(spec.output.dir, 'gmm.json'), gmm);
       const summary = await runPipeline(options);
       printSummary(summary, log);
       if (options.labels) log(options.labels.fuser.report());

@@ -6,19 +6,19 @@
  * manifest says how many samples (a prefix, since output is in source order)
  * are finished; a re-run truncates the row files to match and skips them.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { filter, lastValueFrom, map, reduce, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import type { BackendName } from '../gpu/backend.js';
-import { CORRUPTION_NAMES, type CorruptionName, type Severity } from '../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import { FER_SIZE } from '../image/io.js';
 import type { SampleDescriptor } from '../sources/sample.js';
 import type { SampleSource } from '../sources/sample-source.js';
 import { CreditGate, pullSource } from '../sources/pull.js';
 import {
-  saveVisibilityTable, loadVisibilityTable, selectCalibrationIds,
+  saveVisibilityTable, loadVisibilityTable, selectCalibrationIds, saveGmm,
   type LabelFuser, type MeasuredVisibility, type VisibilityTable,
 } from '../labels/index.js';
 import { LabelsCsvSink } from '../sinks/labels-csv.js';
@@ -29,6 +29,7 @@ import { evaluateFiles } from '../report/evaluate-files.js';
 import type { Report } from '../report/report.js';
 import { VariantPool } from './variant-pool.js';
 import { RunManifest, MANIFEST_FILE } from './run-manifest.js';
+import { clearRunOutputs } from './run-outputs.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import { corrupt } from './operators/corrupt.js';
 import { visibility } from './operators/visibility.js';
@@ -117,9 +118,8 @@ function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem> {
  * --overwrite clears what a run writes (and nothing else) before starting.
  */
 function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
-  const ours = ['clean', ...CORRUPTION_NAMES, 'labels.csv', 'predictions.csv', 'visibility.json', 'report', MANIFEST_FILE];
   if (overwrite) {
-    for (const name of ours) rmSync(join(out, name), { recursive: true, force: true });
+    clearRunOutputs(out);
   } else if (!existsSync(join(out, MANIFEST_FILE))) {
     const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
     if (foreign.length > 0) {
@@ -134,6 +134,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const out = options.outputDir;
   prepareOutputFolder(out, options.corruptions, options.overwrite ?? false);
+  // The GMM the labels use travels with the run (AffWild-C borrows AffectNet-C's by class name).
+  if (options.labels?.fuser.gmm) saveGmm(join(out, 'gmm.json'), options.labels.fuser.gmm);
   const limit = options.limit ?? Infinity;
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const window = Math.max(1, options.window ?? 2 * workers);
