@@ -7,6 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { collect, rejects } from './helpers/async.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,21 +56,7 @@ function writeCsv(name: string, lines: readonly string[]): string {
   return path;
 }
 
-async function collect(source: AsyncIterable<SampleDescriptor>): Promise<SampleDescriptor[]> {
-  const out: SampleDescriptor[] = [];
-  for await (const s of source) out.push(s);
-  return out;
-}
 
-async function rejects(source: SampleSource, pattern: RegExp): Promise<void> {
-  try {
-    await collect(source);
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 test('the official layout with a header: labels, ids, boxes, va, landmarks, skips by reason', async () => {
   const csv = writeCsv('validation.csv', [HEADER, ...BODY]);

@@ -7,6 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { collect, rejects } from './helpers/async.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,21 +47,7 @@ function dataset(videos: Record<string, VideoSpec>, dirs = { expr: 'annotations/
   return root;
 }
 
-async function collect(source: AsyncIterable<SampleDescriptor>): Promise<SampleDescriptor[]> {
-  const out: SampleDescriptor[] = [];
-  for await (const s of source) out.push(s);
-  return out;
-}
 
-async function rejects(run: () => Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await run();
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 const VID_A: VideoSpec = {
   expr: [0, 1, -1, 7, 2, 3, 4, 5, 6, 0],

@@ -6,29 +6,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { collect, rejects } from './helpers/async.js';
 import { mkdtempSync, rmSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRowsText, RowReader, type ParsedRow } from '../src/io/csv-rows.js';
+import { parseRowsText, RowReader } from '../src/io/csv-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-rows-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function collect(reader: AsyncIterable<ParsedRow>): Promise<ParsedRow[]> {
-  const rows: ParsedRow[] = [];
-  for await (const row of reader) rows.push(row);
-  return rows;
-}
 
-async function rejects(run: () => Promise<unknown>, pattern: RegExp): Promise<void> {
-  try {
-    await run();
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 test('csv: quoted fields keep commas, semicolons, doubled quotes and spaces; unquoted fields are trimmed', () => {
   const rows = parseRowsText('a.jpg, 10 ,"1.5;2,5;3","say ""hi""", " x "\n', 'f.csv');

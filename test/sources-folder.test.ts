@@ -5,10 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { collect, rejects } from './helpers/async.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFolder, type SampleDescriptor, type SampleSource } from '../src/sources/index.js';
+import { readFolder, type SampleSource } from '../src/sources/index.js';
 import { FACES_DIR } from './helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-folder-'));
@@ -21,21 +22,7 @@ function csv(name: string, lines: readonly string[]): string {
   return path;
 }
 
-async function collect(source: AsyncIterable<SampleDescriptor>): Promise<SampleDescriptor[]> {
-  const out: SampleDescriptor[] = [];
-  for await (const s of source) out.push(s);
-  return out;
-}
 
-async function rejects(source: SampleSource, pattern: RegExp): Promise<void> {
-  try {
-    await collect(source);
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 test('file,label,valence,arousal: labels by index or name, missing codes, a missing file counted', async () => {
   const path = csv('va.csv', [

@@ -6,10 +6,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { collect, rejects } from './helpers/async.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readRafDb, RAFDB_CLASSES, type SampleDescriptor, type SampleSource } from '../src/sources/index.js';
+import { readRafDb, RAFDB_CLASSES, type SampleSource } from '../src/sources/index.js';
 import { FACES_DIR } from './helpers/fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferc-rafdb-'));
@@ -32,21 +33,7 @@ function write(name: string, text: string): string {
   return path;
 }
 
-async function collect(source: AsyncIterable<SampleDescriptor>): Promise<SampleDescriptor[]> {
-  const out: SampleDescriptor[] = [];
-  for await (const s of source) out.push(s);
-  return out;
-}
 
-async function rejects(source: SampleSource, pattern: RegExp): Promise<void> {
-  try {
-    await collect(source);
-  } catch (e) {
-    assert.match((e as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`expected an error matching ${pattern}`);
-}
 
 test('default: the test partition, aligned images, labels 1–7 → 0–6, a missing image counted', async () => {
   const source = readRafDb({ root });
