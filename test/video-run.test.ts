@@ -190,7 +190,8 @@ test('a missing EXPR file: a clear error before any work starts', () => {
   const spec = writeSpec('missing', { source: { type: 'video', file: mp4, expr: missing, crop: FACE_AT }, corruptions: ['contrast'], severities: [1] });
   const { code, stderr } = ferC(['run', spec, '--quiet']);
   assert.is(code, 1, stderr);
-  assert.is(stderr, `fer-c run: ${spec}: /source/expr: no such file: ${missing}\n`);
+  // The spec line of the missing input is named too (`writeSpec` puts source.expr on line 12).
+  assert.is(stderr, `fer-c run: ${spec} line 12: /source/expr: no such file: ${missing}\n`);
   assert.not.ok(existsSync(out), 'nothing written');
 });
 

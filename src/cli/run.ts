@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Command } from './command.js';
 import { parseArgs, UsageError } from './args.js';
-import { loadSpec, describeSpec, missingInputs, SpecError } from '../pipeline/spec/index.js';
+import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
@@ -16,7 +16,8 @@ source → 17×5 corruptions → soft labels → images, labels.csv → predicti
 metrics report, streaming with a bounded number of samples in flight.
 
   --set key=value   override a spec field by dotted path, e.g.
-                    --set source.root=/data/AffectNet --set limit=100 --set severities=[1,5]
+                    --set source.root=/data/AffectNet --set limit=100 --set severities=[1,5];
+                    key=null removes an optional field (--set predictions=null: no model)
   --overwrite       start afresh in an output folder that holds another run
   --quiet           no progress display
 
@@ -43,9 +44,8 @@ export const runCommand: Command = {
   async run(argv) {
     const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
-    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? []);
-    const missing = missingInputs(spec);
-    if (missing.length > 0) throw new SpecError(args.positionals[0]!, missing);
+    // checkFiles: a missing input is reported at its spec line (or --set), before any work.
+    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? [], { checkFiles: true });
     const quiet = args.booleans.has('quiet');
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
