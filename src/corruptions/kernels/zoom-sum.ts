@@ -5,12 +5,11 @@
  * samples (≥ n), keep the first n. scipy's zoom (grid_mode=False) samples
  * output o at input coordinate o·(ch − 1)/(out − 1) with linear interpolation.
  *
- * Per axis and zoom, the source sample and fraction of every output row and
- * column are tabulated in float64 in TS (tiny tables); one data-parallel kernel
- * then reads 4 pixels per zoom for every output value.
+ * One data-parallel kernel reads 4 pixels per zoom for every output value,
+ * with the sample positions computed in the kernel (see zoomSumSpec).
  */
-import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { KernelFunction } from 'gpu.js';
+import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
 
 /** Python's round(): half to even (scipy sizes its zoom output with it). */
 export function roundHalfEven(v: number): number {
@@ -21,86 +20,90 @@ export function roundHalfEven(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** One axis of one clipped zoom: for each output o < n, the first source sample and the weight of the next. */
-export interface ZoomAxis { readonly index: Int32Array; readonly frac: Float64Array }
+/** One axis of one clipped zoom: crop start and length, and the output → crop coordinate ratio. */
+export interface ZoomAxis {
+  /** First cropped sample, (n − ch) // 2. */
+  readonly top: number;
+  /** Crop length ch = ⌈n / z⌉. */
+  readonly ch: number;
+  /** Output o samples crop coordinate o · ratio = o·(ch − 1)/(out − 1). */
+  readonly ratio: number;
+}
 
 export function clippedZoomAxis(n: number, zoom: number): ZoomAxis {
   const ch = Math.ceil(n / zoom);
   const top = Math.floor((n - ch) / 2);
   const out = roundHalfEven(ch * zoom);
-  const ratio = out > 1 ? (ch - 1) / (out - 1) : 1;
-  const index = new Int32Array(n);
-  const frac = new Float64Array(n);
-  for (let o = 0; o < n; o++) {
-    const c = o * ratio;
-    let i0 = Math.floor(c);
-    let t = c - i0;
-    // The last crop sample has no right neighbour: read (ch−2, ch−1) with weight 1.
-    if (i0 >= ch - 1) { i0 = ch - 2; t = 1; }
-    index[o] = top + i0;
-    frac[o] = t;
-  }
-  return { index, frac };
+  return { top, ch, ratio: out > 1 ? (ch - 1) / (out - 1) : 1 };
 }
 
-interface ZoomConstants { zooms: number; width3: number; height: number }
+/** A float literal that round-trips the value and that GLSL reads as a float. */
+function floatLiteral(v: number): string {
+  const s = String(v);
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
 
 /**
- * out[i] = Σ_z bilinear(zoom z) at output i. Tables: rowBase[z·H + y] = first
- * source row · 3W, rowFrac likewise; colBase[z·3W + 3x + c] = first source
- * column · 3 + c, colFrac likewise. (Unrolling the zoom loop into literal
- * offsets measured no faster here: the 8 reads per zoom dominate.)
+ * The statements sampling one axis of zoom k at output coordinate `o`:
+ * `${v}${k}` = first source sample, `t${v}${k}` = weight of the next.
+ * scipy reads the last crop sample ch − 1 as (ch − 2, ch − 1) with weight 1;
+ * reading (ch − 1, ch) with weight 0 is the same value up to rounding (linear
+ * interpolation is continuous) and saves a Math.min per axis, as long as
+ * sample top + ch exists (top + ch ≤ n − 1 holds for every zoom > 1).
  */
-function zoomSumKernel(
-  this: IKernelFunctionThis<ZoomConstants>, img: Float32Array,
-  rowBase: Float32Array, rowFrac: Float32Array, colBase: Float32Array, colFrac: Float32Array,
-): number {
-  const i = this.thread.x;
-  const w3 = this.constants.width3;
-  const y = Math.floor(i / w3);
-  const xc = i - y * w3;
-  let sum = 0;
-  for (let z = 0; z < this.constants.zooms; z++) {
-    const r = rowBase[z * this.constants.height + y]!;
-    const ry = rowFrac[z * this.constants.height + y]!;
-    const c = colBase[z * w3 + xc]!;
-    const cx = colFrac[z * w3 + xc]!;
-    const a = img[r + c]!;
-    const top = a + cx * (img[r + c + 3]! - a);
-    const d = img[r + w3 + c]!;
-    const bottom = d + cx * (img[r + w3 + c + 3]! - d);
-    sum += top + ry * (bottom - top);
-  }
-  return sum;
+function axisStatements(v: 'r' | 'q', o: string, k: number, n: number, zoom: number): string[] {
+  const { top, ch, ratio } = clippedZoomAxis(n, zoom);
+  const c = `c${v}${k}`;
+  const first = top + ch <= n - 1 ? `Math.floor(${c})` : `Math.min(Math.floor(${c}), ${floatLiteral(ch - 2)})`;
+  return [
+    `const ${c} = ${o} * ${floatLiteral(ratio)};`,
+    `const ${v}${k} = ${first};`,
+    `const t${v}${k} = ${c} - ${v}${k};`,
+  ];
 }
 
-/** Σ over `zooms` of clipped_zoom(image, z), for a W×H RGB image (compact, interleaved). */
+/**
+ * Kernel spec: out[i] = Σ_k bilinear(zoom k) at output i, unrolled over the
+ * zooms with each zoom's crop and ratio written in as literals (fixed per
+ * severity and image size, so one compile each), and the sample positions
+ * computed in the kernel. Measured against a loop reading per-zoom row and
+ * column tables (4 table reads per zoom): 13.9 against 16.3 ms for 15 zooms
+ * over 224×224×3 in gpu.js cpu mode; the 4 image reads per zoom are the rest.
+ */
+function zoomSumSpec(width: number, height: number, zooms: readonly number[]): KernelSpec {
+  const w3 = width * 3;
+  const lines = [
+    'const i = this.thread.x;',
+    `const y = Math.floor(i / ${floatLiteral(w3)});`,
+    `const xc = i - y * ${floatLiteral(w3)};`,
+    'const x = Math.floor(xc / 3.0);',
+    'const c = xc - x * 3.0;',
+    'let sum = 0.0;',
+  ];
+  zooms.forEach((zoom, k) => {
+    lines.push(...axisStatements('r', 'y', k, height, zoom), ...axisStatements('q', 'x', k, width, zoom));
+    const { top: rowTop } = clippedZoomAxis(height, zoom), { top: colTop } = clippedZoomAxis(width, zoom);
+    lines.push(
+      `const a${k} = (r${k} + ${floatLiteral(rowTop)}) * ${floatLiteral(w3)} + (q${k} + ${floatLiteral(colTop)}) * 3.0 + c;`,
+      `const p${k} = img[a${k}];`,
+      `const up${k} = p${k} + tq${k} * (img[a${k} + 3] - p${k});`,
+      `const d${k} = img[a${k} + ${w3}];`,
+      `const down${k} = d${k} + tq${k} * (img[a${k} + ${w3 + 3}] - d${k});`,
+      `sum += up${k} + tr${k} * (down${k} - up${k});`,
+    );
+  });
+  lines.push('return sum;');
+  return {
+    name: `zoom-sum/${width}x${height}/${zooms.join(',')}`,
+    fn: new Function('img', lines.join('\n')) as KernelFunction,
+    output: width * height * 3,
+  };
+}
+
+/** Σ over `zooms` (each > 1) of clipped_zoom(image, z), for a W×H RGB image (compact, interleaved). */
 export function zoomSum(host: KernelHost, data: Float32Array, width: number, height: number, zooms: readonly number[]): Promise<Float32Array> {
   if (data.length !== width * height * 3) throw new Error(`zoomSum: data has ${data.length} values, ${width}x${height}x3 needs ${width * height * 3}`);
   if (zooms.length === 0) throw new Error('zoomSum: no zoom factors');
-  const w3 = width * 3;
-  const rowBase = new Float32Array(zooms.length * height);
-  const rowFrac = new Float32Array(zooms.length * height);
-  const colBase = new Float32Array(zooms.length * w3);
-  const colFrac = new Float32Array(zooms.length * w3);
-  zooms.forEach((z, k) => {
-    const rows = clippedZoomAxis(height, z);
-    for (let y = 0; y < height; y++) {
-      rowBase[k * height + y] = rows.index[y]! * w3;
-      rowFrac[k * height + y] = rows.frac[y]!;
-    }
-    const cols = clippedZoomAxis(width, z);
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) {
-        colBase[k * w3 + 3 * x + c] = cols.index[x]! * 3 + c;
-        colFrac[k * w3 + 3 * x + c] = cols.frac[x]!;
-      }
-    }
-  });
-  return host.run({
-    name: 'zoom-sum/bilinear',
-    fn: zoomSumKernel as unknown as KernelFunction,
-    output: width * height * 3,
-    constants: { zooms: zooms.length, width3: w3, height },
-  }, data, rowBase, rowFrac, colBase, colFrac);
+  if (zooms.some((z) => !(z > 1))) throw new Error(`zoomSum: zoom factors must exceed 1, got ${zooms.join(', ')}`);
+  return host.run(zoomSumSpec(width, height, zooms), data);
 }
