@@ -13,6 +13,13 @@ import { Observable } from 'rxjs';
 
 interface Pending<R> { next: (r: R) => void; done: (r: R) => void; fail: (e: Error) => void }
 
+/**
+ * A small young generation makes each worker collect its short-lived image
+ * buffers sooner: `fer-c corrupt` over 50 faces peaked at 400 MB with V8's
+ * default and 331 MB with 8 MB, at the same throughput (197 variants/s).
+ */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 export interface WorkerPoolOptions<R> {
   /** Which message ends a task (default: every message). */
   readonly isFinal?: (message: R) => boolean;
@@ -29,7 +36,7 @@ export class WorkerPool<T, R> {
   constructor(script: URL, size: number, workerData: unknown, options: WorkerPoolOptions<R> = {}) {
     this.isFinal = options.isFinal ?? (() => true);
     for (let i = 0; i < size; i++) {
-      const w = new Worker(script, { workerData });
+      const w = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       w.on('message', (r: R) => this.message(w, r));
       w.on('error', (e: Error) => this.fail(w, e));
       w.on('exit', (code) => { if (!this.closed && code !== 0) this.fail(w, new Error(`worker exited with code ${code}`)); });
