@@ -7,11 +7,11 @@
  * chosen automatically. Between gpu.js's `cpu` (transpiled JS) and `webasm`
  * (wasm SIMD) modes, `npm run bench` measures both on our kernels
  * (bench/results/corrupt-throughput.json, corrupt-memory.json). webasm is
- * faster per core (156 against 128 variants/s, PNG included) but every compiled
- * kernel reserves its own WebAssembly memory: 78 kernels add ~72 MB per worker,
- * and `fer-c corrupt` on two workers peaks at ~530 MB against ~360 MB, over the
- * 400 MB budget. So cpu is the CPU default (throughput within ~15% of
- * webasm's); `--backend webasm` trades memory for speed.
+ * faster (191 against 139 variants/s on one core, PNG included) but every
+ * compiled kernel reserves its own WebAssembly memory (~80 MB more per worker):
+ * `fer-c corrupt` on two workers peaks at ~495 MB against ~315 MB, over the
+ * 400 MB budget. So cpu is the CPU default (it meets the 170 variants/s target
+ * on two cores); `--backend webasm` trades memory for speed.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
@@ -105,7 +105,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   passed.push('error' in probe ? `headlessgl: ${probe.error}`
     : SOFTWARE_GL.test(probe.renderer) ? `headlessgl: software renderer ${probe.renderer}`
     : 'headlessgl: a GL context opens but no GPU device exists (software GL)');
-  return { backend: CPU_DEFAULT, reason: `CPU default (webasm is faster but holds ~70 MB more per worker); passed over ${passed.join('; ')}` };
+  return { backend: CPU_DEFAULT, reason: `CPU default (webasm is faster but holds ~80 MB more per worker); passed over ${passed.join('; ')}` };
 }
 
 function shortReason(message: string): string {
