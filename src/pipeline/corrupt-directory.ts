@@ -20,6 +20,7 @@ import { VariantPool } from './variant-pool.js';
 import { corrupt } from './operators/corrupt.js';
 import { writeImages } from './operators/write-images.js';
 import { visibility } from './operators/visibility.js';
+import { fusePerSample } from './operators/soft-labels.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import type { SampleDescriptor } from '../sources/sample.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -28,7 +29,7 @@ import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import { Progress } from './progress.js';
 import { clearRunOutputs } from './run-outputs.js';
-import { prepareLabels, labelInputOf, fusedLabels, sourceIdOf, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
+import { prepareLabels, labelInputOf, sourceIdOf, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
 import { mapSoftLabels, saveVisibilityTable, type VisibilityTable } from '../labels/index.js';
 import { writeLabelsCsv } from '../sinks/labels-csv.js';
 
@@ -100,7 +101,8 @@ function sampleOf(file: string, plan: LabelPlan | undefined): SampleDescriptor {
   const entry = plan?.labels.get(basename(file));
   return {
     id: sourceIdOf(file), file, classes: UNNAMED_CLASSES, label: entry?.label ?? -1,
-    ...(entry?.va ? { va: entry.va } : {}), ...(entry?.distribution ? { distribution: entry.distribution } : {}), meta: {},
+    ...(entry?.va ? { va: entry.va } : {}), ...(entry?.distribution ? { distribution: entry.distribution } : {}),
+    meta: entry && plan ? { annotation: plan.labels.fileName, line: entry.line } : {},
   };
 }
 
@@ -184,7 +186,7 @@ function labelRows$(
     tap((t) => saveVisibilityTable(plan.visibilityPath, t)),
     shareReplay(1),
   );
-  const fusedOf = fusedLabels(plan);
+  const fusedOf = fusePerSample(plan.fuser);
   return items$.pipe(
     mergeMap((item) => {
       const input = item.kind === 'variant' ? labelInputOf(item, plan, fusedOf) : undefined;

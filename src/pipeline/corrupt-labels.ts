@@ -10,7 +10,8 @@ import {
   DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES,
   type LabelFile, type VisibilityTable, type MeasuredVisibility, type SoftLabelInput,
 } from '../labels/index.js';
-import { variantFile, variantId, type VariantItem } from './run-item.js';
+import { variantId, type VariantItem } from './run-item.js';
+import { softLabelInputOf } from './operators/soft-labels.js';
 
 export interface CorruptLabelOptions {
   /** CSV mapping input file names to `label[,valence,arousal]` or `p_0..p_{K-1}`. */
@@ -82,31 +83,9 @@ export function prepareLabels(options: CorruptLabelOptions, files: readonly stri
 }
 
 /**
- * The label-mapper input of one variant of a labelled image (undefined when the
- * image has no entry, or an earlier part of the run already wrote its row).
- * `fusedOf` caches each image's fused label (one fusion per image, as counted).
+ * The label-mapper input of one variant of a labelled image, or undefined when
+ * an earlier part of the run already wrote its row.
  */
-export function labelInputOf(item: VariantItem, plan: LabelPlan, fusedOf: (item: VariantItem) => number[] | undefined): SoftLabelInput | undefined {
-  const id = variantId(item);
-  if (plan.doneRowIds.has(id)) return undefined;
-  const fused = fusedOf(item);
-  if (!fused) return undefined;
-  return {
-    id, sourceId: item.sample.id, file: variantFile(item), corruption: item.corruption, severity: item.severity,
-    fused, label: item.sample.label, ...(item.d !== undefined ? { d: item.d } : {}),
-  };
-}
-
-/** Fuses each image's label once (in run order), from its labels-file entry. */
-export function fusedLabels(plan: LabelPlan): (item: VariantItem) => number[] | undefined {
-  let index = -1;
-  let fused: number[] | undefined;
-  return (item) => {
-    if (item.index !== index) {
-      index = item.index;
-      const entry = plan.labels.get(basename(item.sample.file));
-      fused = entry ? plan.fuser.fuse(entry, `${plan.labels.fileName} line ${entry.line}`).fused : undefined;
-    }
-    return fused;
-  };
+export function labelInputOf(item: VariantItem, plan: LabelPlan, fusedOf: (item: VariantItem) => number[]): SoftLabelInput | undefined {
+  return plan.doneRowIds.has(variantId(item)) ? undefined : softLabelInputOf(item, fusedOf(item));
 }

@@ -164,8 +164,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     const visibilityPath = join(out, 'visibility.json');
     if (labels) {
       const plan = labels.visibility;
+      const earlier = 'table' in plan || options.overwrite || !existsSync(visibilityPath) ? undefined : loadVisibilityTable(visibilityPath);
       if ('table' in plan) table = plan.table;
-      else if (existsSync(visibilityPath) && !options.overwrite && loadVisibilityTable(visibilityPath).measure === plan.measure) table = loadVisibilityTable(visibilityPath);
+      else if (earlier?.measure === plan.measure) table = earlier;
       else {
         const ids: string[] = [];
         for await (const s of slice(options.source, 0, limit)) ids.push(s.id);

@@ -1,6 +1,6 @@
 /** The worker threads of a pipeline's fan-out (variant-worker.ts), one per core by default. */
 import { availableParallelism } from 'node:os';
-import { Observable, filter, mergeMap, of, throwError } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import { WorkerPool } from './worker-pool.js';
 import { isFinalMessage, type VariantMessage, type VariantTask, type VariantWorkerConfig } from './variant-protocol.js';
 import type { RunItem, SampleWork } from './run-item.js';
@@ -26,11 +26,11 @@ export class VariantPool {
     };
     return this.pool.stream(task, pixels ? [pixels.buffer as ArrayBuffer] : []).pipe(
       filter((m) => m.kind !== 'done'),
-      mergeMap((m): Observable<RunItem> => {
-        if (m.kind === 'error') return throwError(() => new Error(`${sample.file}: ${m.error}`));
-        if (m.kind === 'skipped') return of({ kind: 'skipped', index: m.index, sample, reason: m.reason });
+      map((m): RunItem => {
+        if (m.kind === 'error') throw new Error(`${sample.file}: ${m.error}`);
+        if (m.kind === 'skipped') return { kind: 'skipped', index: m.index, sample, reason: m.reason };
         const size = this.config.size;
-        return of({
+        return {
           kind: 'variant', index: m.index, sample, corruption: m.corruption, severity: m.severity, last: m.last,
           ...(m.png ? { png: m.png } : {}),
           ...(m.pixels ? { image: { width: size, height: size, data: m.pixels } } : {}),
@@ -38,7 +38,7 @@ export class VariantPool {
           ...(m.ssim !== undefined ? { ssim: m.ssim } : {}),
           ...(m.probs ? { probs: m.probs } : {}),
           ...(m.reused ? { reused: true } : {}),
-        });
+        };
       }),
     );
   }

@@ -6,8 +6,8 @@
  * ever emitted before the table it depends on is complete.
  */
 import { isObservable, map, switchMap, take, type Observable, type OperatorFunction } from 'rxjs';
-import { toLabelRow, type LabelFuser, type VisibilityTable } from '../../labels/index.js';
-import { variantFile, variantId, type RunItem } from '../run-item.js';
+import { toLabelRow, type LabelFuser, type SoftLabelInput, type VisibilityTable } from '../../labels/index.js';
+import { variantFile, variantId, type RunItem, type VariantItem } from '../run-item.js';
 
 export interface SoftLabelsOptions {
   readonly table: VisibilityTable | Observable<VisibilityTable>;
@@ -16,24 +16,38 @@ export interface SoftLabelsOptions {
   readonly exponent: number;
 }
 
+/**
+ * Each sample's fused label, computed once per sample (items come in sample
+ * order), so the fuser counts one fusion per image. Call it once per stream.
+ */
+export function fusePerSample(fuser: LabelFuser): (item: VariantItem) => number[] {
+  let fusedFor = -1;
+  let fused: number[] = [];
+  return (item) => {
+    if (item.index !== fusedFor) {
+      const s = item.sample;
+      fused = fuser.fuse({ label: s.label, ...(s.va ? { va: s.va } : {}), ...(s.distribution ? { distribution: s.distribution } : {}) },
+        `${s.meta.annotation ?? s.file}${s.meta.line ? ` line ${s.meta.line}` : ''}`).fused;
+      fusedFor = item.index;
+    }
+    return fused;
+  };
+}
+
+/** What the label mapper needs of a variant: its ids, file, fused label and distance. */
+export function softLabelInputOf(item: VariantItem, fused: readonly number[]): SoftLabelInput {
+  return {
+    id: variantId(item), sourceId: item.sample.id, file: variantFile(item), corruption: item.corruption, severity: item.severity,
+    fused, label: item.sample.label, ...(item.d !== undefined ? { d: item.d } : {}),
+  };
+}
+
 export function softLabels(options: SoftLabelsOptions): OperatorFunction<RunItem, RunItem> {
   const withTable = (table: VisibilityTable): OperatorFunction<RunItem, RunItem> => (source) => {
-    let fusedFor = -1;
-    let fused: number[] = [];
-    return source.pipe(map((item): RunItem => {
-      if (item.kind === 'skipped') return item;
-      const s = item.sample;
-      if (item.index !== fusedFor) {
-        fused = options.fuser.fuse({ label: s.label, ...(s.va ? { va: s.va } : {}), ...(s.distribution ? { distribution: s.distribution } : {}) },
-          `${s.meta.annotation ?? s.file}${s.meta.line ? ` line ${s.meta.line}` : ''}`).fused;
-        fusedFor = item.index;
-      }
-      const label = toLabelRow({
-        id: variantId(item), sourceId: s.id, file: variantFile(item), corruption: item.corruption, severity: item.severity,
-        fused, label: s.label, ...(item.d !== undefined ? { d: item.d } : {}),
-      }, table, options.exponent);
-      return { ...item, label };
-    }));
+    const fusedOf = fusePerSample(options.fuser);
+    return source.pipe(map((item): RunItem => (item.kind === 'skipped'
+      ? item
+      : { ...item, label: toLabelRow(softLabelInputOf(item, fusedOf(item)), table, options.exponent) })));
   };
   const { table } = options;
   return isObservable(table)
