@@ -1,15 +1,15 @@
 /**
  * A fixed pool of worker threads, each running one task at a time. A task
- * answers with one or more messages; `isFinal` says which one ends it.
- * `run` resolves with the final message; `stream` emits every message.
+ * answers with one or more messages; `isFinal` says which one ends it, and
+ * `stream` emits every message.
  * Callers bound how many tasks they hand over (the pool itself queues, so the
  * caller's window is the memory bound).
  */
 import { Worker } from 'node:worker_threads';
+import { Observable } from 'rxjs';
 
 /** What postMessage can move instead of copy (pixel buffers). */
 type TransferListItem = ArrayBuffer;
-import { Observable } from 'rxjs';
 
 interface Pending<R> { next: (r: R) => void; done: (r: R) => void; fail: (e: Error) => void }
 
@@ -46,11 +46,6 @@ export class WorkerPool<T, R> {
   }
 
   get size(): number { return this.all.length; }
-
-  /** The task's final message. */
-  run(task: T, transfer: readonly TransferListItem[] = []): Promise<R> {
-    return new Promise<R>((resolve, reject) => this.enqueue(task, transfer, { next: () => undefined, done: resolve, fail: reject }));
-  }
 
   /** Every message of the task, the final one last; the task starts on subscription. */
   stream(task: T, transfer: readonly TransferListItem[] = []): Observable<R> {
