@@ -13,6 +13,11 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}.${counter++}.tmp`);
 }
 
+/** Whether a file name is one of tempPathFor's: a killed process leaves these behind, never a half-written target. */
+export function isTempName(name: string): boolean {
+  return /^\..+\.\d+-\d+\.\d+\.tmp$/.test(name);
+}
+
 /** Opens the temp file, creating its folder only when it is missing (a mkdir per image costs more than the write). */
 function openTemp(tmp: string): number {
   try {

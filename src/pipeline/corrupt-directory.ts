@@ -28,7 +28,7 @@ import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import { Progress } from './progress.js';
-import { clearRunOutputs } from './run-outputs.js';
+import { clearRunOutputs, removeStaleTemps } from './run-outputs.js';
 import { prepareLabels, labelInputOf, sourceIdOf, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
 import { mapSoftLabels, saveVisibilityTable, type VisibilityTable } from '../labels/index.js';
 import { writeLabelsCsv } from '../sinks/labels-csv.js';
@@ -84,7 +84,8 @@ function checkRunParameters(options: CorruptDirectoryOptions, outputDir: string)
   };
   const path = join(outputDir, RUN_FILE);
   if (options.overwrite) clearRunOutputs(outputDir);
-  else if (existsSync(path)) {
+  else removeStaleTemps(outputDir);
+  if (!options.overwrite && existsSync(path)) {
     const old = JSON.parse(readFileSync(path, 'utf8')) as { seed?: number; size?: number; labels?: unknown };
     const differs = old.seed !== params.seed ? `seed ${old.seed}` : old.size !== params.size ? `size ${old.size}`
       : JSON.stringify(old.labels) !== JSON.stringify(params.labels) ? `label options ${JSON.stringify(old.labels ?? null)}` : '';

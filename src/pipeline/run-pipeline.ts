@@ -29,7 +29,7 @@ import { evaluateFiles } from '../report/evaluate-files.js';
 import type { Report } from '../report/report.js';
 import { VariantPool } from './variant-pool.js';
 import { RunManifest, MANIFEST_FILE } from './run-manifest.js';
-import { clearRunOutputs } from './run-outputs.js';
+import { clearRunOutputs, removeStaleTemps } from './run-outputs.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import { corrupt } from './operators/corrupt.js';
 import { visibility } from './operators/visibility.js';
@@ -120,11 +120,14 @@ function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem> {
 function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
   if (overwrite) {
     clearRunOutputs(out);
-  } else if (!existsSync(join(out, MANIFEST_FILE))) {
-    const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
-    if (foreign.length > 0) {
-      throw new Error(`${out} already holds images (${foreign.slice(0, 3).join(', ')}/…) but no run manifest: ` +
-        'they were not written by fer-c run; choose another output folder, or pass --overwrite to replace them');
+  } else {
+    removeStaleTemps(out);
+    if (!existsSync(join(out, MANIFEST_FILE))) {
+      const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
+      if (foreign.length > 0) {
+        throw new Error(`${out} already holds images (${foreign.slice(0, 3).join(', ')}/…) but no run manifest: ` +
+          'they were not written by fer-c run; choose another output folder, or pass --overwrite to replace them');
+      }
     }
   }
   mkdirSync(out, { recursive: true });
