@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, loadFaces } from './helpers/fixtures.js';
 import { rmsDiff } from './helpers/image-stats.js';
-import { affWildPosterior, makeAffWild, queryVa, writeAffectNetGmm, type AffWildVideo } from './helpers/make-affwild.js';
+import { once } from './helpers/async.js';
+import { affWildPosterior, makeAffWild, queryVa, writeAffectNetGmm, type AffWildLayout, type AffWildVideo } from './helpers/make-affwild.js';
 import { readImageFile } from '../src/image/io.js';
 import type { RgbImage } from '../src/image/rgb-image.js';
 
@@ -49,7 +50,8 @@ const videos: AffWildVideo[] = PLANS.map((p) => ({
   expr: p.expr,
   ...(p.query ? { va: p.query.map((q) => (q < 0 ? NO_VA : queryVa(q))) } : {}),
 }));
-const layout = makeAffWild(join(root, 'Aff-Wild2'), videos);
+/** Built with ffmpeg in setUp (below), inside the tests: a missing ffmpeg fails them, not the import of this file. */
+let layout: AffWildLayout;
 const gmmFile = join(root, 'affectnet-gmm.json');
 writeAffectNetGmm(gmmFile);
 
@@ -95,11 +97,14 @@ function readLabels(path: string): { header: string[]; rows: Row[] } {
   return { header: head!.split(','), rows };
 }
 
-const main = { spec: writeSpec('full'), out: join(root, 'out', 'full'), code: null as number | null, stderr: '' };
+const main = { spec: '', out: join(root, 'out', 'full'), code: null as number | null, stderr: '' };
 
-test.before(() => {
+const setUp = once(() => {
+  layout = makeAffWild(join(root, 'Aff-Wild2'), videos);
+  main.spec = writeSpec('full');
   Object.assign(main, ferC(['run', main.spec, '--quiet']));
 });
+test.before.each(() => { setUp(); });
 
 test('counts: samples, images and source skips by reason, as the CLI prints them', () => {
   assert.is(main.code, 0, main.stderr);

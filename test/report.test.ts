@@ -8,7 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { GlobalFonts } from '@napi-rs/canvas';
+import { Figure, FIGURE_FONT, registerFigureFont } from '../src/report/plot.js';
 import { fixtureJson } from './helpers/fixtures.js';
 import { Rng } from '../src/random/rng.js';
 import { main } from '../src/cli/main.js';
@@ -124,6 +126,28 @@ test('evaluate: PNG figures exist, are PNGs of the stated size', () => {
     if (want) assert.equal([b.readUInt32BE(16), b.readUInt32BE(20)], want, `${name} size`);
     assert.ok(b.length > 10_000, `${name} has content (${b.length} bytes)`);
   }
+});
+
+test('figures: text is drawn in the font fer-c ships (DejaVu Sans from npm), not whatever fonts the system has', () => {
+  const files = registerFigureFont();
+  assert.equal(files.map((f) => f.split(sep).slice(-4).join('/')), ['node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf', 'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf']);
+  assert.ok(GlobalFonts.families.some((f) => f.family === FIGURE_FONT), `${FIGURE_FONT} is registered`);
+  // A title in the figure font alone (no fallback family): Skia draws nothing for a family it lacks.
+  const fig = new Figure(300, 60);
+  fig.ctx.fillStyle = '#000000';
+  fig.ctx.font = `bold 24px "${FIGURE_FONT}"`;
+  fig.ctx.fillText('ECE 12.5%', 10, 40);
+  const bold = fig.ctx.measureText('ECE 12.5%').width;
+  fig.ctx.font = `24px "${FIGURE_FONT}"`;
+  const regular = fig.ctx.measureText('ECE 12.5%').width;
+  const { data } = fig.ctx.getImageData(0, 0, 300, 60);
+  let dark = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i]! < 128) dark++;
+  assert.ok(dark > 300, `the text left ${dark} dark pixels`);
+  // DejaVu Sans's advance widths (hmtx, 2048 units per em): E 1294, C 1430, space 651, digits 1303, '.' 651, '%' 1946.
+  const expected = ((1294 + 1430 + 1294 + 651 + 1303 + 1303 + 651 + 1303 + 1946) / 2048) * 24;
+  assert.ok(Math.abs(regular - expected) < 0.05, `regular width ${regular}, DejaVu Sans gives ${expected}`);
+  assert.ok(bold > regular + 8, `bold (${bold}) is wider than regular (${regular}): the bold face is registered`);
 });
 
 test('merge-metrics: 3 uneven shards evaluated at one T and merged = one evaluation', async () => {

@@ -1,5 +1,5 @@
 /**
- * The system ffmpeg as a frame decoder (src/sources/ffmpeg.ts): finding it,
+ * ffmpeg as a frame decoder (src/sources/ffmpeg.ts): finding it (env, PATH, npm package),
  * probing, frames in order and close to the pictures they were encoded from
  * (every container/codec this ffmpeg can write), backpressure, and every way
  * a decode can end — early break, ffmpeg failing, truncated files — without
@@ -7,15 +7,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { take } from 'rxjs';
-import { loadFaces, FACES_DIR } from './helpers/fixtures.js';
+import { loadFaces, FACES_DIR, REPO_ROOT } from './helpers/fixtures.js';
 import { rmsDiff } from './helpers/image-stats.js';
+import { once } from './helpers/async.js';
 import { availableFormats, defaultFormat, writeVideo, type VideoFormat } from './helpers/make-video.js';
 import {
-  decodeFrames, findFfmpeg, probeVideo, systemFfmpeg, FfmpegNotFoundError, VideoDecodeError, type DecodedFrame,
+  decodeFrames, describeFfmpeg, findFfmpeg, probeVideo, systemFfmpeg, FfmpegNotFoundError, VideoDecodeError, type DecodedFrame,
 } from '../src/sources/ffmpeg.js';
 import { CreditGate, pullSource } from '../src/sources/pull.js';
 import type { RgbImage } from '../src/image/rgb-image.js';
@@ -26,7 +28,8 @@ const FRAME_BYTES = 224 * 224 * 3;
 const faces = loadFaces().slice(0, 10).map((f) => f.image);
 const frames = faces.flatMap((f) => [f, f]);
 const mp4 = join(root, 'faces.mp4');
-writeVideo(mp4, frames);
+/** Written with ffmpeg by the tests that need it, not at import: a missing ffmpeg fails them, not the suite. */
+const makeMp4 = once(() => writeVideo(mp4, frames));
 /** Lossy codecs: a decoded frame lies within this RMS (on 0..1) of its source; distinct faces are ≥ 0.16 apart. */
 const MAX_RMS = 0.04;
 
@@ -60,29 +63,79 @@ function checkFrames(decoded: DecodedFrame[], label: string): void {
   });
 }
 
-test('findFfmpeg: clear message where there is none, FERC_FFMPEG as file or folder', () => {
+test('findFfmpeg: FERC_FFMPEG / FERC_FFPROBE, then PATH, then the npm packages; clear messages where there is none', () => {
   const empty = join(root, 'empty-bin');
   mkdirSync(empty);
-  const prefix = 'ffmpeg not found: install it (apt-get install ffmpeg) or set FERC_FFMPEG';
-  assert.throws(() => findFfmpeg({ PATH: empty }), (e: Error) => e instanceof FfmpegNotFoundError && e.message.startsWith(prefix));
+  const prefix = 'ffmpeg not found: reinstall fer-c\'s dependencies';
+  const notFound = (e: Error): boolean => e instanceof FfmpegNotFoundError && e.message.startsWith(prefix);
+  // Nothing on PATH and the packages not looked at: the message says what was tried.
+  assert.throws(() => findFfmpeg({ PATH: empty }, { bundled: false }), (e: Error) => notFound(e) && e.message.includes('no ffmpeg on PATH'));
+  // A variable that is set must work: it is never passed over for the bundled build.
   assert.throws(() => findFfmpeg({ FERC_FFMPEG: join(root, 'nope', 'ffmpeg'), PATH: empty }),
-    (e: Error) => e.message.startsWith(prefix) && e.message.includes(join(root, 'nope', 'ffmpeg')));
+    (e: Error) => notFound(e) && e.message.includes(`FERC_FFMPEG=${join(root, 'nope', 'ffmpeg')} is not an executable file`));
+  assert.throws(() => findFfmpeg({ FERC_FFPROBE: join(root, 'nope', 'ffprobe'), PATH: empty }),
+    (e: Error) => notFound(e) && e.message.includes(`FERC_FFPROBE=${join(root, 'nope', 'ffprobe')} is not an executable file`));
 
-  const real = systemFfmpeg();
+  // Nothing on PATH: both from the npm packages for this platform, and both run.
+  const bundled = findFfmpeg({ PATH: empty });
+  const platform = `${process.platform}-${process.arch}`;
+  assert.is(bundled.ffmpeg, join(REPO_ROOT, 'node_modules', '@ffmpeg-installer', platform, 'ffmpeg'));
+  assert.is(bundled.ffprobe, join(REPO_ROOT, 'node_modules', '@ffprobe-installer', platform, 'ffprobe'));
+  assert.is(bundled.origin.ffmpeg.kind, 'bundled');
+  assert.is(bundled.origin.ffprobe.kind, 'bundled');
+  for (const tool of [bundled.ffmpeg, bundled.ffprobe]) {
+    const r = spawnSync(tool, ['-hide_banner', '-version'], { encoding: 'utf8' });
+    assert.is(r.status, 0, `${tool} -version`);
+  }
+  assert.match(describeFfmpeg(bundled), new RegExp(`^ffmpeg: ${bundled.ffmpeg} \\(bundled: npm package @ffmpeg-installer/${platform} [0-9.]+.*\\); ffprobe: ${bundled.ffprobe} \\(bundled: npm package @ffprobe-installer/${platform} `));
+
+  // Only ffmpeg on PATH: it is used, ffprobe comes from its package (or, with packages off, a clear error).
   const onlyFfmpeg = join(root, 'only-ffmpeg');
   mkdirSync(onlyFfmpeg);
-  symlinkSync(real.ffmpeg, join(onlyFfmpeg, 'ffmpeg'));
-  assert.throws(() => findFfmpeg({ PATH: onlyFfmpeg }), (e: Error) => e.message.startsWith(prefix) && e.message.includes('no ffprobe'));
+  symlinkSync(bundled.ffmpeg, join(onlyFfmpeg, 'ffmpeg'));
+  assert.throws(() => findFfmpeg({ PATH: onlyFfmpeg }, { bundled: false }), (e: Error) => notFound(e) && e.message.includes('no ffprobe on PATH'));
+  const mixed = findFfmpeg({ PATH: `${empty}:${onlyFfmpeg}` });
+  assert.equal({ ffmpeg: mixed.ffmpeg, ffprobe: mixed.ffprobe }, { ffmpeg: join(onlyFfmpeg, 'ffmpeg'), ffprobe: bundled.ffprobe });
+  assert.equal(mixed.origin.ffmpeg, { kind: 'path' });
+  assert.match(describeFfmpeg(mixed), `ffmpeg: ${join(onlyFfmpeg, 'ffmpeg')} (the system's, from PATH); ffprobe: ${bundled.ffprobe} (bundled: `);
 
+  // The system's come before the packages'.
   const both = join(root, 'both');
   mkdirSync(both);
-  symlinkSync(real.ffmpeg, join(both, 'ffmpeg'));
-  symlinkSync(real.ffprobe, join(both, 'ffprobe'));
-  assert.equal(findFfmpeg({ FERC_FFMPEG: both, PATH: empty }), { ffmpeg: join(both, 'ffmpeg'), ffprobe: join(both, 'ffprobe') });
-  assert.equal(findFfmpeg({ FERC_FFMPEG: join(both, 'ffmpeg'), PATH: empty }), { ffmpeg: join(both, 'ffmpeg'), ffprobe: join(both, 'ffprobe') });
+  symlinkSync(bundled.ffmpeg, join(both, 'ffmpeg'));
+  symlinkSync(bundled.ffprobe, join(both, 'ffprobe'));
+  const system = findFfmpeg({ PATH: both });
+  assert.equal(system.origin, { ffmpeg: { kind: 'path' }, ffprobe: { kind: 'path' } });
+  assert.is(system.ffprobe, join(both, 'ffprobe'));
+
+  // FERC_FFMPEG as a folder or a file (ffprobe beside it), and FERC_FFPROBE, before PATH.
+  const viaEnv = { ffmpeg: { kind: 'env', variable: 'FERC_FFMPEG' }, ffprobe: { kind: 'env', variable: 'FERC_FFMPEG' } };
+  assert.equal(findFfmpeg({ FERC_FFMPEG: both, PATH: empty }), { ffmpeg: join(both, 'ffmpeg'), ffprobe: join(both, 'ffprobe'), origin: viaEnv });
+  assert.equal(findFfmpeg({ FERC_FFMPEG: join(both, 'ffmpeg'), PATH: empty }), { ffmpeg: join(both, 'ffmpeg'), ffprobe: join(both, 'ffprobe'), origin: viaEnv });
+  const probeEnv = findFfmpeg({ FERC_FFMPEG: join(onlyFfmpeg, 'ffmpeg'), FERC_FFPROBE: bundled.ffprobe, PATH: both });
+  assert.equal(probeEnv.origin.ffprobe, { kind: 'env', variable: 'FERC_FFPROBE' });
+  assert.is(probeEnv.ffprobe, bundled.ffprobe);
+  assert.match(describeFfmpeg(probeEnv), `(from FERC_FFMPEG); ffprobe: ${bundled.ffprobe} (from FERC_FFPROBE)`);
+});
+
+test('a missing ffmpeg fails the tests that need it, with its message, and not the import of the test file', () => {
+  // video-source's tests build their video with ffmpeg; one of them needs none.
+  const file = join(REPO_ROOT, 'dist', 'test', 'video-source.test.js');
+  const r = spawnSync(process.execPath, [file], {
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, FERC_FFMPEG: join(root, 'no-such-ffmpeg'), NO_COLOR: '1', FORCE_COLOR: '0' },
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  assert.is(r.status, 1, out);
+  assert.match(out, `ffmpeg not found: reinstall fer-c's dependencies`);
+  assert.match(out, `FERC_FFMPEG=${join(root, 'no-such-ffmpeg')} is not an executable file`);
+  const total = /Total:\s+(\d+)/.exec(out), passed = /Passed:\s+(\d+)/.exec(out);
+  assert.ok(total && passed, `uvu ran to its summary:\n${out}`);
+  assert.is(Number(passed![1]), 1, 'the test without video ran and passed');
+  assert.ok(Number(total![1]) > 5, 'every test of the file ran');
 });
 
 test('probeVideo: size, rate and frame count; a non-video is an error naming the file', async () => {
+  makeMp4();
   const p = await probeVideo(mp4);
   assert.is(p.width, 224);
   assert.is(p.height, 224);
@@ -99,10 +152,12 @@ test('probeVideo: size, rate and frame count; a non-video is an error naming the
 });
 
 test('mp4: every frame, in order, close to its source picture', async () => {
+  makeMp4();
   checkFrames(await collect(decodeFrames(mp4)), `mp4/${defaultFormat().codec}`);
 });
 
 test('every container and codec this ffmpeg writes decodes to the same frames', async () => {
+  makeMp4();
   const formats = availableFormats().filter((f: VideoFormat) => f !== defaultFormat());
   assert.ok(formats.some((f) => f.ext === 'mkv') && formats.some((f) => f.ext === 'avi'), 'mkv and avi are testable');
   for (const format of formats) {
@@ -115,6 +170,7 @@ test('every container and codec this ffmpeg writes decodes to the same frames', 
 });
 
 test('every n-th frame and ffmpeg scaling', async () => {
+  makeMp4();
   const decoded = await collect(decodeFrames(mp4, { every: 3, size: 112 }));
   assert.equal(decoded.map((f) => f.index), [0, 3, 6, 9, 12, 15, 18]);
   for (const f of decoded) {
@@ -139,6 +195,7 @@ test('every n-th frame and ffmpeg scaling', async () => {
 });
 
 test('a bad crop is rejected before ffmpeg starts', async () => {
+  makeMp4();
   const stream = decodeFrames(mp4, { crop: { x: 200, y: 0, width: 100, height: 100 } });
   try {
     await collect(stream);
@@ -150,6 +207,7 @@ test('a bad crop is rejected before ffmpeg starts', async () => {
 });
 
 test('backpressure: a consumer that stops pulling stops ffmpeg (nothing buffered beyond a frame)', async () => {
+  makeMp4();
   const stream = decodeFrames(mp4);
   for await (const f of stream) {
     assert.is(f.index, 0);
@@ -162,6 +220,7 @@ test('backpressure: a consumer that stops pulling stops ffmpeg (nothing buffered
 });
 
 test('early exit kills ffmpeg: break, a throw in the loop, an unsubscribed Observable', async () => {
+  makeMp4();
   const broken = decodeFrames(mp4);
   let n = 0;
   for await (const _ of broken) if (++n === 2) break;
@@ -200,6 +259,7 @@ function fakeFfmpeg(name: string, bytes: number, code: number): string {
 }
 
 test('ffmpeg failing mid-stream rejects the pending read, naming the file and the frames reached', async () => {
+  makeMp4();
   const tools = { ffmpeg: fakeFfmpeg('fail.sh', 2 * FRAME_BYTES, 1), ffprobe: systemFfmpeg().ffprobe };
   const got: number[] = [];
   try {
@@ -232,6 +292,7 @@ test('ffmpeg failing mid-stream rejects the pending read, naming the file and th
 });
 
 test('truncated files: an unreadable mp4 is an error, a cut mkv a counted warning (or an error on request)', async () => {
+  makeMp4();
   // mp4 keeps its index (moov) at the end by default: half a file is no video at all.
   const cutMp4 = join(root, 'cut.mp4');
   const bytes = readFileSync(mp4);

@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, loadFaces } from './helpers/fixtures.js';
 import { rmsDiff } from './helpers/image-stats.js';
-import { availableFormats, pasteFace, writeBoxes, writeExpr, writeVa, writeVideo } from './helpers/make-video.js';
+import { once } from './helpers/async.js';
+import { availableFormats, pasteFace, writeBoxes, writeExpr, writeVa, writeVideo, type VideoFormat } from './helpers/make-video.js';
 import { affWildPosterior, queryVa, writeAffectNetGmm } from './helpers/make-affwild.js';
 import { readImageFile } from '../src/image/io.js';
 
@@ -29,8 +30,13 @@ const faces = loadFaces().slice(0, 12).map((f) => f.image);
 const FACE_AT = { x: 40, y: 8, width: 224, height: 224 };
 const frames = faces.flatMap((f) => [f, f]).map((f) => pasteFace(f, 320, 240, FACE_AT.x, FACE_AT.y));
 const mp4 = join(root, 'clip07.mp4');
-writeVideo(mp4, frames);
-const mkvFormat = availableFormats().find((f) => f.ext === 'mkv')!;
+/** Made with ffmpeg before each test, not at import: a missing ffmpeg fails these tests, not the suite. */
+let mkvFormat: VideoFormat;
+const setUp = once(() => {
+  writeVideo(mp4, frames);
+  mkvFormat = availableFormats().find((f) => f.ext === 'mkv')!;
+});
+test.before.each(() => { setUp(); });
 
 /** EXPR codes cycle −1, 0 … 6, 7: frames 0, 9, 18 are not annotated, 8 and 17 are Other. */
 const LABELS = frames.map((_, k) => (k % 9) - 1);
@@ -81,6 +87,8 @@ test('face-api on the video with live metrics: live lines, report, predictions o
   assert.match(stderr, `done: ${usable.length} samples, ${usable.length * 3} images, 0 skipped`);
   assert.match(stderr, '  skipped 3: source: not annotated (EXPR -1)\n');
   assert.match(stderr, '  skipped 2: source: Other (EXPR 7)\n');
+  // The log names the ffmpeg and ffprobe used, each with where it came from (FERC_*, PATH or the npm package).
+  assert.match(stderr, /^ffmpeg: \S+ \((from FERC_FFMPEG|the system's, from PATH|bundled: npm package @ffmpeg-installer\/\S+ [^)]+)\); ffprobe: \S+ \((from FERC_FFPROBE|from FERC_FFMPEG|the system's, from PATH|bundled: npm package @ffprobe-installer\/\S+ [^)]+)\)$/m);
 
   const live = stderr.split('\n').filter((l) => l.startsWith('live: '));
   assert.ok(live.length >= 1, `no live summary line in\n${stderr}`);

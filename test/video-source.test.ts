@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFaces } from './helpers/fixtures.js';
 import { rmsDiff } from './helpers/image-stats.js';
+import { once } from './helpers/async.js';
 import { availableFormats, pasteFace, writeBoxes, writeExpr, writeVa, writeVideo } from './helpers/make-video.js';
 import { readVideo, type VideoFrameSample, type VideoSourceOptions } from '../src/sources/video.js';
 import { AFFWILD_CLASSES } from '../src/sources/sample.js';
@@ -25,7 +26,8 @@ const frames = faces.flatMap((f) => [f, f]);
 const MAX_RMS = 0.04;
 
 const mp4 = join(root, 'clip01.mp4');
-writeVideo(mp4, frames);
+/** Written with ffmpeg by the tests that need it, not at import: a missing ffmpeg fails them, not the suite. */
+const makeMp4 = once(() => writeVideo(mp4, frames));
 /** Per frame: 0–6 classes, -1 not annotated, 7 Other. */
 const LABELS = [0, 1, 2, 3, 4, 5, 6, -1, 7, 0, 1, 2, 3, 4, 5, 6, -1, -1, 7, 2];
 const expr = join(root, 'clip01.txt');
@@ -73,6 +75,7 @@ function checkImage(sample: VideoFrameSample): void {
 }
 
 test('labels, valence/arousal, ids and frame order; -1 and Other are counted skips', async () => {
+  makeMp4();
   const { samples, source } = await collect({ file: mp4, expr, va });
   const expected = LABELS.map((label, k) => ({ label, k })).filter(({ label }) => label >= 0 && label <= 6);
   assert.equal(samples.map((s) => s.frame), expected.map((e) => e.k));
@@ -95,6 +98,7 @@ test('labels, valence/arousal, ids and frame order; -1 and Other are counted ski
 });
 
 test('every n-th frame: labels come from the sampled frames\' own lines', async () => {
+  makeMp4();
   const { samples, source } = await collect({ file: mp4, expr, every: 4 });
   // frames 0, 4, 8, 12, 16 → labels 0, 4, 7 (Other), 3, -1
   assert.equal(samples.map((s) => [s.frame, s.label]), [[0, 0], [4, 4], [12, 3]]);
@@ -105,6 +109,7 @@ test('every n-th frame: labels come from the sampled frames\' own lines', async 
 });
 
 test('face box per frame from a CSV: crops each frame, skips frames without a box', async () => {
+  makeMp4();
   // 320×240 frames, the face at a different place in each.
   const W = 320, H = 240;
   const place = (k: number): { x: number; y: number } => ({ x: (k * 37) % (W - 224), y: (k * 11) % (H - 224) });
@@ -130,6 +135,7 @@ test('face box per frame from a CSV: crops each frame, skips frames without a bo
 });
 
 test('fixed crop: cropped and scaled inside ffmpeg', async () => {
+  makeMp4();
   const fixed = join(root, 'fixed.mkv');
   const mkv = availableFormats().find((f) => f.ext === 'mkv')!;
   writeVideo(fixed, frames.map((f) => pasteFace(f, 320, 240, 40, 8)), mkv);
@@ -160,6 +166,7 @@ test('missing annotation files: a clear error before ffmpeg starts', async () =>
 });
 
 test('malformed annotations name the file and line', async () => {
+  makeMp4();
   const bad = join(root, 'bad_expr.txt');
   writeExpr(bad, [0, 1, 2, 9, 4]);
   assert.is((await rejects({ file: mp4, expr: bad })).message, `${bad} line 5: "9" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
@@ -172,6 +179,7 @@ test('malformed annotations name the file and line', async () => {
 });
 
 test('annotation/frame count mismatch: counted skips and a warning naming both counts', async () => {
+  makeMp4();
   const short = join(root, 'short.txt');
   writeExpr(short, LABELS.slice(0, 15));
   const a = await collect({ file: mp4, expr: short });
@@ -194,6 +202,7 @@ test('annotation/frame count mismatch: counted skips and a warning naming both c
 });
 
 test('a truncated video: the frames it has, a counted warning, the count mismatch', async () => {
+  makeMp4();
   const mkv = join(root, 'whole.mkv');
   writeVideo(mkv, frames, availableFormats().find((f) => f.ext === 'mkv')!);
   const cut = join(root, 'cut.mkv');
@@ -214,6 +223,7 @@ test('a truncated video: the frames it has, a counted warning, the count mismatc
 });
 
 test('breaking out of the source kills ffmpeg', async () => {
+  makeMp4();
   const source = readVideo({ file: mp4, expr });
   let n = 0;
   for await (const _ of source) if (++n === 2) break;

@@ -8,6 +8,7 @@ import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
 import { formatSeconds } from '../pipeline/progress.js';
+import { describeFfmpeg, systemFfmpeg } from '../sources/ffmpeg.js';
 
 const usage = `usage: fer-c run SPEC.json [--set key=value …] [--overwrite] [--quiet]
 
@@ -51,6 +52,8 @@ export const runCommand: Command = {
     const choice = await selectBackend(spec.backend);
     log(`fer-c run: ${describeSpec(spec)}`);
     log(describeChoice(choice));
+    // A video source: which ffmpeg decodes it, and from where (env, PATH or the npm package); none is an error here.
+    if (spec.source.type === 'video') log(describeFfmpeg(systemFfmpeg()));
 
     const controller = new AbortController();
     let interrupts = 0;

@@ -3,9 +3,38 @@
  * and axes panels that map data to pixels and draw ticks, grid, labels and
  * legends. Just enough for the report's figures.
  */
-import { createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { GlobalFonts, createCanvas, type Canvas, type SKRSContext2D } from '@napi-rs/canvas';
 
-export const FONT_FAMILY = '"DejaVu Sans", "Liberation Sans", Arial, sans-serif';
+/** The family the figures' text is drawn in: DejaVu Sans from the npm package dejavu-fonts-ttf, registered under this name. */
+export const FIGURE_FONT = 'fer-c DejaVu Sans';
+export const FONT_FAMILY = `"${FIGURE_FONT}"`;
+
+let fontFiles: readonly string[] | undefined;
+
+/**
+ * Registers the figures' font (regular and bold) with Skia, once. Skia draws no
+ * text at all where a family is missing — and a bare machine has no system
+ * fonts — so the font ships as a dependency instead, and the figures look the
+ * same everywhere. A missing font file is an error naming it, never text-less
+ * figures.
+ */
+export function registerFigureFont(): readonly string[] {
+  if (fontFiles) return fontFiles;
+  const require = createRequire(import.meta.url);
+  let dir: string;
+  try { dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf'); } catch {
+    throw new Error('the report figures\' font is missing: the npm package dejavu-fonts-ttf is not installed (npm ci)');
+  }
+  const files = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => join(dir, f));
+  for (const file of files) {
+    if (!GlobalFonts.registerFromPath(file, FIGURE_FONT)) throw new Error(`${file}: cannot register the report figures' font`);
+  }
+  fontFiles = files;
+  return files;
+}
+
 export const font = (px: number, weight: 'normal' | 'bold' = 'normal'): string => `${weight} ${px}px ${FONT_FAMILY}`;
 
 /** Pre and Post are drawn in these colours in every figure. */
@@ -18,6 +47,7 @@ export class Figure {
   readonly ctx: SKRSContext2D;
 
   constructor(readonly width: number, readonly height: number) {
+    registerFigureFont();
     this.canvas = createCanvas(width, height);
     this.ctx = this.canvas.getContext('2d');
     this.ctx.fillStyle = '#ffffff';

@@ -19,8 +19,8 @@ export {
   type AffWildOptions, type AffWildSource, type FrameAnnotation, type AffWildStats, type FrameSampling, type IdentitySplit,
 } from './affwild.js';
 export {
-  findFfmpeg, systemFfmpeg, probeVideo, decodeFrames, FrameStream, FfmpegNotFoundError, VideoDecodeError,
-  type FfmpegTools, type VideoProbe, type FrameDecodeOptions, type DecodedFrame,
+  findFfmpeg, systemFfmpeg, describeFfmpeg, bundledTool, probeVideo, decodeFrames, FrameStream, FfmpegNotFoundError, VideoDecodeError,
+  type FfmpegTools, type FoundFfmpeg, type ToolOrigin, type BundledTool, type VideoProbe, type FrameDecodeOptions, type DecodedFrame,
 } from './ffmpeg.js';
 export {
   readVideo, videoName, frameId, readFaceBoxes, cropFrame,

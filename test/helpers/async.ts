@@ -18,3 +18,20 @@ export async function rejects(what: AsyncIterable<unknown> | (() => Promise<unkn
   }
   assert.unreachable(`expected an error matching ${pattern}`);
 }
+
+/**
+ * `make` run once, on first call, and its result (or its error) kept: a test
+ * fixture that needs an external tool (ffmpeg) is built inside the tests that
+ * use it, so a missing tool fails those tests with its message instead of
+ * failing the import of the file, which would stop the whole suite.
+ */
+export function once<T>(make: () => T): () => T {
+  let result: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  return () => {
+    if (!result) {
+      try { result = { ok: true, value: make() }; } catch (error) { result = { ok: false, error }; }
+    }
+    if (!result.ok) throw result.error;
+    return result.value;
+  };
+}

@@ -1,7 +1,9 @@
 /**
- * Builds small videos at test time with the system ffmpeg, from raw RGB frames
- * piped to its stdin (so the test knows exactly which picture each frame is),
- * plus Aff-Wild2-style EXPR/VA files and face-box CSVs.
+ * Builds small videos at test time with the ffmpeg fer-c finds (FERC_FFMPEG,
+ * PATH, or the npm package's), from raw RGB frames piped to its stdin (so the
+ * test knows exactly which picture each frame is), plus Aff-Wild2-style
+ * EXPR/VA files and face-box CSVs. Nothing here runs ffmpeg at import: tests
+ * call it, so a missing ffmpeg fails those tests and not the suite.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
