@@ -80,6 +80,29 @@ test('unknown corruption and bad severity fail before any work', () => {
   assert.not.ok(existsSync(out), 'no output folder was created');
 });
 
+test('an empty --corruptions or --severities list (or an empty item) is an error, not "all"', () => {
+  const out = join(root, 'never-empty');
+  for (const [flagValue, message] of [
+    ['--corruptions=', '--corruptions: the corruption list is empty: name at least one (or leave the option out for all)'],
+    ['--corruptions= ', '--corruptions: the corruption list is empty'],
+    ['--severities=', '--severities: the severity list is empty: name at least one (or leave the option out for all)'],
+    ['--corruptions=snow,,contrast', '--corruptions: the corruption list "snow,,contrast" has an empty item (item 2)'],
+    ['--severities=1,', '--severities: the severity list "1," has an empty item (item 2)'],
+  ] as const) {
+    const r = ferc('corrupt', '--input', input, '--output', out, flagValue, '--severities' === flagValue.split('=')[0] ? '--corruptions=snow' : '--severities=1');
+    assert.is(r.status, 2, `${flagValue}: ${r.stderr}`);
+    assert.match(r.stderr, `fer-c corrupt: ${message}`);
+  }
+  // The same for the other list options.
+  let r = ferc('fit-gmm', '--csv', join(root, 'x.csv'), '--format', 'folder', '--classes', '', '--out', join(root, 'g.json'));
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, 'fer-c fit-gmm: --classes: the class name list is empty');
+  r = ferc('evaluate', '--labels', 'l.csv', '--predictions', 'p.csv', '--out', out, '--classes', 'A,,B');
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, 'fer-c evaluate: --classes: the class name list "A,,B" has an empty item (item 2)');
+  assert.not.ok(existsSync(out), 'no output folder was created');
+});
+
 test('a missing input folder is a clear error', () => {
   const r = ferc('corrupt', '--input', join(root, 'nope'), '--output', join(root, 'o2'));
   assert.is(r.status, 1);

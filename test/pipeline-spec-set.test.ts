@@ -106,6 +106,20 @@ test('loadSpec: the brief\'s examples take effect and are validated like the fil
   assert.equal(switched.predictions, { type: 'file', path: '/w/preds.csv', renormalize: false });
 });
 
+test('empty lists are errors, never "everything": corruptions, severities, classes', () => {
+  for (const [override, pointer, message] of [
+    ['corruptions=', '/corruptions', 'must be "all" or a list of corruption names (got "")'],
+    ['corruptions=[]', '/corruptions', 'must have at least 1 item (got [])'],
+    ['severities=', '/severities', 'must be a list (got "")'],
+    ['severities=[]', '/severities', 'must have at least 1 item (got [])'],
+    ['source.classes=[]', '/source/classes', 'must have at least 2 items (got [])'],
+  ] as const) {
+    const e = errorOf(() => parseSpec(MINIMAL, 'm.json', [override], { cwd: '/w' }));
+    assert.equal(e.problems.map((p) => p.pointer), [pointer], `${override}: ${e.message}`);
+    assert.ok(e.message.includes(`(--set ${override}): ${pointer}: ${message}`), e.message);
+  }
+});
+
 test('an override creating a section that is then incomplete names that override', () => {
   const e = errorOf(() => parseSpec(MINIMAL, 'm.json', ['metrics.bins=10'], { cwd: '/w' }));
   assert.ok(e.problems.length >= 1);

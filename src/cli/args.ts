@@ -2,6 +2,8 @@
  * A small, strict flag parser: `--name value`, `--name=value`, boolean `--flag`.
  * Unknown flags and missing values are errors that name the flag.
  */
+import { listItems } from '../corruptions/engine.js';
+
 export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }
 }
@@ -68,4 +70,18 @@ export function numberFlag(args: ParsedArgs, name: string, fallback: number, che
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || (check && !check(n))) throw new UsageError(`--${name} must be ${expected}, got "${raw}"`);
   return n;
+}
+
+/**
+ * A comma-separated list flag, trimmed; undefined when absent. An empty list
+ * or an empty item is a UsageError naming the flag: empty never means "all".
+ */
+export function listFlag(args: ParsedArgs, name: string, what: string): string[] | undefined {
+  const raw = flag(args, name);
+  if (raw === undefined) return undefined;
+  try {
+    return listItems(raw, what);
+  } catch (e) {
+    throw new UsageError(`--${name}: ${(e as Error).message}`);
+  }
 }

@@ -49,13 +49,11 @@ export const corruptCommand: Command = {
     const outputDir = requiredFlag(args, 'output');
     const seed = numberFlag(args, 'seed', 0, Number.isSafeInteger, 'an integer');
     const workers = numberFlag(args, 'workers', availableParallelism(), (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
-    let corruptions, severities;
-    try {
-      corruptions = parseCorruptions(flag(args, 'corruptions'));
-      severities = parseSeverities(flag(args, 'severities'));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const listOf = <T>(name: string, parse: (raw: string | undefined) => T): T => {
+      try { return parse(flag(args, name)); } catch (e) { throw new UsageError(`--${name}: ${(e as Error).message}`); }
+    };
+    const corruptions = listOf('corruptions', parseCorruptions);
+    const severities = listOf('severities', parseSeverities);
     const labelsCsv = flag(args, 'labels');
     for (const dependent of ['gmm', 'lambda', 'exponent', 'visibility', 'calibration']) {
       if (!labelsCsv && flag(args, dependent) !== undefined) throw new UsageError(`--${dependent} needs --labels`);

@@ -1,6 +1,6 @@
 /** `fer-c evaluate`: score predictions against a FER-C labels file; Pre/Post temperature scaling; report. */
 import { join } from 'node:path';
-import { parseArgs, flag, numberFlag, requiredFlag, UsageError } from './args.js';
+import { parseArgs, flag, listFlag, numberFlag, requiredFlag, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
 
@@ -38,7 +38,7 @@ export const evaluateCommand: Command = {
     const bins = numberFlag(args, 'bins', 15, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
     const temperatureRaw = flag(args, 'temperature');
     const temperature = temperatureRaw === undefined ? undefined : numberFlag(args, 'temperature', 1, (n) => n > 0, 'a positive number');
-    const classNames = flag(args, 'classes')?.split(',').map((s) => s.trim()).filter(Boolean);
+    const classNames = listFlag(args, 'classes', 'class name');
     const renormalize = args.booleans.has('renormalize');
 
     const started = performance.now();

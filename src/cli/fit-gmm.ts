@@ -1,5 +1,5 @@
 /** `fer-c fit-gmm`: fit the valence/arousal GMM of SPEC.md §3 once, save it as JSON for `corrupt --gmm`. */
-import { parseArgs, flag, requiredFlag, numberFlag, UsageError } from './args.js';
+import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { fitGmm, DEFAULT_SHRINKAGE_STRENGTH } from '../labels/gmm-fit.js';
 import { GMM_PRIORS, type GmmPriorName } from '../labels/gmm-prior.js';
@@ -34,8 +34,7 @@ export const fitGmmCommand: Command = {
     const out = requiredFlag(args, 'out');
     const format = flag(args, 'format') ?? 'affectnet';
     if (format !== 'affectnet' && format !== 'folder') throw new UsageError(`--format must be affectnet or folder, got "${format}"`);
-    const classesRaw = flag(args, 'classes');
-    const classes = classesRaw?.split(',').map((s) => s.trim()).filter(Boolean);
+    const classes = listFlag(args, 'classes', 'class name');
     if (format === 'folder' && !classes) throw new UsageError('--classes is required with --format folder');
 
     const set = await readGmmTrainingSet(csv, format as TrainingCsvFormat, classes);
