@@ -4,7 +4,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createCanvas } from '@napi-rs/canvas';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +102,46 @@ test('an empty --corruptions or --severities list (or an empty item) is an error
   assert.is(r.status, 2, r.stderr);
   assert.match(r.stderr, 'fer-c evaluate: --classes: the class name list "A,,B" has an empty item (item 2)');
   assert.not.ok(existsSync(out), 'no output folder was created');
+});
+
+test('an empty input folder, or one with no decodable image, is an error (exit 1), not "0 images"', () => {
+  const empty = join(root, 'empty-in');
+  mkdirSync(empty);
+  let r = ferc('corrupt', '--input', empty, '--output', join(root, 'empty-out'), '--corruptions', 'snow', '--severities', '1');
+  assert.is(r.status, 1, r.stdout);
+  assert.match(r.stderr, `fer-c corrupt: --input ${empty}: holds no files to corrupt`);
+  assert.not.ok(existsSync(join(root, 'empty-out')), 'nothing was written');
+  const textOnly = join(root, 'text-in');
+  mkdirSync(textOnly);
+  writeFileSync(join(textOnly, 'notes.txt'), 'not an image\n');
+  r = ferc('corrupt', '--input', textOnly, '--output', join(root, 'text-out'), '--corruptions', 'snow', '--severities', '1', '--quiet');
+  assert.is(r.status, 1, r.stdout);
+  assert.match(r.stdout, `skipped ${join(textOnly, 'notes.txt')}: not a decodable image`);
+  assert.match(r.stderr, `fer-c corrupt: no image in ${textOnly} could be read (1 skipped): nothing was made`);
+});
+
+test('a symlink loop or a dangling link is skipped by name; a tiny image is kept with a warning naming it', () => {
+  const odd = join(root, 'odd-in');
+  mkdirSync(odd);
+  copyFileSync(join(FACES_DIR, 'sample1_face0.png'), join(odd, 'a.png'));
+  symlinkSync('loop.png', join(odd, 'loop.png'));
+  symlinkSync(join(odd, 'gone.png'), join(odd, 'dangling.png'));
+  const tiny = createCanvas(1, 1);
+  writeFileSync(join(odd, 'tiny.png'), tiny.toBuffer('image/png'));
+  writeFileSync(join(odd, 'small.jpg'), createCanvas(40, 31).toBuffer('image/jpeg'));
+  writeFileSync(join(odd, 'fine.jpg'), createCanvas(32, 32).toBuffer('image/jpeg'));
+  const out = join(root, 'odd-out');
+  const r = ferc('corrupt', '--input', odd, '--output', out, '--corruptions', 'snow', '--severities', '1', '--quiet');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^4 images, 8 files written, 2 skipped/);
+  assert.match(r.stdout, `  skipped ${join(odd, 'dangling.png')}: dangling symbolic link (ENOENT)\n`);
+  assert.match(r.stdout, `  skipped ${join(odd, 'loop.png')}: symbolic link loop (ELOOP)\n`);
+  const warnings = r.stdout.split('\n').filter((l) => l.startsWith('  warning: '));
+  assert.equal(warnings, [
+    `  warning: ${join(odd, 'small.jpg')}: image is 40×31 pixels, under 32 px on a side: stretched to 224×224`,
+    `  warning: ${join(odd, 'tiny.png')}: image is 1×1 pixels, under 32 px on a side: stretched to 224×224`,
+  ]);
+  assert.equal(readdirSync(join(out, 'snow', '1')).sort(), ['a.png', 'fine.png', 'small.png', 'tiny.png']);
 });
 
 test('a missing input folder is a clear error', () => {

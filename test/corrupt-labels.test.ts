@@ -114,5 +114,70 @@ test('label options without --labels, and a label outside 0..K-1, are clear erro
   assert.match(r.stderr, /bad\.csv line 2: .*label 9/);
 });
 
+/** A two-image folder f.png, g.png and `fer-c corrupt --labels CSV` on it (contrast 1 only, for speed). */
+const small = join(root, 'small');
+mkdirSync(small);
+copyFileSync(join(FACES_DIR, faces[0]!), join(small, 'f.png'));
+copyFileSync(join(FACES_DIR, faces[1]!), join(small, 'g.png'));
+function corruptSmall(name: string, csv: string, ...extra: string[]) {
+  writeFileSync(join(root, `${name}.csv`), csv);
+  const out = join(root, `out-${name}`);
+  const r = spawnSync(process.execPath, [BIN, 'corrupt', '--input', small, '--output', out, '--corruptions', 'contrast', '--severities', '1',
+    '--labels', join(root, `${name}.csv`), '--quiet', ...extra], { encoding: 'utf8' });
+  return { ...r, out, csv: join(root, `${name}.csv`) };
+}
+/** labels.csv's clean rows as id → label. */
+function cleanLabels(out: string): Record<string, number> {
+  const rows = readFileSync(join(out, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  return Object.fromEntries(rows.filter((f) => f[3] === 'clean').map((f) => [f[0]!, Number(f[6])]));
+}
+
+test('label rows match images by their path relative to --input, never by base name', () => {
+  // elsewhere/f.png is not the input's f.png: an error naming the row's line, nothing labelled by it.
+  let r = corruptSmall('elsewhere', 'file,label\nelsewhere/f.png,1\ng.png,0\n', '--classes', '3');
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, `fer-c corrupt: ${r.csv}: 1 row(s) name no image in the input folder ${small} (file paths are relative to it, without subfolders): line 2 ("elsewhere/f.png"); remove them, or pass --missing-images skip`);
+  // A/f.png and B/f.png are two distinct images (neither is in the flat input folder), not a clash over f.png.
+  r = corruptSmall('ab', 'file,label\nA/f.png,1\nB/f.png,2\nf.png,0\ng.png,1\n', '--classes', '3');
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, '2 row(s) name no image in the input folder');
+  assert.match(r.stderr, 'line 2 ("A/f.png"), line 3 ("B/f.png")');
+  // Opting in skips those rows with a warning naming them; f.png gets its own row's label (0), not A/f.png's.
+  r = corruptSmall('ab-skip', 'file,label\nA/f.png,1\nB/f.png,2\n./f.png,0\ng.png,1\n', '--classes', '3', '--missing-images', 'skip');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, `  warning: ${r.csv}: 2 row(s) name no image in the input folder ${small}, skipped: line 2 ("A/f.png"), line 3 ("B/f.png")\n`);
+  assert.equal(cleanLabels(r.out), { f__clean: 0, g__clean: 1 });
+  // An input image without its own row is reported by name, never labelled by another folder's row.
+  r = corruptSmall('only-elsewhere', 'file,label\nelsewhere/f.png,2\ng.png,1\n', '--classes', '3', '--missing-images', 'skip');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, `skipped ${join(small, 'f.png')}: no entry in ${r.csv}`);
+  assert.equal(cleanLabels(r.out), { g__clean: 1 });
+});
+
+test('file,label rows without --gmm: --classes K or class names tell K; without it the error says what to pass', () => {
+  let r = corruptSmall('plain', 'file,label\nf.png,1\ng.png,0\n');
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, `${r.csv}: cannot tell the number of classes K: its rows are "file,label" with no p_0..p_{K-1} columns; give it (fer-c corrupt --classes K, or --classes with the class names in label order, or --gmm, whose classes count)`);
+  r = corruptSmall('plain-k', 'file,label\nf.png,1\ng.png,0\n', '--classes', '3');
+  assert.is(r.status, 0, r.stderr);
+  const header = readFileSync(join(r.out, 'labels.csv'), 'utf8').split('\n')[0];
+  assert.is(header, 'id,source_id,file,corruption,severity,visibility,label,p_0,p_1,p_2');
+  assert.equal(cleanLabels(r.out), { f__clean: 1, g__clean: 0 });
+  // Class names: labels may be names (any case) or indices.
+  r = corruptSmall('plain-names', 'file,label\nf.png,happy\ng.png,2\n', '--classes', 'Neutral,Happy,Sad,Surprise');
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(cleanLabels(r.out), { f__clean: 1, g__clean: 2 });
+  r = corruptSmall('plain-bad', 'file,label\nf.png,angry\ng.png,2\n', '--classes', 'Neutral,Happy,Sad');
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, `${r.csv} line 2: label "angry" is not an integer nor a class name (Neutral, Happy, Sad)`);
+  r = corruptSmall('plain-one', 'file,label\nf.png,0\n', '--classes', '1');
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, '--classes must be a number of classes ≥ 2 or at least 2 class names, got "1"');
+  // --classes and the GMM must agree.
+  r = corruptSmall('plain-gmm', 'file,label\nf.png,1\ng.png,0\n', '--classes', '3', '--gmm', join(root, 'gmm.json'));
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, `--classes 3 disagrees with ${join(root, 'gmm.json')}, which has 8 classes`);
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

@@ -18,7 +18,10 @@ test('file,label,valence,arousal: labels with va; empty, −2 and −5 mean miss
   assert.is(lf.numClasses, 8);
   assert.equal(lf.get('a.jpg'), { file: 'a.jpg', line: 2, label: 3, va: [0.5, -0.25] });
   assert.equal(lf.get('sub/b.jpg'), { file: 'sub/b.jpg', line: 3, label: 0 });
-  assert.equal(lf.get('/data/in/b.jpg')?.line, 3, 'unique base name matches');
+  // Matched by the path relative to the input folder, never by base name.
+  assert.is(lf.get('b.jpg'), undefined, 'b.jpg is not sub/b.jpg');
+  assert.is(lf.get('/data/in/b.jpg'), undefined, 'nor is /data/in/b.jpg');
+  assert.is(lf.get('./sub/b.jpg')?.line, 3);
   assert.is(lf.get('c.jpg')?.va, undefined);
   assert.is(lf.get('d.jpg')?.va, undefined);
   assert.equal(lf.columns, { label: true, va: true, distribution: false });

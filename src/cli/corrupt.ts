@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from './command.js';
-import { parseArgs, flag, requiredFlag, numberFlag, UsageError } from './args.js';
+import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError } from './args.js';
 import { parseCorruptions, parseSeverities } from '../corruptions/engine.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
 import { corruptDirectory } from '../pipeline/corrupt-directory.js';
@@ -10,8 +10,9 @@ import { join } from 'node:path';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
                      [--backend auto|${BACKENDS.join('|')}] [--workers N] [--overwrite] [--quiet]
-                     [--labels CSV [--gmm gmm.json] [--lambda L] [--exponent P]
-                      [--visibility l2|ssim|per-sample|FILE.json] [--calibration M]]
+                     [--labels CSV [--gmm gmm.json] [--classes K|A,B,…] [--lambda L] [--exponent P]
+                      [--visibility l2|ssim|per-sample|FILE.json] [--calibration M]
+                      [--missing-images error|skip]]
 
 Reads every image in DIR (PNG, JPEG, WebP; resized to 224×224) and writes
   OUT/clean/<name>.png and OUT/<corruption>/<severity>/<name>.png
@@ -27,7 +28,12 @@ resumes: variants already written are kept.
 
 Soft labels (also writes OUT/labels.csv and OUT/visibility.json):
   --labels CSV      maps input file names to label[,valence,arousal] or p_0..p_{K-1}
-                    (header row: file,label[,valence,arousal] or file,p_0,…)
+                    (header row: file,label[,valence,arousal] or file,p_0,…); a row's
+                    file is the image's path relative to DIR (its name)
+  --classes K|LIST  the number of classes, or the class names in label order (then
+                    labels may be names): needed for file,label rows without --gmm
+  --missing-images M  a label row whose image is not in DIR: error (default) or skip
+                    (with a warning naming the rows)
   --gmm FILE        GMM parameters from fer-c fit-gmm (needed with valence/arousal)
   --lambda L        fusion weight of the one-hot label, λ e_y + (1−λ) g (default 0.5)
   --exponent P      smoothing exponent, α = (1 − v)^P (default 2)
@@ -41,7 +47,7 @@ export const corruptCommand: Command = {
   async run(argv) {
     const args = parseArgs(argv, {
       values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers',
-        'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration'],
+        'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images'],
       booleans: ['overwrite', 'quiet'],
     });
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -55,14 +61,24 @@ export const corruptCommand: Command = {
     const corruptions = listOf('corruptions', parseCorruptions);
     const severities = listOf('severities', parseSeverities);
     const labelsCsv = flag(args, 'labels');
-    for (const dependent of ['gmm', 'lambda', 'exponent', 'visibility', 'calibration']) {
+    for (const dependent of ['gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images']) {
       if (!labelsCsv && flag(args, dependent) !== undefined) throw new UsageError(`--${dependent} needs --labels`);
     }
     const gmm = flag(args, 'gmm'), visibility = flag(args, 'visibility');
+    // --classes K, or the class names in label order (then labels may be names too).
+    const classList = listFlag(args, 'classes', 'class');
+    const classes = classList === undefined ? undefined
+      : classList.length === 1 && /^\d+$/.test(classList[0]!) ? Number(classList[0]) : classList;
+    if (typeof classes === 'number' && classes < 2) throw new UsageError(`--classes must be a number of classes ≥ 2 or at least 2 class names, got "${flag(args, 'classes')}"`);
+    if (Array.isArray(classes) && classes.length < 2) throw new UsageError(`--classes needs at least 2 class names (or the number of classes), got "${flag(args, 'classes')}"`);
+    const missingImages = flag(args, 'missing-images');
+    if (missingImages !== undefined && missingImages !== 'error' && missingImages !== 'skip') throw new UsageError(`--missing-images must be error or skip, got "${missingImages}"`);
     const labels: CorruptLabelOptions | undefined = labelsCsv ? {
       labelsCsv,
       ...(gmm ? { gmm } : {}),
       ...(visibility ? { visibility } : {}),
+      ...(classes !== undefined ? { classes } : {}),
+      ...(missingImages ? { missingImages } : {}),
       lambda: numberFlag(args, 'lambda', DEFAULT_LAMBDA, (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
       exponent: numberFlag(args, 'exponent', DEFAULT_EXPONENT, (n) => n >= 0, 'a number ≥ 0'),
       calibration: numberFlag(args, 'calibration', DEFAULT_CALIBRATION_IMAGES, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
@@ -82,6 +98,11 @@ export const corruptCommand: Command = {
       `, ${summary.skipped.length} skipped, ${summary.seconds.toFixed(1)} s (${summary.variantsPerSecond.toFixed(1)} variants/s)`,
     );
     for (const s of summary.skipped) console.log(`  skipped ${s.file}: ${s.reason}`);
+    for (const w of summary.warnings) console.log(`  warning: ${w}`);
+    if (summary.images === 0) {
+      console.error(`fer-c corrupt: no image in ${inputDir} could be read (${summary.skipped.length} skipped): nothing was made`);
+      return 1;
+    }
     if (labels) {
       console.log(`labels: ${summary.labelRows} rows → ${join(outputDir, 'labels.csv')}; visibility table → ${join(outputDir, 'visibility.json')}`);
       if (summary.fusion) console.log(summary.fusion);

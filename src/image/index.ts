@@ -1,2 +1,3 @@
 export * from './rgb-image.js';
 export * from './io.js';
+export * from './dimensions.js';

@@ -11,7 +11,6 @@
  * label column the label is its argmax. Every error names the file and line.
  */
 import { readFileSync } from 'node:fs';
-import { posix } from 'node:path';
 import { parseRowsText } from '../io/csv-rows.js';
 import { DISTRIBUTION_SUM_TOLERANCE, type LabelAnnotation } from './fusion.js';
 import type { Va } from './gmm-params.js';
@@ -26,30 +25,28 @@ export interface LabelEntry extends LabelAnnotation {
 export interface LabelFileOptions {
   /** K; required unless the header has p_ columns (then it must agree). */
   readonly numClasses?: number;
+  /** Class names in index order (K = their number): `label` cells may then be names too (any case). */
+  readonly classNames?: readonly string[];
 }
 
 /** Values marking a missing valence/arousal in AffectNet (−2) and AffWild (−5). */
 export const MISSING_VA_CODES: readonly number[] = [-2, -5];
 
 export class LabelFile {
-  private readonly byBaseName = new Map<string, LabelEntry | null>();
-
   constructor(
     readonly fileName: string,
     readonly numClasses: number,
     readonly entries: ReadonlyMap<string, LabelEntry>,
     readonly columns: { readonly label: boolean; readonly va: boolean; readonly distribution: boolean },
-  ) {
-    for (const [file, entry] of entries) {
-      const base = posix.basename(file);
-      this.byBaseName.set(base, this.byBaseName.has(base) ? null : entry);
-    }
-  }
+  ) {}
 
-  /** The entry for an input path: exact (normalized) match first, else a unique base-name match. */
-  get(path: string): LabelEntry | undefined {
-    const key = normalizeFileKey(path);
-    return this.entries.get(key) ?? this.byBaseName.get(posix.basename(key)) ?? undefined;
+  /**
+   * The entry for an image by its path relative to the input folder (normalized:
+   * forward slashes, no leading "./"). Exact match only: `A/f.png` and `B/f.png`
+   * are different images, and a row for `elsewhere/f.png` does not label `f.png`.
+   */
+  get(relativePath: string): LabelEntry | undefined {
+    return this.entries.get(normalizeFileKey(relativePath));
   }
 
   get size(): number { return this.entries.size; }
@@ -86,11 +83,22 @@ export function parseLabelFile(text: string, fileName: string, options: LabelFil
   if (labelCol < 0 && pCols.length === 0) throw new Error(`${at(header.line)}: header needs a "label" column or p_0..p_{K-1} columns`);
 
   let k = options.numClasses;
+  const classNames = options.classNames;
+  if (classNames) {
+    if (classNames.length < 2) throw new Error(`${fileName}: needs at least 2 class names, got ${classNames.length}`);
+    if (k !== undefined && k !== classNames.length) throw new Error(`${fileName}: ${classNames.length} class names given but there are ${k} classes`);
+    k = classNames.length;
+  }
+  const byName = new Map((classNames ?? []).map((n, i) => [n.toLowerCase(), i]));
+  if (classNames && byName.size !== classNames.length) throw new Error(`${fileName}: class names must be distinct (got ${classNames.join(', ')})`);
   if (pCols.length > 0) {
     if (k !== undefined && k !== pCols.length) throw new Error(`${at(header.line)}: header has ${pCols.length} distribution columns but there are ${k} classes`);
     k = pCols.length;
   }
-  if (k === undefined) throw new Error(`${fileName}: cannot tell the number of classes (no p_ columns); pass it (e.g. from the GMM)`);
+  if (k === undefined) {
+    throw new Error(`${fileName}: cannot tell the number of classes K: its rows are "file,label" with no p_0..p_{K-1} columns; `
+      + 'give it (fer-c corrupt --classes K, or --classes with the class names in label order, or --gmm, whose classes count)');
+  }
   if (!Number.isInteger(k) || k < 2) throw new Error(`${fileName}: number of classes must be an integer ≥ 2, got ${k}`);
 
   const entries = new Map<string, LabelEntry>();
@@ -121,8 +129,11 @@ export function parseLabelFile(text: string, fileName: string, options: LabelFil
     let label: number;
     if (labelCol >= 0) {
       const raw = fields[labelCol]!;
-      if (!/^[+-]?\d+$/.test(raw)) throw new Error(`${at(line)}: label "${raw}" is not an integer`);
-      label = Number(raw);
+      const named = byName.get(raw.trim().toLowerCase());
+      if (named === undefined && !/^[+-]?\d+$/.test(raw)) {
+        throw new Error(`${at(line)}: label "${raw}" is not an integer${classNames ? ` nor a class name (${classNames.join(', ')})` : ''}`);
+      }
+      label = named ?? Number(raw);
       if (label < 0 || label >= k) throw new Error(`${at(line)}: label ${label} is outside 0..${k - 1}`);
     } else {
       label = argmax(distribution!);

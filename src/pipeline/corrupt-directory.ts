@@ -10,7 +10,8 @@
  * Resumable: variants already on disk (written atomically) and label rows
  * already in labels.csv are kept, provided run.json records the same parameters.
  */
-import { readdirSync, statSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { scanInputFolder } from './input-files.js';
 import { basename, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import {
@@ -55,6 +56,8 @@ export interface CorruptSummary {
   readonly variantsWritten: number;
   readonly variantsReused: number;
   readonly skipped: readonly { file: string; reason: string }[];
+  /** Files kept with a warning (an image under TINY_IMAGE_SIDE pixels on a side). */
+  readonly warnings: readonly string[];
   readonly seconds: number;
   readonly variantsPerSecond: number;
   /** Label rows written by this run (labels only). */
@@ -64,16 +67,7 @@ export interface CorruptSummary {
   readonly visibility?: VisibilityTable;
 }
 
-/** Regular, non-hidden files of a folder, sorted (the run's order is the folder's name order). */
-export function listInputFiles(dir: string): string[] {
-  let names: string[];
-  try { names = readdirSync(dir); } catch (e) { throw new Error(`--input ${dir}: ${(e as Error).message}`); }
-  return names
-    .filter((n) => !n.startsWith('.'))
-    .sort()
-    .map((n) => join(dir, n))
-    .filter((p) => statSync(p).isFile());
-}
+export { listInputFiles } from './input-files.js';
 
 const RUN_FILE = 'run.json';
 
@@ -111,10 +105,12 @@ const UNNAMED_CLASSES = { dataset: 'folder', names: [] } as const;
 
 export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
   const outputDir = resolve(options.outputDir);
-  let files = listInputFiles(options.inputDir);
+  // Entries that cannot be followed (a symlink loop) are skipped by name; tiny images are warned about.
+  const scan = scanInputFolder(options.inputDir, FER_SIZE);
+  let files = [...scan.files];
   const plan = options.labels ? prepareLabels(options.labels, files, options.seed, outputDir) : undefined;
   checkRunParameters(options, outputDir);
-  const skippedUpFront: { file: string; reason: string }[] = [];
+  const skippedUpFront: { file: string; reason: string }[] = [...scan.skipped];
   if (plan) {
     const unlabelled = files.filter((f) => !plan.labels.get(basename(f)));
     for (const f of unlabelled) skippedUpFront.push({ file: f, reason: `no entry in ${plan.labels.fileName}` });
@@ -130,6 +126,8 @@ export async function corruptDirectory(options: CorruptDirectoryOptions): Promis
   const progress = options.progress === false ? undefined
     : new Progress({ total: files.length, unit: 'images', secondaryUnit: 'variants' });
   for (const s of skippedUpFront) progress?.note(`skipped ${s.file}: ${s.reason}`);
+  const warnings = [...scan.warnings, ...(plan?.warnings ?? [])];
+  for (const w of warnings) progress?.note(`warning: ${w}`);
   const started = performance.now();
   try {
     const items$ = from(files.map((file, index): SampleWork => ({ index, sample: sampleOf(file, plan) }))).pipe(
@@ -161,6 +159,7 @@ export async function corruptDirectory(options: CorruptDirectoryOptions): Promis
       variantsWritten: totals.written,
       variantsReused: totals.reused,
       skipped: totals.skipped,
+      warnings,
       seconds,
       variantsPerSecond: totals.written / Math.max(seconds, 1e-9),
       ...(plan ? { labelRows, fusion: plan.fuser.report(), ...(table ? { visibility: table } : {}) } : {}),
