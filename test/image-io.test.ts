@@ -1,10 +1,12 @@
 /** Image I/O: PNG round trips losslessly, JPEG decodes close, crops and resizes, bad files are clear errors. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createCanvas } from '@napi-rs/canvas';
 import { join } from 'node:path';
 import { FACES_DIR } from './helpers/fixtures.js';
-import { decodeImage, encodePng, encodeJpeg, readImageFile, quantize, ImageDecodeError } from '../src/image/index.js';
+import { decodeImage, encodePng, encodeJpeg, readImageFile, quantize, ImageDecodeError, imageDimensions, tinyImageWarning } from '../src/image/index.js';
 
 const face = readImageFile(join(FACES_DIR, 'sample3_face1.png'));
 
@@ -41,6 +43,31 @@ test('truncated PNG and JPEG, non-images and boxes outside the image are errors 
   assert.throws(() => decodeImage(jpg.subarray(0, jpg.length - 600), { name: 'cut.jpg' }), /cut\.jpg: truncated JPEG/);
   assert.throws(() => decodeImage(Buffer.from('hello'), { name: 'notes.txt' }), /notes\.txt: not a decodable image/);
   assert.throws(() => decodeImage(png, { name: 'f.png', box: { x: 300, y: 0, width: 10, height: 10 } }), /f\.png: face box .* outside the 224×224 image/);
+});
+
+test('imageDimensions reads the size from PNG, JPEG and WebP headers, as decoding gives it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferc-dims-'));
+  try {
+    const canvas = createCanvas(37, 53);
+    const files: [string, Buffer][] = [
+      ['a.png', canvas.toBuffer('image/png')], ['a.jpg', canvas.toBuffer('image/jpeg', 90)],
+      ['lossy.webp', canvas.toBuffer('image/webp', 80)], ['lossless.webp', canvas.toBuffer('image/webp', 100)],
+      ['face.png', readFileSync(join(FACES_DIR, 'sample1_face0.png'))],
+    ];
+    for (const [name, bytes] of files) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const decoded = decodeImage(bytes, { name });
+      assert.equal(imageDimensions(path), { width: decoded.width, height: decoded.height }, name);
+    }
+    writeFileSync(join(dir, 'notes.txt'), 'not an image');
+    assert.is(imageDimensions(join(dir, 'notes.txt')), undefined);
+    assert.is(imageDimensions(join(dir, 'missing.png')), undefined);
+    assert.is(tinyImageWarning('f.png', 31, 500), 'f.png: image is 31×500 pixels, under 32 px on a side: stretched to 224×224');
+    assert.is(tinyImageWarning('f.png', 32, 32), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('quantize clips and rounds half up', () => {

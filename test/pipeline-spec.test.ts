@@ -71,7 +71,7 @@ test('demo.json: the bundled faces, GMM fitted with circumplex shrinkage, l2 ove
   const spec = loadSpec(join(PIPELINES, 'demo.json'), [], { cwd: REPO_ROOT, checkFiles: true });
   assert.equal(spec.source, {
     type: 'folder', root: join(REPO_ROOT, 'test/fixtures/faces'), csv: join(REPO_ROOT, 'examples/data/demo-faces.csv'),
-    classes: AFFECTNET_8, dataset: 'demo',
+    classes: AFFECTNET_8, dataset: 'demo', allowOutsideRoot: false, missingImages: 'error',
   });
   assert.equal(spec.labels?.gmm, {
     fit: {
@@ -132,7 +132,14 @@ test('defaults: the schema\'s default annotations, SPEC.md §3–4 values, and t
   assert.is(schemaDefault(def('metrics'), 'bins'), 15);
   assert.equal(spec.output, { dir: '/base/out/minimal', images: schemaDefault(def('output'), 'images'), labels: true });
   assert.equal(spec.predictions, { type: 'file', path: '/base/preds.csv', renormalize: schemaDefault(def('filePredictions'), 'renormalize') });
-  assert.equal(spec.source, { type: 'folder', root: '/base/faces', csv: '/base/faces.csv', classes: ['Neutral', 'Happy'], dataset: 'folder' });
+  assert.equal(spec.source, {
+    type: 'folder', root: '/base/faces', csv: '/base/faces.csv', classes: ['Neutral', 'Happy'], dataset: 'folder',
+    allowOutsideRoot: schemaDefault(def('folderSource'), 'allowOutsideRoot'), missingImages: schemaDefault(def('folderSource'), 'missingImages'),
+  });
+  assert.is(schemaDefault(def('folderSource'), 'allowOutsideRoot'), false, 'paths may not leave the root unless the spec says so');
+  assert.is(schemaDefault(def('folderSource'), 'missingImages'), 'error');
+  const optedIn = loadSpec(join(SPECS, 'minimal-folder.json'), ['source.allowOutsideRoot=true', 'source.missingImages=skip'], { cwd: '/base' });
+  assert.equal([optedIn.source.type === 'folder' && optedIn.source.allowOutsideRoot, optedIn.source.type === 'folder' && optedIn.source.missingImages], [true, 'skip']);
 
   const machine = loadSpec(join(SPECS, 'minimal-folder.json'), ['workers=2'], { cwd: '/base' });
   assert.is(machine.window, 4, 'window follows an explicit workers');

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFolder, type SampleSource } from '../src/sources/index.js';
 import { FACES_DIR } from './helpers/fixtures.js';
+import { createCanvas } from '@napi-rs/canvas';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-folder-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +25,7 @@ function csv(name: string, lines: readonly string[]): string {
 
 
 
-test('file,label,valence,arousal: labels by index or name, missing codes, a missing file counted', async () => {
+test('file,label,valence,arousal: labels by index or name, missing codes, a missing file counted where skipping is asked for', async () => {
   const path = csv('va.csv', [
     'file,label,valence,arousal',
     'sample1_face0.png,1,0.5,-0.25',
@@ -33,7 +34,7 @@ test('file,label,valence,arousal: labels by index or name, missing codes, a miss
     'not_there.png,0,0,0',
     'sample2_face0.png,2,-5,-5',
   ]);
-  const source = readFolder({ root: FACES_DIR, csv: path, classes: CLASSES, dataset: 'mine' });
+  const source = readFolder({ root: FACES_DIR, csv: path, classes: CLASSES, dataset: 'mine', missingImages: 'skip' });
   const samples = await collect(source);
   assert.equal(samples.map((s) => [s.id, s.label, s.va]), [
     ['sample1_face0', 1, [0.5, -0.25]], ['sample1_face1', 2, undefined], ['sample1_face2', 0, undefined], ['sample2_face0', 2, undefined],
@@ -42,6 +43,53 @@ test('file,label,valence,arousal: labels by index or name, missing codes, a miss
   assert.equal(samples[0]!.classes, { dataset: 'mine', names: [...CLASSES] });
   assert.equal(samples[3]!.meta, { annotation: path, line: 6 });
   assert.equal(source.skips.byReason(), { 'image file missing': 1 });
+});
+
+test('a row whose image does not exist is an error naming the CSV and line (unless missingImages is "skip")', async () => {
+  const path = csv('missing.csv', ['file,label', 'sample1_face0.png,1', 'not_there.png,0', 'sample1_face1.png,2']);
+  const source = readFolder({ root: FACES_DIR, csv: path, classes: CLASSES });
+  await rejects(source, new RegExp(`^${path} line 3: image "not_there\\.png" does not exist \\(${join(FACES_DIR, 'not_there.png')}\\); fix the row, or set source\\.missingImages to "skip"$`));
+});
+
+test('file paths may not leave the root (../x, absolute paths) unless allowOutsideRoot', async () => {
+  const root = join(dir, 'inside');
+  mkdirSync(root, { recursive: true });
+  copyFileSync(join(FACES_DIR, 'sample1_face0.png'), join(root, 'ok.png'));
+  mkdirSync(join(dir, 'outside'), { recursive: true });
+  copyFileSync(join(FACES_DIR, 'sample1_face1.png'), join(dir, 'outside', 'secret.png'));
+  const absolute = join(dir, 'outside', 'secret.png');
+  for (const [name, cell] of [['up.csv', '../outside/secret.png'], ['deep.csv', 'sub/../../outside/secret.png'], ['abs.csv', absolute]] as const) {
+    const path = csv(name, ['file,label', 'ok.png,1', `${cell},0`]);
+    await rejects(readFolder({ root, csv: path, classes: CLASSES }),
+      new RegExp(`^${path} line 3: file "${cell.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" is outside the source root ${root} \\(set source\\.allowOutsideRoot to read it\\)$`));
+    const allowed = await collect(readFolder({ root, csv: path, classes: CLASSES, allowOutsideRoot: true }));
+    assert.equal(allowed.map((s) => s.file), [join(root, 'ok.png'), absolute], `${name} with allowOutsideRoot`);
+  }
+  // Names that only look like "..", and paths that come back inside, are inside.
+  copyFileSync(join(FACES_DIR, 'sample1_face2.png'), join(root, '..dots.png'));
+  const path = csv('inside.csv', ['file,label', '..dots.png,1', 'sub/../ok.png,0', `${join(root, 'x', '..')}/ok.png,2`]);
+  const inside = await collect(readFolder({ root, csv: path, classes: CLASSES }));
+  assert.equal(inside.map((s) => s.file), [join(root, '..dots.png'), join(root, 'ok.png'), join(root, 'ok.png')]);
+});
+
+test('a face under 32 px on a side (the image, or its face box) is a warning naming the CSV line and file', async () => {
+  const root = join(dir, 'tiny');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'one.png'), createCanvas(1, 1).toBuffer('image/png'));
+  writeFileSync(join(root, 'wide.jpg'), createCanvas(64, 20).toBuffer('image/jpeg'));
+  writeFileSync(join(root, 'ok.webp'), createCanvas(32, 40).toBuffer('image/webp'));
+  copyFileSync(join(FACES_DIR, 'sample1_face0.png'), join(root, 'face.png'));
+  const path = csv('tiny.csv', ['file,label', 'one.png,0', 'wide.jpg,1', 'ok.webp,2', 'face.png,1']);
+  const source = readFolder({ root, csv: path, classes: CLASSES });
+  assert.is((await collect(source)).length, 4, 'tiny images are kept');
+  assert.equal(source.warnings, [
+    { annotation: path, message: `${path} line 2: ${join(root, 'one.png')}: image is 1×1 pixels, under 32 px on a side: stretched to 224×224` },
+    { annotation: path, message: `${path} line 3: ${join(root, 'wide.jpg')}: image is 64×20 pixels, under 32 px on a side: stretched to 224×224` },
+  ]);
+  const boxed = csv('tiny-box.csv', ['file,label,face_x,face_y,face_width,face_height', 'face.png,1,10,10,12,300', 'face.png,1,0,0,32,32'].slice(0, 2));
+  const withBox = readFolder({ root, csv: boxed, classes: CLASSES });
+  await collect(withBox);
+  assert.equal(withBox.warnings.map((w) => w.message), [`${boxed} line 2: ${join(root, 'face.png')}: face box is 12×300 pixels, under 32 px on a side: stretched to 224×224`]);
 });
 
 test('p_ columns without label: label = argmax, distribution rescaled; the fixture boxes as face box columns', async () => {

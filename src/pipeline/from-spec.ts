@@ -24,7 +24,10 @@ export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => voi
         ...(spec.distributionFile ? { distributionFile: spec.distributionFile } : {}), ...hooks,
       });
     case 'folder':
-      return readFolder({ root: spec.root, csv: spec.csv, classes: spec.classes, dataset: spec.dataset, ...hooks });
+      return readFolder({
+        root: spec.root, csv: spec.csv, classes: spec.classes, dataset: spec.dataset,
+        allowOutsideRoot: spec.allowOutsideRoot, missingImages: spec.missingImages, ...hooks,
+      });
     case 'affwild':
       return readAffWild({
         root: spec.root, framesDir: spec.framesDir, exprDir: spec.exprDir, vaDir: spec.vaDir,

@@ -6,8 +6,12 @@
  * Empty valence/arousal cells and the missing codes −2 (AffectNet) and −5
  * (AffWild) mean no valence/arousal. A distribution must sum to 1 (±1e-3) and
  * is rescaled to sum to 1 exactly. The class names come from the caller.
+ * A `file` that leaves the folder (`../x`, an absolute path) is an error unless
+ * allowOutsideRoot; a row whose image is missing is an error unless
+ * missingImages is "skip"; a face under TINY_IMAGE_SIDE px is a warning.
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { imageDimensions, tinyImageWarning } from '../image/dimensions.js';
 import { parseVa } from '../labels/label-file.js';
 import { DISTRIBUTION_SUM_TOLERANCE } from '../labels/fusion.js';
 import { RowReader } from '../io/csv-rows.js';
@@ -23,6 +27,10 @@ export interface FolderOptions extends SourceOptions {
   readonly classes: DatasetClasses | readonly string[];
   /** Dataset name when `classes` is a list of names (default "folder"). */
   readonly dataset?: string;
+  /** Accept `file` cells that leave root (`../x.png`, absolute paths). Default false: such a row is an error naming its line. */
+  readonly allowOutsideRoot?: boolean;
+  /** A row whose image does not exist: an error naming the CSV and line (default), or a counted skip. */
+  readonly missingImages?: 'error' | 'skip';
 }
 
 const BOX_COLUMNS = ['face_x', 'face_y', 'face_width', 'face_height'] as const;
@@ -74,6 +82,8 @@ export function readFolder(options: FolderOptions): SampleSource {
   const byName = new Map(classes.names.map((n, i) => [n.toLowerCase(), i]));
   if (byName.size !== k) throw new Error(`folder source: class names must be distinct (got ${classes.names.join(', ')})`);
   const checkFiles = options.checkFiles ?? true;
+  const allowOutsideRoot = options.allowOutsideRoot ?? false;
+  const missingImages = options.missingImages ?? 'error';
 
   const parseLabel = (raw: string, where: string): number => {
     const index = parseIntegerCell(raw) ?? byName.get(raw.toLowerCase());
@@ -104,9 +114,21 @@ export function readFolder(options: FolderOptions): SampleSource {
       const box = columns.box.length > 0 ? parseBox(columns.box.map((c) => fields[c]!), where) : undefined;
 
       const file = isAbsolute(relative) ? relative : join(root, relative);
+      if (!allowOutsideRoot && !isInside(root, file)) {
+        throw new Error(`${where}: file "${relative}" is outside the source root ${root} (set source.allowOutsideRoot to read it)`);
+      }
       if (checkFiles && !(await isFile(file))) {
+        if (missingImages === 'error') {
+          throw new Error(`${where}: image "${relative}" does not exist (${file}); fix the row, or set source.missingImages to "skip"`);
+        }
         context.skip({ reason: 'image file missing', annotation: csv, line });
         continue;
+      }
+      if (checkFiles) {
+        // A tiny face is stretched to 224×224: warned about, with the box's size where there is one.
+        const dims = box ? { width: Math.round(box.width), height: Math.round(box.height) } : imageDimensions(file);
+        const tiny = dims && tinyImageWarning(file, dims.width, dims.height, box ? 'face box' : 'image');
+        if (tiny) context.warn({ annotation: csv, message: `${where}: ${tiny}` });
       }
       const sample: SampleDescriptor = {
         id, file, classes, label,
@@ -119,6 +141,12 @@ export function readFolder(options: FolderOptions): SampleSource {
     }
     if (!columns) throw new Error(`${csv}: is empty (expected a header row such as "file,label,valence,arousal")`);
   });
+}
+
+/** True if `path` (absolute) is `root` or lies under it, by its text (`..` resolved, symlinks not followed). */
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, resolve(path));
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 function isClassList(c: DatasetClasses | readonly string[]): c is readonly string[] {

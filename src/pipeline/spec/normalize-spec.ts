@@ -53,6 +53,8 @@ interface SourceDocument {
   readonly distributionFile?: string;
   readonly classes?: readonly string[];
   readonly dataset?: string;
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
   readonly framesDir?: string;
   readonly exprDir?: string;
   readonly vaDir?: string | null;
@@ -184,7 +186,10 @@ function normalizeSource(s: SourceDocument, path: (p: string) => string): Source
       };
     }
     case 'folder':
-      return { type: 'folder', root, csv: path(s.csv!), classes: [...s.classes!], dataset: s.dataset ?? 'folder' };
+      return {
+        type: 'folder', root, csv: path(s.csv!), classes: [...s.classes!], dataset: s.dataset ?? 'folder',
+        allowOutsideRoot: s.allowOutsideRoot ?? false, missingImages: s.missingImages ?? 'error',
+      };
     case 'affwild':
       return {
         type: 'affwild', root,

@@ -42,6 +42,10 @@ export interface FolderSourceSpec {
   readonly csv: string;
   readonly classes: readonly string[];
   readonly dataset: string;
+  /** CSV paths may leave `root` (default false: such a row is an error). */
+  readonly allowOutsideRoot: boolean;
+  /** A row whose image does not exist: an error naming its line (default) or a counted skip. */
+  readonly missingImages: 'error' | 'skip';
 }
 
 /** Exactly one key, as the Aff-Wild2 reader's FrameSampling. */
