@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureJson } from './helpers/fixtures.js';
 import { fitGmmCommand } from '../src/cli/fit-gmm.js';
-import { loadGmm, AFFECTNET_CLASSES } from '../src/labels/index.js';
+import { loadGmm, AFFECTNET_CLASSES, readGmmTrainingSet } from '../src/labels/index.js';
 import { UsageError } from '../src/cli/args.js';
 
 interface GmmFixture {
@@ -81,6 +81,39 @@ test('bad rows and too-small classes are errors naming file and line / class', a
   await fitGmmCommand.run(['--csv', csv, '--out', out]).then(
     () => assert.unreachable('short row'),
     (e: Error) => assert.is(e.message, `${csv} line 2: has 3 columns, the header has 4`));
+});
+
+test('the same image twice is an error naming both lines; identical rows without a file column a warning naming them', async () => {
+  const out = join(dir, 'dup.json');
+  const fail = async (csv: string, args: string[], message: string): Promise<void> => {
+    await quietly(() => fitGmmCommand.run(['--csv', csv, ...args, '--out', out])).then(
+      () => assert.unreachable(`${csv}: the duplicate was counted`), (e: Error) => assert.is(e.message, message));
+  };
+  const rows = fx.train_va.map(([v, a], i) => `img${i}.jpg,${fx.train_expression[i]},${v},${a}`);
+  const folder = join(dir, 'dup-folder.csv');
+  // The same file twice, even with other values (and written ./img3.jpg): line 2 + 3 = row 3, again at the end.
+  writeFileSync(folder, `file,label,valence,arousal\n${rows.join('\n')}\n./img3.jpg,${fx.train_expression[3]},0.1,0.1\n`);
+  await fail(folder, ['--format', 'folder', '--classes', 'n,h,s,su,f,d,a,c'],
+    `${folder} line ${rows.length + 2}: duplicate of line 5 (the same file "./img3.jpg"): it would count twice in the fit; remove one of them`);
+
+  const affectnet = join(dir, 'dup-affectnet.csv');
+  const anRows = fx.train_va.map(([v, a], i) => `${i}/img${i}.jpg,${fx.train_expression[i]},${v},${a}`);
+  writeFileSync(affectnet, `subDirectory_filePath,expression,valence,arousal\n${anRows.join('\n')}\n${anRows[0]}\n`);
+  await fail(affectnet, [], `${affectnet} line ${anRows.length + 2}: duplicate of line 2 (the same subDirectory_filePath "0/img0.jpg"): it would count twice in the fit; remove one of them`);
+
+  const noFile = join(dir, 'dup-nofile.csv');
+  const bare = fx.train_va.map(([v, a], i) => `${fx.train_expression[i]},${v},${a}`);
+  writeFileSync(noFile, `label,valence,arousal\n${bare.join('\n')}\n${bare[7]}\n`);
+  const set = await readGmmTrainingSet(noFile, 'folder', ['n', 'h', 's', 'su', 'f', 'd', 'a', 'c']);
+  assert.is(set.samples.length, bare.length + 1, 'both rows count: they may be two images');
+  assert.equal(set.warnings, [`${noFile}: 1 row(s) repeat an earlier row exactly (no file column tells whether they are other images; each counts in the fit): line ${bare.length + 2} = line 9`]);
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => { printed.push(line); };
+  try {
+    assert.is(await fitGmmCommand.run(['--csv', noFile, '--format', 'folder', '--classes', 'n,h,s,su,f,d,a,c', '--out', out]), 0);
+  } finally { console.error = original; }
+  assert.is(printed[0], `warning: ${set.warnings[0]}`);
 });
 
 test.run();

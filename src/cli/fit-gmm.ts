@@ -38,6 +38,7 @@ export const fitGmmCommand: Command = {
     if (format === 'folder' && !classes) throw new UsageError('--classes is required with --format folder');
 
     const set = await readGmmTrainingSet(csv, format as TrainingCsvFormat, classes);
+    for (const w of set.warnings) console.error(`warning: ${w}`);
     const prior = flag(args, 'shrinkage');
     if (prior !== undefined && !(GMM_PRIORS as readonly string[]).includes(prior)) throw new UsageError(`--shrinkage must be one of ${GMM_PRIORS.join(', ')}, got "${prior}"`);
     if (prior === undefined && flag(args, 'strength') !== undefined) throw new UsageError('--strength needs --shrinkage');

@@ -6,6 +6,9 @@
  * - folder: the generic `file,label,valence,arousal` (class names given by the
  *   caller); empty or −2/−5 valence/arousal = missing (skipped, counted).
  * Only samples with valence/arousal enter the fit (they alone define π).
+ * The same image (`subDirectory_filePath` / `file`) twice is an error naming
+ * both lines: it would weigh twice in π, μ and Σ. Without a file column two
+ * identical rows may be two images, so they are a warning naming the lines.
  * Errors name the file and line.
  */
 import type { VaSample } from './gmm-fit.js';
@@ -23,6 +26,8 @@ export interface GmmTrainingSet {
   readonly samples: VaSample[];
   /** Rows skipped: AffectNet codes 8–10, and rows without valence/arousal. */
   readonly skipped: { readonly nonEmotion: number; readonly missingVa: number };
+  /** Identical rows in a CSV without a file column (counted, as they may be distinct images), as one message; none: empty. */
+  readonly warnings: readonly string[];
 }
 
 export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat, classes?: readonly string[]): Promise<GmmTrainingSet> {
@@ -35,7 +40,10 @@ export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat
   const k = names.length;
   const samples: VaSample[] = [];
   let nonEmotion = 0, missingVa = 0;
-  let columns: { label: number; v: number; a: number; width: number } | undefined;
+  let columns: { label: number; v: number; a: number; file: number; width: number } | undefined;
+  // Line of each image (or row) seen: duplicates are found before they reach the fit.
+  const seen = new Map<string, number>();
+  const sameRows: [number, number][] = [];
   for await (const { line, fields } of new RowReader(path)) {
     const at = `${path} line ${line}`;
     if (!columns) {
@@ -45,10 +53,19 @@ export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat
         if (i < 0) throw new Error(`${at}: header has no "${name}" column (got "${fields.join(',')}")`);
         return i;
       };
-      columns = { label: find(labelName), v: find('valence'), a: find('arousal'), width: fields.length };
+      const fileColumn = format === 'affectnet' ? 'subdirectory_filepath' : 'file';
+      columns = { label: find(labelName), v: find('valence'), a: find('arousal'), file: lower.indexOf(fileColumn), width: fields.length };
       continue;
     }
     if (fields.length !== columns.width) throw new Error(`${at}: has ${fields.length} columns, the header has ${columns.width}`);
+    const key = columns.file >= 0 ? `file\0${fields[columns.file]!.trim().replace(/\\/g, '/').replace(/^(\.\/)+/, '')}` : `row\0${fields.map((f) => f.trim()).join('\0')}`;
+    const first = seen.get(key);
+    if (first !== undefined && columns.file >= 0) {
+      throw new Error(`${at}: duplicate of line ${first} (the same ${format === 'affectnet' ? 'subDirectory_filePath' : 'file'} "${fields[columns.file]!.trim()}"): `
+        + 'it would count twice in the fit; remove one of them');
+    }
+    if (first !== undefined) sameRows.push([first, line]);
+    else seen.set(key, line);
     const raw = fields[columns.label]!;
     // The folder layout also takes class names (the demo's CSV is written by hand).
     const byName = format === 'folder' ? names.findIndex((n) => n.toLowerCase() === raw.trim().toLowerCase()) : -1;
@@ -63,5 +80,9 @@ export async function readGmmTrainingSet(path: string, format: TrainingCsvFormat
     samples.push({ label, va });
   }
   if (!columns) throw new Error(`${path}: is empty`);
-  return { classes: [...names], samples, skipped: { nonEmotion, missingVa } };
+  const warnings = sameRows.length === 0 ? [] : [
+    `${path}: ${sameRows.length} row(s) repeat an earlier row exactly (no file column tells whether they are other images; each counts in the fit): `
+    + `${sameRows.slice(0, 5).map(([a, b]) => `line ${b} = line ${a}`).join(', ')}${sameRows.length > 5 ? `, and ${sameRows.length - 5} more` : ''}`,
+  ];
+  return { classes: [...names], samples, skipped: { nonEmotion, missingVa }, warnings };
 }

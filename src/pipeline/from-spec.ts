@@ -43,11 +43,12 @@ export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => voi
 }
 
 /** The GMM a spec asks for, in the dataset's class order (borrowed GMMs are remapped by class name). */
-export async function gmmFromSpec(spec: PipelineSpec, classes: readonly string[]): Promise<GmmParams | undefined> {
+export async function gmmFromSpec(spec: PipelineSpec, classes: readonly string[], log?: (line: string) => void): Promise<GmmParams | undefined> {
   const gmm = spec.labels?.gmm;
   if (!gmm || 'none' in gmm) return undefined;
   if ('file' in gmm) return remapGmm(loadGmm(gmm.file), classes);
   const set = await readGmmTrainingSet(gmm.fit.csv, gmm.fit.format, gmm.fit.classes);
+  for (const w of set.warnings) (log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`warning: ${w}`);
   const fitted = fitGmm(set.samples, set.classes, gmm.fit.shrinkage ? { shrinkage: gmm.fit.shrinkage } : {});
   return remapGmm(fitted, classes);
 }
@@ -71,7 +72,7 @@ export async function runOptionsFromSpec(
   const classes = source.classes.names;
   let labels: PipelineRunOptions['labels'];
   if (spec.labels && spec.output.labels) {
-    const gmm = await gmmFromSpec(spec, classes);
+    const gmm = await gmmFromSpec(spec, classes, extra.log);
     const v = spec.labels.visibility;
     const visibility: VisibilityPlan = 'table' in v ? { table: loadVisibilityTable(v.table) } : { measure: v.measure, calibration: v.calibration };
     labels = { fuser: new LabelFuser(classes.length, gmm, spec.labels.lambda), exponent: spec.labels.exponent, visibility };
