@@ -15,6 +15,7 @@ import {
   readPredictions, readLabels, joinById, IdSet, mapClassesByName, applyClassMapping,
   UnlabeledPredictionsError, InputError, predictionsFrom, evaluate, type PredictionRow, type LabelRecord, type JoinSummary,
 } from '../src/predictions/index.js';
+import { evaluateFiles } from '../src/report/evaluate-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-predictions-'));
 let fileNo = 0;
@@ -77,7 +78,10 @@ const BAD_PREDICTIONS: readonly [string, string, string, RegExp][] = [
   ['no id column', 'csv', 'name,p_0,p_1\n', /:1: header must be .*first column is "name"/],
   ['unclosed quote', 'csv', 'id,p_0,p_1\n"a,0.5,0.5\n', /:2: quoted field is never closed/],
   ['JSONL NaN (null)', 'jsonl', '{"id":"a","p":[0.5,null]}\n', /:1: p_1 is NaN/],
-  ['JSONL wrong count', 'jsonl', '{"id":"a","p":[0.5,0.5]}\n{"id":"b","p":[1,0,0]}\n', /:2: expected 2 probabilities, got 3/],
+  ['JSONL wrong count', 'jsonl', '{"id":"a","p":[0.5,0.5]}\n{"id":"b","p":[1,0,0]}\n', /:2: has 3 probabilities, expected 2 \(as earlier rows\)/],
+  ['an empty file', 'csv', '', /:1: is empty: expected a header id,p_0,…,p_\{K-1\} or id,logit_0,…,logit_\{K-1\}, then one row per prediction$/],
+  ['a header without rows', 'csv', 'id,p_0,p_1\n', /:1: has a header but no prediction rows$/],
+  ['an empty JSONL file', 'jsonl', '', /:1: is empty: expected one JSON object a line per prediction/],
   ['JSONL duplicate id', 'jsonl', '{"id":"a","p":[0.5,0.5]}\n{"id":"a","p":[0.5,0.5]}\n', /:2: duplicate id "a"/],
   ['JSONL not JSON', 'jsonl', '{"id":"a","p":[0.5,0.5]}\n{id: a}\n', /:2: not JSON/],
 ];
@@ -229,6 +233,22 @@ test('evaluate checks in-code predictions too, naming the id', async () => {
   await rejects(evaluate({ labels: () => from(labels), predictions: () => from(bad) }), /prediction "b": p_1 is NaN/, 'NaN in code');
   const wrongK: PredictionRow[] = [prediction('a'), { id: 'b', kind: 'probabilities', values: Float64Array.of(0.2, 0.3, 0.5) }];
   await rejects(evaluate({ labels: () => from(labels), predictions: () => from(wrongK) }), /prediction "b" has 3 values; the labels have 2 classes/, 'K');
+});
+
+test('evaluate: predictions with another column count than the labels name both counts at the header, not a row sum', async () => {
+  const labels = file(`${LABEL_HEADER}\na,a,a.png,clean,0,1,1,0,1,0\nb,b,b.png,clean,0,1,0,1,0,0\n`);
+  const out = join(dir, 'report-k');
+  // K − 1 probability columns whose rows happen to sum to 0.95: the count is what is wrong.
+  const fewer = file('id,p_0,p_1\na,0.05,0.9\nb,0.9,0.05\n');
+  await rejects(evaluateFiles({ labels, predictions: fewer, out, figures: false }),
+    new RegExp(`^${fewer}:1: header has 2 probability columns \\(p_0\\.\\.p_1\\), but the labels \\(${labels}\\) have 3 classes: expected p_0\\.\\.p_2$`), 'K − 1 columns');
+  const logits = file('id,logit_0,logit_1,logit_2,logit_3\na,1,2,3,4\n');
+  await rejects(evaluateFiles({ labels, predictions: logits, out, figures: false }), /:1: header has 4 logit columns \(logit_0\.\.logit_3\), but the labels .* have 3 classes: expected logit_0\.\.logit_2$/, 'K + 1 logits');
+  const jsonl = file('{"id":"a","p":[0.05,0.95]}\n', 'jsonl');
+  await rejects(evaluateFiles({ labels, predictions: jsonl, out, figures: false }), new RegExp(`^${jsonl}:1: has 2 probabilities, expected 3 \\(the classes of ${labels}\\)$`), 'JSONL K − 1');
+  const empty = file('');
+  await rejects(evaluateFiles({ labels, predictions: empty, out, figures: false }), new RegExp(`^${empty}:1: is empty`), 'empty predictions');
+  await rejects(evaluateFiles({ labels: file(''), predictions: fewer, out, figures: false }), /:1: is empty: expected the header id,source_id,/, 'empty labels');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

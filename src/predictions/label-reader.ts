@@ -1,7 +1,7 @@
 /** Streams a FER-C labels CSV, checking every row; errors name file and line. */
 import type { Observable } from 'rxjs';
 import { CLEAN } from '../metrics/grouped.js';
-import type { ParsedRow } from '../io/csv-rows.js';
+import { RowReadError, RowReader, type ParsedRow } from '../io/csv-rows.js';
 import { parseNumberField } from './number-field.js';
 import { IdSet } from './id-set.js';
 import { InputError, type RowOrigin } from './input-error.js';
@@ -22,6 +22,21 @@ export function readLabels(path: string, options: LabelReaderOptions = {}): Obse
   return observeRecords(path, () => labelParser(path, options.checkDuplicates !== false), {
     requireFinalNewline: 'the last row has no line end: a row cut short by an interrupted run (resume the run that writes this file)',
   });
+}
+
+/** K of a labels file, from its header (before any prediction is read against it). Errors name the file. */
+export async function readLabelClassCount(path: string): Promise<number> {
+  const rows = new RowReader(path)[Symbol.asyncIterator]();
+  try {
+    const first = await rows.next();
+    if (first.done) throw new InputError({ file: path, line: 1 }, 'is empty: expected the header id,source_id,file,corruption,severity,visibility,label,p_0..p_{K-1}');
+    return parseHeader(first.value.fields, { file: path, line: first.value.line }).soft.length;
+  } catch (e) {
+    if (e instanceof RowReadError) throw new InputError({ file: path, line: e.line }, e.detail);
+    throw e;
+  } finally {
+    await rows.return?.(undefined);
+  }
 }
 
 function labelParser(file: string, checkDuplicates: boolean): (r: ParsedRow) => LabelRecord | undefined {

@@ -4,18 +4,20 @@
  * column names as keys), streamed record by record. Every row is checked:
  * column count, numbers (NaN, non-finite), negative probabilities, sums
  * (renormalised only when asked), duplicate ids — each error names file and line.
+ * A file with no prediction rows (empty, or a header alone) is an error naming it.
  */
 import type { Observable } from 'rxjs';
-import type { ParsedRow } from '../io/csv-rows.js';
 import { parseNumberField } from './number-field.js';
 import { IdSet } from './id-set.js';
 import { InputError, type RowOrigin } from './input-error.js';
 import { checkLogits, checkProbabilities, type PredictionKind, type PredictionRow, type ProbabilityCheckOptions } from './prediction-row.js';
-import { observeRecords } from './record-observable.js';
+import { observeRecords, type RecordParser } from './record-observable.js';
 
 export interface PredictionReaderOptions extends ProbabilityCheckOptions {
   /** Expected number of classes; checked against the header (CSV) or each row (JSONL). */
   readonly classes?: number;
+  /** Where `classes` comes from (the labels file), for the message when the count differs. */
+  readonly classesFrom?: string;
   /** 'csv' or 'jsonl'; default from the extension (.jsonl / .ndjson are JSON Lines). */
   readonly format?: 'csv' | 'jsonl';
   /** Check ids for duplicates (default true; costs ~16 bytes an id). Off only for a re-read of a checked file. */
@@ -44,20 +46,29 @@ function checkId(id: string, ids: IdSet | undefined, origin: RowOrigin): void {
   if (ids && !ids.add(id)) throw new InputError(origin, `duplicate id "${id}"`);
 }
 
-function csvParser(file: string, options: PredictionReaderOptions): (r: ParsedRow) => PredictionRow | undefined {
+/** What `end` says of a file that gave no prediction row. */
+function noRows(file: string, header: boolean, expected: string): InputError {
+  return new InputError({ file, line: 1 }, header ? 'has a header but no prediction rows' : `is empty: expected ${expected}`);
+}
+
+function csvParser(file: string, options: PredictionReaderOptions): RecordParser<PredictionRow> {
   let kind: PredictionKind | undefined;
   let classes = 0;
+  let rows = 0;
   const ids = options.checkDuplicates === false ? undefined : new IdSet();
-  return (record) => {
+  const parse: RecordParser<PredictionRow> = (record) => {
     const origin = { file, line: record.line };
     const { fields } = record;
     if (kind === undefined) {
       [kind, classes] = parseHeader(fields, origin);
       if (options.classes !== undefined && classes !== options.classes) {
-        throw new InputError(origin, `header has ${classes} classes, expected ${options.classes}`);
+        const p = PREFIX[kind];
+        throw new InputError(origin, `header has ${classes} ${kind === 'logits' ? 'logit' : 'probability'} columns (${p}0..${p}${classes - 1}), `
+          + `but ${options.classesFrom ? `the labels (${options.classesFrom}) have` : 'there are'} ${options.classes} classes: expected ${p}0..${p}${options.classes - 1}`);
       }
       return undefined;
     }
+    rows++;
     if (fields.length !== classes + 1) {
       throw new InputError(origin, `expected ${classes + 1} columns (id and ${classes} ${kind}), got ${fields.length}`);
     }
@@ -72,6 +83,8 @@ function csvParser(file: string, options: PredictionReaderOptions): (r: ParsedRo
     checkId(id, ids, origin);
     return { id, kind, values, origin };
   };
+  parse.end = () => { if (rows === 0) throw noRows(file, kind !== undefined, 'a header id,p_0,…,p_{K-1} or id,logit_0,…,logit_{K-1}, then one row per prediction'); };
+  return parse;
 }
 
 function parseHeader(fields: readonly string[], origin: RowOrigin): [PredictionKind, number] {
@@ -89,11 +102,13 @@ function parseHeader(fields: readonly string[], origin: RowOrigin): [PredictionK
   return [kind, classes];
 }
 
-function jsonlParser(file: string, options: PredictionReaderOptions): (r: ParsedRow) => PredictionRow {
+function jsonlParser(file: string, options: PredictionReaderOptions): RecordParser<PredictionRow> {
   let kind: PredictionKind | undefined;
   let classes = options.classes;
+  let rows = 0;
   const ids = options.checkDuplicates === false ? undefined : new IdSet();
-  return (record) => {
+  const parse: RecordParser<PredictionRow> = (record) => {
+    rows++;
     const origin = { file, line: record.line };
     let obj: unknown;
     try { obj = JSON.parse(record.fields[0]!); } catch (e) { throw new InputError(origin, `not JSON: ${(e as Error).message}`); }
@@ -106,7 +121,9 @@ function jsonlParser(file: string, options: PredictionReaderOptions): (r: Parsed
     if (kind !== undefined && rowKind !== kind) throw new InputError(origin, `row has ${rowKind}, earlier rows ${kind}`);
     kind = rowKind;
     classes ??= raw.length;
-    if (raw.length !== classes) throw new InputError(origin, `expected ${classes} ${kind}, got ${raw.length}`);
+    if (raw.length !== classes) {
+      throw new InputError(origin, `has ${raw.length} ${kind}, expected ${classes}${options.classes !== undefined ? ` (the classes of ${options.classesFrom ?? 'the labels'})` : ' (as earlier rows)'}`);
+    }
     if (classes < 2) throw new InputError(origin, `need at least 2 classes, got ${classes}`);
     const values = new Float64Array(classes);
     for (let k = 0; k < classes; k++) {
@@ -119,6 +136,8 @@ function jsonlParser(file: string, options: PredictionReaderOptions): (r: Parsed
     checkId(id, ids, origin);
     return { id, kind, values, origin };
   };
+  parse.end = () => { if (rows === 0) throw noRows(file, false, 'one JSON object a line per prediction ({"id": …, "p": […]} or {"id": …, "logits": […]})'); };
+  return parse;
 }
 
 function jsonValues(o: Record<string, unknown>, origin: RowOrigin): [PredictionKind, unknown[]] {

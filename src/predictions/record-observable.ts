@@ -9,8 +9,14 @@ import { Observable } from 'rxjs';
 import { RowReadError, RowReader, type ParsedRow, type RowReaderOptions } from '../io/csv-rows.js';
 import { InputError } from './input-error.js';
 
-/** `parse` returns the value to emit, or undefined to emit nothing (a header). */
-export function observeRecords<T>(path: string, makeParser: () => (row: ParsedRow) => T | undefined, options: RowReaderOptions = {}): Observable<T> {
+/**
+ * `parse` returns the value to emit, or undefined to emit nothing (a header);
+ * its optional `end`, called when the file is read to its end, may throw (an
+ * empty file, a header without rows).
+ */
+export type RecordParser<T> = ((row: ParsedRow) => T | undefined) & { end?: () => void };
+
+export function observeRecords<T>(path: string, makeParser: () => RecordParser<T>, options: RowReaderOptions = {}): Observable<T> {
   return new Observable<T>((subscriber) => {
     const parse = makeParser();
     const rows = new RowReader(path, options)[Symbol.asyncIterator]();
@@ -20,6 +26,7 @@ export function observeRecords<T>(path: string, makeParser: () => (row: ParsedRo
         if (value !== undefined) subscriber.next(value);
         if (subscriber.closed) return;
       }
+      parse.end?.();
       subscriber.complete();
     })().catch((e: unknown) => subscriber.error(e instanceof RowReadError ? asInputError(path, e) : e));
     return () => { void rows.return(undefined); };

@@ -3,7 +3,7 @@
  * `fer-c evaluate` does and what a pipeline run does when it ends.
  */
 import { evaluate, type Evaluation } from '../predictions/evaluate.js';
-import { readLabels } from '../predictions/label-reader.js';
+import { readLabelClassCount, readLabels } from '../predictions/label-reader.js';
 import { readPredictions } from '../predictions/prediction-reader.js';
 import { recordFromEvaluation, type ModelInfo } from './evaluation-state.js';
 import { writeReport, type WrittenReport } from './write-report.js';
@@ -25,9 +25,14 @@ export interface EvaluateFilesOptions {
 }
 
 export async function evaluateFiles(options: EvaluateFilesOptions): Promise<WrittenReport & { evaluation: Evaluation }> {
+  // K from the labels' header first: a predictions file with another column count is told so at its header,
+  // not by a row sum that happens to be off.
+  const classes = await readLabelClassCount(options.labels);
   const ev = await evaluate({
     labels: ({ repeat }) => readLabels(options.labels, { checkDuplicates: !repeat }),
-    predictions: ({ repeat }) => readPredictions(options.predictions, { renormalize: options.renormalize ?? false, checkDuplicates: !repeat }),
+    predictions: ({ repeat }) => readPredictions(options.predictions, {
+      renormalize: options.renormalize ?? false, checkDuplicates: !repeat, classes, classesFrom: options.labels,
+    }),
     ...(options.bins !== undefined ? { bins: options.bins } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
   });
