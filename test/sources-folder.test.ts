@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collect, rejects } from './helpers/async.js';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFolder, type SampleSource } from '../src/sources/index.js';
@@ -49,6 +49,16 @@ test('a row whose image does not exist is an error naming the CSV and line (unle
   const path = csv('missing.csv', ['file,label', 'sample1_face0.png,1', 'not_there.png,0', 'sample1_face1.png,2']);
   const source = readFolder({ root: FACES_DIR, csv: path, classes: CLASSES });
   await rejects(source, new RegExp(`^${path} line 3: image "not_there\\.png" does not exist \\(${join(FACES_DIR, 'not_there.png')}\\); fix the row, or set source\\.missingImages to "skip"$`));
+  // A symbolic link loop is named as one; with "skip" it is a counted skip and the run goes on.
+  const root = join(dir, 'looped');
+  mkdirSync(root, { recursive: true });
+  copyFileSync(join(FACES_DIR, 'sample1_face0.png'), join(root, 'a.png'));
+  symlinkSync('loop.png', join(root, 'loop.png'));
+  const looped = csv('loop.csv', ['file,label', 'a.png,1', 'loop.png,0', 'a.png,2'].slice(0, 3));
+  await rejects(readFolder({ root, csv: looped, classes: CLASSES }), new RegExp(`^${looped} line 3: image "loop\\.png" is a symbolic link loop \\(ELOOP\\)`));
+  const skipping = readFolder({ root, csv: looped, classes: CLASSES, missingImages: 'skip' });
+  assert.equal((await collect(skipping)).map((s) => s.id), ['a']);
+  assert.equal(skipping.skips.byReason(), { 'image file is a symbolic link loop (ELOOP)': 1 });
 });
 
 test('file paths may not leave the root (../x, absolute paths) unless allowOutsideRoot', async () => {

@@ -16,7 +16,7 @@ import { parseVa } from '../labels/label-file.js';
 import { DISTRIBUTION_SUM_TOLERANCE } from '../labels/fusion.js';
 import { RowReader } from '../io/csv-rows.js';
 import type { DatasetClasses, SampleDescriptor } from './sample.js';
-import { at, defineSource, idFromPath, isFile, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions } from './sample-source.js';
+import { at, defineSource, fileProblem, idFromPath, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions } from './sample-source.js';
 
 export interface FolderOptions extends SourceOptions {
   /** The image folder; `file` cells are relative to it. */
@@ -117,11 +117,12 @@ export function readFolder(options: FolderOptions): SampleSource {
       if (!allowOutsideRoot && !isInside(root, file)) {
         throw new Error(`${where}: file "${relative}" is outside the source root ${root} (set source.allowOutsideRoot to read it)`);
       }
-      if (checkFiles && !(await isFile(file))) {
+      const problem = checkFiles ? await fileProblem(file) : undefined;
+      if (problem) {
         if (missingImages === 'error') {
-          throw new Error(`${where}: image "${relative}" does not exist (${file}); fix the row, or set source.missingImages to "skip"`);
+          throw new Error(`${where}: image "${relative}" ${problem} (${file}); fix the row, or set source.missingImages to "skip"`);
         }
-        context.skip({ reason: 'image file missing', annotation: csv, line });
+        context.skip({ reason: problem === 'does not exist' ? 'image file missing' : `image file ${problem}`, annotation: csv, line });
         continue;
       }
       if (checkFiles) {

@@ -2,7 +2,7 @@
 export type { DatasetClasses, SampleDescriptor, SkipRecord } from './sample.js';
 export { AFFECTNET_CLASSES, AFFWILD_CLASSES, RAFDB_CLASSES } from './sample.js';
 export {
-  SkipTally, defineSource, idFromPath, isFile,
+  SkipTally, defineSource, idFromPath, isFile, fileProblem,
   type SampleSource, type SourceOptions, type SourceWarning, type PassContext,
 } from './sample-source.js';
 export { CreditGate } from './credit-gate.js';

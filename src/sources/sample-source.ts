@@ -110,10 +110,21 @@ export function idFromPath(relativePath: string): string {
 
 /** True if `path` is an existing regular file. */
 export async function isFile(path: string): Promise<boolean> {
+  return (await fileProblem(path)) === undefined;
+}
+
+/**
+ * Why `path` is not a readable regular file ("does not exist", "is a symbolic
+ * link loop (ELOOP)", "is a folder", …), or undefined when it is one.
+ */
+export async function fileProblem(path: string): Promise<string | undefined> {
   try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
+    return (await stat(path)).isFile() ? undefined : 'is not a regular file (a folder or a device)';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'does not exist';
+    if (code === 'ELOOP') return 'is a symbolic link loop (ELOOP)';
+    return `cannot be read (${code ?? (e as Error).message})`;
   }
 }
 
