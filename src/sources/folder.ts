@@ -129,7 +129,7 @@ export function readFolder(options: FolderOptions): SampleSource {
         // A tiny face is stretched to 224×224: warned about, with the box's size where there is one.
         const dims = box ? { width: Math.round(box.width), height: Math.round(box.height) } : imageDimensions(file);
         const tiny = dims && tinyImageWarning(file, dims.width, dims.height, box ? 'face box' : 'image');
-        if (tiny) context.warn({ annotation: csv, message: `${where}: ${tiny}` });
+        if (tiny) context.warn({ annotation: csv, message: `line ${line}: ${tiny}` });
       }
       const sample: SampleDescriptor = {
         id, file, classes, label,
