@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, statSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { take } from 'rxjs';
@@ -17,7 +17,7 @@ import { rmsDiff } from './helpers/image-stats.js';
 import { once } from './helpers/async.js';
 import { availableFormats, defaultFormat, writeVideo, type VideoFormat } from './helpers/make-video.js';
 import {
-  decodeFrames, describeFfmpeg, findFfmpeg, probeVideo, systemFfmpeg, FfmpegNotFoundError, VideoDecodeError, type DecodedFrame,
+  bundledTool, decodeFrames, describeFfmpeg, findFfmpeg, probeVideo, systemFfmpeg, FfmpegNotFoundError, VideoDecodeError, type DecodedFrame,
 } from '../src/sources/ffmpeg.js';
 import { CreditGate, pullSource } from '../src/sources/pull.js';
 import type { RgbImage } from '../src/image/rgb-image.js';
@@ -116,6 +116,24 @@ test('findFfmpeg: FERC_FFMPEG / FERC_FFPROBE, then PATH, then the npm packages; 
   assert.equal(probeEnv.origin.ffprobe, { kind: 'env', variable: 'FERC_FFPROBE' });
   assert.is(probeEnv.ffprobe, bundled.ffprobe);
   assert.match(describeFfmpeg(probeEnv), `(from FERC_FFMPEG); ffprobe: ${bundled.ffprobe} (from FERC_FFPROBE)`);
+});
+
+test('a bundled binary whose install script did not run (not executable) is made executable, and the log says so', () => {
+  const probe = bundledTool('ffprobe');
+  if (typeof probe === 'string') throw new Error(probe);
+  const mode = statSync(probe.path).mode;
+  try {
+    chmodSync(probe.path, mode & ~0o111);
+    const again = bundledTool('ffprobe');
+    assert.ok(typeof again !== 'string' && again.madeExecutable, JSON.stringify(again));
+    assert.ok((statSync(probe.path).mode & 0o100) !== 0, 'u+x, as the package\'s postinstall would have set');
+    assert.is(spawnSync(probe.path, ['-version']).status, 0);
+    assert.match(describeFfmpeg({ ffmpeg: 'f', ffprobe: probe.path, origin: { ffmpeg: { kind: 'path' }, ffprobe: { kind: 'bundled', pkg: probe.pkg, version: probe.version, madeExecutable: true } } }),
+      'made executable (its install script had not run)');
+  } finally {
+    chmodSync(probe.path, mode);
+  }
+  assert.equal(bundledTool('ffmpeg', 'plan9-mips'), `@ffmpeg-installer/plan9-mips is not installed (no ffmpeg build for plan9-mips in @ffmpeg-installer/ffmpeg)`);
 });
 
 test('a missing ffmpeg fails the tests that need it, with its message, and not the import of the test file', () => {
