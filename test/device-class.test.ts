@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classifyGlRenderer, classifyWebGpuAdapter, webGpuAdapterName, type WebGpuAdapterInfo } from '../src/gpu/device-class.js';
-import { describeChoice } from '../src/gpu/backend.js';
+import { describeChoice, shouldProbeWebGpu } from '../src/gpu/backend.js';
 import { loaderReason, webGpuRequest } from '../src/gpu/webgpu.js';
 
 const info = (vendor: string, architecture: string, device: string, description: string, isFallbackAdapter = false): WebGpuAdapterInfo =>
@@ -90,6 +90,15 @@ test('a Dawn binary built against a newer C++ runtime is reported by the symbol 
   const message = "/work/node_modules/webgpu/dist/linux-x64/dawn.node: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /work/node_modules/webgpu/dist/linux-x64/dawn.node)";
   assert.is(loaderReason(message), "its Dawn binary needs GLIBCXX_3.4.32, which this system's C/C++ runtime lacks");
   assert.is(loaderReason('Cannot find package \'webgpu\'\nstack'), "Cannot find package 'webgpu'");
+});
+
+test('auto looks for a WebGPU adapter only where a GPU could be; a device node is a reason to look, not a GPU', () => {
+  assert.is(shouldProbeWebGpu('linux', {}, []).probe, false);
+  assert.match(shouldProbeWebGpu('linux', {}, []).why, /no GPU device node/);
+  assert.equal(shouldProbeWebGpu('linux', {}, ['/dev/nvidia0']), { probe: true, why: '/dev/nvidia0' });
+  assert.is(shouldProbeWebGpu('linux', {}, ['/dev/dri/renderD128']).probe, true);
+  assert.is(shouldProbeWebGpu('linux', { FER_C_WEBGPU: 'compat' }, []).probe, true);
+  assert.is(shouldProbeWebGpu('darwin', {}, []).probe, true);
 });
 
 test.run();

@@ -20,6 +20,7 @@
  * the CPU default and `--backend webasm` trades memory for speed.
  */
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
 import gpujs from 'gpu.js';
 import { classifyGlRenderer, classifyWebGpuAdapter, type DeviceClass, type DeviceKind } from './device-class.js';
 import { openWebGpu } from './webgpu.js';
@@ -101,9 +102,30 @@ async function choose(request: BackendRequest): Promise<BackendChoice> {
   return chooseAuto();
 }
 
+/**
+ * Whether `auto` should load Dawn at all. On Linux a GPU shows as a device node (/dev/nvidia0,
+ * /dev/dri/renderD*); without one, Dawn can only find software adapters, and loading it costs time
+ * and prints Vulkan/EGL warnings on every run. A node is a reason to look, never evidence of a GPU:
+ * the adapter's info decides. FER_C_WEBGPU set, or another platform: always look.
+ */
+export function shouldProbeWebGpu(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, deviceNodes: readonly string[]): { probe: boolean; why: string } {
+  if (env['FER_C_WEBGPU']) return { probe: true, why: `FER_C_WEBGPU=${env['FER_C_WEBGPU']}` };
+  if (platform !== 'linux') return { probe: true, why: platform };
+  return deviceNodes.length > 0 ? { probe: true, why: deviceNodes.join(', ') } : { probe: false, why: 'no GPU device node (/dev/nvidia*, /dev/dri/renderD*)' };
+}
+
+/** GPU device nodes on this machine: /dev/nvidia0…, /dev/dri/renderD…. */
+export function gpuDeviceNodes(): string[] {
+  const list = (dir: string, pattern: RegExp): string[] => {
+    try { return readdirSync(dir).filter((n) => pattern.test(n)).map((n) => `${dir}/${n}`); } catch { return []; }
+  };
+  return [...list('/dev', /^nvidia\d+$/), ...(existsSync('/dev/dri') ? list('/dev/dri', /^renderD\d+$/) : [])];
+}
+
 async function chooseAuto(): Promise<BackendChoice> {
   const passed: string[] = [];
-  const wg = await probeWebGpu();
+  const look = shouldProbeWebGpu(process.platform, process.env, gpuDeviceNodes());
+  const wg = look.probe ? await probeWebGpu() : { error: `not probed: ${look.why}` };
   if (!('error' in wg) && wg.kind === 'hardware') {
     return { backend: 'webgpu', reason: `a hardware WebGPU adapter (${wg.why})`, device: wg.name, deviceKind: wg.kind };
   }
