@@ -62,7 +62,9 @@ async function open(): Promise<WebGpuOpening> {
     return { error: `the webgpu package does not load: ${loaderReason((e as Error).message)}`, request };
   }
   let adapter: Awaited<ReturnType<DawnGpu['requestAdapter']>>;
-  try { adapter = await dawn.requestAdapter(request.options); } catch (e) { return { error: `requestAdapter failed: ${(e as Error).message.split('\n')[0]}`, request }; }
+  try {
+    adapter = await withTimeout(dawn.requestAdapter(request.options), ADAPTER_TIMEOUT_MS, `no answer to requestAdapter within ${ADAPTER_TIMEOUT_MS / 1000} s (a hung driver?)`);
+  } catch (e) { return { error: `requestAdapter failed: ${(e as Error).message.split('\n')[0]}`, request }; }
   if (!adapter) return { error: `no WebGPU adapter answered the ${request.label} request`, request };
   const gpu = {
     requestAdapter: (options: object = {}) => dawn.requestAdapter({ ...request.options, ...options }),
@@ -74,6 +76,15 @@ async function open(): Promise<WebGpuOpening> {
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
   const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
   return { info: { vendor, architecture, device, description, isFallbackAdapter: isFallbackAdapter ?? false }, request };
+}
+
+/** A driver that never answers must not hang `auto`: the probe gives up after this long. */
+const ADAPTER_TIMEOUT_MS = 30_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); timer.unref(); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The first line of a loader error, with the missing glibc symbol version named when that is the reason. */
