@@ -43,7 +43,9 @@ for (const [what, adapter, kind] of WEBGPU) {
 }
 
 const GL: readonly [string, string, string, 'hardware' | 'software' | 'unknown'][] = [
-  ['measured: Mesa llvmpipe under Xvfb', 'llvmpipe (LLVM 15.0.6, 256 bits)', 'Mesa', 'software'],
+  ['measured: headless-gl 8 (native GL_RENDERER) under Xvfb, Mesa 22.3.6', 'ANGLE (Mesa/X.org llvmpipe (LLVM 15.0.6, 256 bits) OpenGL 4.5 core)', 'Google Inc.', 'software'],
+  ['headless-gl 8 (native, same format) on the NVIDIA driver\'s GLX', 'ANGLE (NVIDIA Corporation NVIDIA H200/PCIe/SSE2 OpenGL 4.5.0 NVIDIA 580.159.03)', 'Google Inc.', 'hardware'],
+  ['Mesa llvmpipe, plain GL', 'llvmpipe (LLVM 15.0.6, 256 bits)', 'Mesa', 'software'],
   ['Mesa softpipe', 'softpipe', 'Mesa', 'software'],
   ['SwiftShader GL', 'Google SwiftShader', 'Google Inc.', 'software'],
   ['ANGLE over SwiftShader (Chrome, unmasked)', 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)', 'Google Inc. (Google)', 'software'],
