@@ -11,6 +11,7 @@
  * Worker threads inherit the variable, so every worker opens the same kind of
  * adapter the main thread chose.
  */
+import { isMainThread } from 'node:worker_threads';
 import type { WebGpuAdapterInfo } from './device-class.js';
 
 export interface WebGpuRequest {
@@ -74,8 +75,22 @@ async function open(): Promise<WebGpuOpening> {
   const g = globalThis as { navigator?: object };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+  if (request.flags.includes('backend=opengles') && isMainThread) await holdEglDisplay(gpu);
   const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
   return { info: { vendor, architecture, device, description, isFallbackAdapter: isFallbackAdapter ?? false }, request };
+}
+
+/** Devices kept alive for the life of the process (see holdEglDisplay). */
+const held: unknown[] = [];
+/**
+ * Mesa's EGL display is one per process, shared by every Dawn instance: when a worker thread's
+ * instance closes, it terminates the display and the driver is unloaded under the other threads, whose
+ * exit then crashes (SIGSEGV in a thread-specific-data destructor; seen with 2 workers on resume).
+ * A device the main thread holds for the life of the process keeps the display and driver loaded.
+ */
+async function holdEglDisplay(gpu: { requestAdapter: (o?: object) => Promise<unknown> }): Promise<void> {
+  const adapter = (await gpu.requestAdapter()) as { requestDevice(): Promise<unknown> } | null;
+  if (adapter) held.push(await adapter.requestDevice());
 }
 
 /** A driver that never answers must not hang `auto`: the probe gives up after this long. */
