@@ -5,6 +5,7 @@
 # Offline machines (the device tool's): pack here first with `bash scripts/gpu-pack.sh`, then carry
 # `.gpu-pack`; this script unpacks Node, node_modules, dist and the loaders from it.
 # Knobs: FACES (default 500) faces for the throughput runs; WORKERS (default: all cores);
+# OVERSUB_RUN=0 skips the run with 2 workers per core;
 # CPU_RUN=0 skips the cpu-backend run beside it; REF_RUN=0 skips the Python reference (needs .gpu-pack/ref).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
@@ -57,6 +58,14 @@ nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,nohead
 $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-auto" --workers "$WORKERS" --seed 1 2>&1 \
   | grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' || echo "fer-c corrupt (auto) failed"
 kill $SMI 2>/dev/null; echo "GPU utilization during the auto run: mean $(awk -F, '{gsub(/[ %]/,"",$2); s+=$2; n++} END {if (n) printf "%.0f%%", s/n}' "$OUT/smi-corrupt.csv"), top: $(sort -t, -k2 -n "$OUT/smi-corrupt.csv" | tail -1)"
+if [ "${OVERSUB_RUN:-1}" = 1 ]; then
+  # A worker waiting on the GPU (dispatch, read-back) leaves its core idle; twice as many workers as
+  # cores lets another worker's PNG encoding and CPU-side work use it meanwhile.
+  s "fer-c corrupt: same faces, $((2 * WORKERS)) workers (2 per core: CPU work overlapping GPU waits)"
+  rm -rf "$T/out-auto2"
+  $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-auto2" --workers "$((2 * WORKERS))" --seed 1 2>&1 \
+    | grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' || echo "fer-c corrupt (2 per core) failed"
+fi
 if [ "${CPU_RUN:-1}" = 1 ]; then
   s "fer-c corrupt --backend cpu, same faces and workers (for the ratio)"
   $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-cpu" --workers "$WORKERS" --seed 1 --backend cpu 2>&1 \
