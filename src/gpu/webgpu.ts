@@ -75,7 +75,9 @@ async function open(): Promise<WebGpuOpening> {
   const g = globalThis as { navigator?: object };
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
-  if (request.flags.includes('backend=opengles') && isMainThread) await holdEglDisplay(gpu);
+  if (request.flags.includes('backend=opengles') && isMainThread) {
+    try { await holdEglDisplay(gpu); } catch (e) { return { error: `the ${request.label} adapter gives no device: ${(e as Error).message.split('\n')[0]}`, request }; }
+  }
   const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
   return { info: { vendor, architecture, device, description, isFallbackAdapter: isFallbackAdapter ?? false }, request };
 }
