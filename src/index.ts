@@ -8,6 +8,8 @@
 export * from './image/index.js';
 export { Rng } from './random/rng.js';
 export * from './gpu/backend.js';
+export * from './gpu/device-class.js';
+export { openWebGpu, webGpuRequest, type WebGpuRequest, type WebGpuOpening } from './gpu/webgpu.js';
 export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.js';
 export { writeFileAtomic, writeChunksAtomic, type AtomicWriteOptions } from './io/atomic.js';
 // The one row-file reader (CSV, whitespace lists, JSON Lines) used by sources, label files and the evaluator

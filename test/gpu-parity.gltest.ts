@@ -20,7 +20,7 @@ export const PARITY = { meanAbs: 0.05, bigDiff: 2, bigFraction: 0.005 } as const
 
 test('headlessgl matches the cpu path on every variant', async () => {
   const choice = await selectBackend('headlessgl');   // throws with the reason if gl cannot run
-  console.log(`parity against headlessgl [${choice.renderer}]`);
+  console.log(`parity against headlessgl on ${choice.device} [${choice.deviceKind}] (native GL_RENDERER "${choice.renderer}")`);
   const gl = new KernelHost('headlessgl');
   const cpu = new KernelHost('cpu');
   const faces = loadFaces(['sample1_face0.png', 'sample5_face3.png']).map((f) => ({ name: f.name, image: toFloat(f.image) }));
@@ -46,6 +46,17 @@ test('headlessgl matches the cpu path on every variant', async () => {
   console.log(`worst mean |Δ| ${worstMean.toFixed(4)} grey levels; worst share of values off by > ${PARITY.bigDiff}: ${(worstFraction * 100).toFixed(3)}%`);
   gl.destroy(); cpu.destroy();
   assert.ok(failures.length === 0, `${failures.length} variant(s) outside the parity tolerance:\n  ${failures.join('\n  ')}`);
+});
+
+test('auto never takes this GL context for a GPU when its native renderer is software', async () => {
+  const gl = await selectBackend('headlessgl');
+  const auto = await selectBackend('auto');
+  console.log(`auto: ${auto.backend} (${auto.reason})`);
+  assert.is.not(gl.renderer, 'ANGLE', 'the native renderer string, not headless-gl\'s masked one');
+  if (gl.deviceKind !== 'hardware') {
+    assert.is.not(auto.backend, 'headlessgl');
+    assert.ok(auto.reason.includes(`headlessgl: ${gl.deviceKind} renderer`), auto.reason);
+  }
 });
 
 test.run();

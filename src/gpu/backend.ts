@@ -1,21 +1,29 @@
 /**
- * gpu.js backend selection, done once per process and logged.
+ * gpu.js backend selection, done once per process and logged
+ * (docs/backends.md has the whole story).
  *
- * Order (DEVELOPERS.md): webgpu where an adapter answers → headlessgl on a
- * hardware GPU → a CPU mode (below). Mesa's llvmpipe/softpipe is software GL:
- * usable on request (`--backend headlessgl`, the CI parity test) but never
- * chosen automatically. Between gpu.js's `cpu` (transpiled JS) and `webasm`
- * (wasm SIMD) modes, `npm run bench` measures both on our kernels
- * (bench/results/corrupt-throughput.json, corrupt-memory.json). webasm is
- * faster (191 against 139 variants/s on one core, PNG included) but every
- * compiled kernel reserves its own WebAssembly memory (~80 MB more per worker):
- * `fer-c corrupt` on two workers peaks at ~495 MB against ~315 MB, over the
- * 400 MB budget. So cpu is the CPU default (it meets the 170 variants/s target
- * on two cores); `--backend webasm` trades memory for speed.
+ * `auto`: webgpu on a hardware adapter → headlessgl on a hardware GPU → a CPU
+ * mode. "Hardware" is read from what the drivers report (device-class.ts):
+ * the WebGPU adapter's info (vendor, architecture, device, description,
+ * isFallbackAdapter) and, for headless-gl, the native GL_RENDERER string
+ * (headless-gl's JS getParameter masks it as "ANGLE"). A software rasteriser
+ * (llvmpipe, lavapipe, SwiftShader, Dawn's compat adapter over llvmpipe,
+ * Microsoft Basic Render) or an adapter we cannot place is never taken for a
+ * GPU; a device node such as /dev/nvidia0 is no evidence that a GL context
+ * runs on it. Asked for by name (`--backend webgpu|headlessgl`), a software
+ * adapter is used, and the log line says it is software.
+ *
+ * Between gpu.js's `cpu` (transpiled JS) and `webasm` (wasm SIMD) modes,
+ * `npm run bench` measures both on our kernels (bench/results/). webasm is
+ * faster but every compiled kernel reserves its own WebAssembly memory
+ * (~80 MB more per worker), over the 400 MB budget on two workers; so cpu is
+ * the CPU default and `--backend webasm` trades memory for speed.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
 import gpujs from 'gpu.js';
+import { classifyGlRenderer, classifyWebGpuAdapter, type DeviceClass, type DeviceKind } from './device-class.js';
+import { openWebGpu } from './webgpu.js';
 
 export const BACKENDS = ['webgpu', 'headlessgl', 'webasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -25,95 +33,117 @@ export interface BackendChoice {
   readonly backend: BackendName;
   /** Why it was chosen, and what was passed over (for the log line). */
   readonly reason: string;
-  /** GL renderer string when headlessgl is used, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  /** The device the kernels run on (webgpu, headlessgl), e.g. "nvidia-h200 (nvidia hopper; NVIDIA: 560.35.03)". */
+  readonly device?: string;
+  /** Whether that device is a hardware GPU, a software rasteriser or unplaced. */
+  readonly deviceKind?: DeviceKind;
+  /** headlessgl: the native GL_RENDERER string, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
   readonly renderer?: string;
 }
 
 const CPU_DEFAULT: BackendName = 'cpu';
-const SOFTWARE_GL = /llvmpipe|softpipe|swiftshader|software/i;
 
 export function isBackendRequest(s: string): s is BackendRequest {
   return s === 'auto' || (BACKENDS as readonly string[]).includes(s);
 }
 
-/** Installs the `webgpu` package's navigator.gpu in Node; throws with the loader's reason if it cannot. */
-async function installWebGpu(): Promise<void> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator?.gpu) return;
-  const mod = (await import('webgpu' as string)) as { create: (o: string[]) => unknown; globals: object };
-  Object.assign(globalThis, mod.globals);
-  const nav = g.navigator ?? {};
-  Object.defineProperty(nav, 'gpu', { value: mod.create([]), configurable: true });
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true });
-}
-
-/** The GL renderer headless-gl would use, or the reason it cannot run. */
-export function probeHeadlessGl(): { renderer: string } | { error: string } {
+/** The native GL strings of a headless-gl context, or why there is none. */
+export function nativeGlStrings(): { renderer: string; vendor: string; version: string } | { error: string } {
   try {
     const require = createRequire(import.meta.url);
     const createGl = require('gl') as (w: number, h: number) => WebGLRenderingContext | null;
+    // headless-gl's JS getParameter answers "ANGLE" for RENDERER; its native binding tells the truth.
+    const native = (require('gl/src/javascript/native-gl.js') as { gl: { getParameter: (this: WebGLRenderingContext, p: number) => unknown } }).gl;
     const gl = createGl(1, 1);
-    if (!gl) return { error: 'gl could not create a context (no display? run under xvfb-run)' };
-    const renderer = String(gl.getParameter(gl.RENDERER));
+    if (!gl) return { error: `gl could not create a context (DISPLAY=${process.env['DISPLAY'] ?? 'unset'}; run under xvfb-run)` };
+    const read = (p: number): string => String(native.getParameter.call(gl, p) ?? '');
+    const strings = { renderer: read(0x1F01), vendor: read(0x1F00), version: read(0x1F02) };
     gl.getExtension('STACKGL_destroy_context')?.destroy();
-    return { renderer };
+    return strings;
   } catch (e) {
     return { error: `gl module unavailable: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 
-/**
- * headless-gl 8 renders through ANGLE and reports only "ANGLE" as its renderer,
- * so the GL strings cannot tell llvmpipe from a GPU. A GPU device node is the
- * evidence we use instead: /dev/nvidia0 or a DRM render node.
- */
-export function gpuDeviceNode(): string | undefined {
-  if (existsSync('/dev/nvidia0')) return '/dev/nvidia0';
-  try {
-    const render = readdirSync('/dev/dri').find((n) => n.startsWith('renderD'));
-    return render ? `/dev/dri/${render}` : undefined;
-  } catch {
-    return undefined;
-  }
+/** The WebGPU adapter this process opens, classified; or why there is none. */
+export async function probeWebGpu(): Promise<DeviceClass | { error: string }> {
+  const opened = await openWebGpu();
+  if ('error' in opened) return { error: opened.error };
+  if (!(await gpujs.GPU.isWebGPUAvailable())) return { error: 'gpu.js sees no WebGPU adapter' };
+  return classifyWebGpuAdapter(opened.info);
 }
 
-export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+const chosen = new Map<BackendRequest, Promise<BackendChoice>>();
+
+/** Chooses the backend for `request`; the probe runs once per process and request, later calls get the same answer. */
+export function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+  let choice = chosen.get(request);
+  if (!choice) {
+    choice = choose(request);
+    chosen.set(request, choice);
+    choice.catch(() => chosen.delete(request));
+  }
+  return choice;
+}
+
+async function choose(request: BackendRequest): Promise<BackendChoice> {
   if (request === 'cpu' || request === 'webasm') return { backend: request, reason: 'requested' };
-  if (request === 'headlessgl') {
-    const probe = probeHeadlessGl();
-    if ('error' in probe) throw new Error(`--backend headlessgl: ${probe.error}`);
-    return { backend: 'headlessgl', reason: 'requested', renderer: probe.renderer };
-  }
   if (request === 'webgpu') {
-    await installWebGpu().catch((e: Error) => { throw new Error(`--backend webgpu: the webgpu package does not load: ${e.message.split('\n')[0]}`); });
-    if (!(await gpujs.GPU.isWebGPUAvailable())) throw new Error('--backend webgpu: no WebGPU adapter answered');
-    return { backend: 'webgpu', reason: 'requested' };
+    const probe = await probeWebGpu();
+    if ('error' in probe) throw new Error(`--backend webgpu: ${probe.error}`);
+    return { backend: 'webgpu', reason: `requested${kindNote(probe)}`, device: probe.name, deviceKind: probe.kind };
   }
+  if (request === 'headlessgl') {
+    const gl = nativeGlStrings();
+    if ('error' in gl) throw new Error(`--backend headlessgl: ${gl.error}`);
+    const cls = classifyGlRenderer(gl.renderer, gl.vendor);
+    return { backend: 'headlessgl', reason: `requested${kindNote(cls)}`, device: cls.name, deviceKind: cls.kind, renderer: gl.renderer };
+  }
+  return chooseAuto();
+}
+
+/**
+ * Whether `auto` should load Dawn at all. On Linux a GPU shows as a device node (/dev/nvidia0,
+ * /dev/dri/renderD*); without one, Dawn can only find software adapters, and loading it costs time
+ * and prints Vulkan/EGL warnings on every run. A node is a reason to look, never evidence of a GPU:
+ * the adapter's info decides. FER_C_WEBGPU set, or another platform: always look.
+ */
+export function shouldProbeWebGpu(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, deviceNodes: readonly string[]): { probe: boolean; why: string } {
+  if (env['FER_C_WEBGPU']) return { probe: true, why: `FER_C_WEBGPU=${env['FER_C_WEBGPU']}` };
+  if (platform !== 'linux') return { probe: true, why: platform };
+  return deviceNodes.length > 0 ? { probe: true, why: deviceNodes.join(', ') } : { probe: false, why: 'no GPU device node (/dev/nvidia*, /dev/dri/renderD*)' };
+}
+
+/** GPU device nodes on this machine: /dev/nvidia0…, /dev/dri/renderD…. */
+export function gpuDeviceNodes(): string[] {
+  const list = (dir: string, pattern: RegExp): string[] => {
+    try { return readdirSync(dir).filter((n) => pattern.test(n)).map((n) => `${dir}/${n}`); } catch { return []; }
+  };
+  return [...list('/dev', /^nvidia\d+$/), ...(existsSync('/dev/dri') ? list('/dev/dri', /^renderD\d+$/) : [])];
+}
+
+async function chooseAuto(): Promise<BackendChoice> {
   const passed: string[] = [];
-  try {
-    await installWebGpu();
-    if (await gpujs.GPU.isWebGPUAvailable()) return { backend: 'webgpu', reason: 'a WebGPU adapter answered' };
-    passed.push('webgpu: no adapter');
-  } catch (e) {
-    passed.push(`webgpu: ${shortReason((e as Error).message)}`);
+  const look = shouldProbeWebGpu(process.platform, process.env, gpuDeviceNodes());
+  const wg = look.probe ? await probeWebGpu() : { error: `not probed: ${look.why}` };
+  if (!('error' in wg) && wg.kind === 'hardware') {
+    return { backend: 'webgpu', reason: `a hardware WebGPU adapter (${wg.why})`, device: wg.name, deviceKind: wg.kind };
   }
-  const probe = probeHeadlessGl();
-  const device = gpuDeviceNode();
-  if ('renderer' in probe && !SOFTWARE_GL.test(probe.renderer) && device) {
-    return { backend: 'headlessgl', reason: `GL context on a GPU (${device})`, renderer: probe.renderer };
+  passed.push('error' in wg ? `webgpu: ${wg.error}` : `webgpu: ${wg.kind} adapter ${wg.name} (${wg.why})`);
+  const gl = nativeGlStrings();
+  const cls = 'error' in gl ? undefined : classifyGlRenderer(gl.renderer, gl.vendor);
+  if (cls?.kind === 'hardware' && !('error' in gl)) {
+    return { backend: 'headlessgl', reason: `GL on a hardware GPU (${cls.why})`, device: cls.name, deviceKind: cls.kind, renderer: gl.renderer };
   }
-  passed.push('error' in probe ? `headlessgl: ${probe.error}`
-    : SOFTWARE_GL.test(probe.renderer) ? `headlessgl: software renderer ${probe.renderer}`
-    : 'headlessgl: a GL context opens but no GPU device exists (software GL)');
+  passed.push('error' in gl ? `headlessgl: ${gl.error}` : `headlessgl: ${cls!.kind} renderer ${cls!.name} (${cls!.why})`);
   return { backend: CPU_DEFAULT, reason: `CPU default (webasm is faster but holds ~80 MB more per worker); passed over ${passed.join('; ')}` };
 }
 
-function shortReason(message: string): string {
-  const first = message.split('\n')[0]!;
-  const glibcxx = /GLIBCXX_[0-9.]+/.exec(first);
-  return glibcxx ? `the webgpu package's Dawn binary needs ${glibcxx[0]}` : first.slice(0, 160);
+function kindNote(cls: DeviceClass): string {
+  return cls.kind === 'hardware' ? '' : cls.kind === 'software' ? `; a software adapter (${cls.why}): it runs on the CPU` : `; not known to be a GPU (${cls.why})`;
 }
 
+/** The log line: backend, the device it runs on, and why. */
 export function describeChoice(choice: BackendChoice): string {
-  return `gpu.js backend: ${choice.backend}${choice.renderer ? ` [${choice.renderer}]` : ''} (${choice.reason})`;
+  return `gpu.js backend: ${choice.backend}${choice.device ? ` on ${choice.device}` : ''} (${choice.reason})`;
 }

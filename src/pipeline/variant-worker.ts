@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KernelHost } from '../gpu/kernel-host.js';
+import { openWebGpu } from '../gpu/webgpu.js';
 import { readImageFile, encodePng, ImageDecodeError } from '../image/io.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import { existsSync } from 'node:fs';
@@ -19,6 +20,8 @@ import type { VariantTask, VariantMessage, VariantWorkerConfig, VariantPayload }
 import { loadPredictor, type WorkerPredictor } from './worker-predictor.js';
 
 const config = workerData as VariantWorkerConfig;
+// gpu.js's webgpu mode needs navigator.gpu before the GPU instance exists; this thread opens the same kind of adapter the main thread chose.
+if (config.backend === 'webgpu') { const o = await openWebGpu(); if ('error' in o) throw new Error(`worker: --backend webgpu: ${o.error}`); }
 const kernels = new KernelHost(config.backend);
 let predictor: Promise<WorkerPredictor> | undefined;
 
