@@ -65,6 +65,11 @@ class Cell {
     this.targets = new Float64Array(batchSize * options.classes);
   }
 
+  /** Samples in this cell, buffered ones included (reading it flushes nothing). */
+  get count(): number { return this.metrics.count + this.buffered; }
+
+  reset(): void { this.buffered = 0; this.metrics.reset(); }
+
   push(probs: ArrayLike<number>, target: ArrayLike<number>): void {
     const K = this.options.classes, o = this.buffered * K;
     for (let k = 0; k < K; k++) { this.probs[o + k] = probs[k]!; this.targets[o + k] = target[k]!; }
@@ -93,8 +98,14 @@ export class GroupedMetrics {
   /** Samples added so far, all cells. */
   get count(): number {
     let n = 0;
-    for (const c of this.cells.values()) { c.flush(); n += c.metrics.count; }
+    for (const c of this.cells.values()) n += c.count;
     return n;
+  }
+
+  /** Forgets every sample and every cell. */
+  reset(): void {
+    for (const c of this.cells.values()) c.reset();
+    this.cells.clear();
   }
 
   keys(): GroupKey[] { return [...this.cells.values()].map((c) => c.key); }
