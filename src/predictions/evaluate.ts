@@ -14,6 +14,7 @@ import { fitTemperature, type TemperatureFit, type TemperatureFitOptions } from 
 import { GroupedMetrics } from '../metrics/grouped.js';
 import { DEFAULT_BINS } from '../metrics/metric.js';
 import { InputError } from './input-error.js';
+import { RowSet } from '../report/state-identity.js';
 import { joinById, type JoinedRow, type JoinSummary } from './join.js';
 import { isCleanLabel, targetOf, type LabelRecord } from './label-row.js';
 import { checkLogits, checkProbabilities, logitsOf, probabilitiesOf, softmax, type PredictionKind, type PredictionRow } from './prediction-row.js';
@@ -50,6 +51,8 @@ export interface Evaluation {
   readonly post: GroupedMetrics;
   readonly join: JoinSummary;
   readonly predictionKind: PredictionKind | 'mixed';
+  /** The ids of the rows scored (hashed): the state's identity, so merges can refuse overlaps. */
+  readonly rows: RowSet;
 }
 
 class GrowingArray {
@@ -83,6 +86,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   let pre: GroupedMetrics | undefined, post: GroupedMetrics | undefined;
   let kind: PredictionKind | 'mixed' | undefined;
   const idLogits = new GrowingArray(), idTargets = new GrowingArray();
+  const rows = new RowSet();
   let probs = new Float64Array(0), target = new Float64Array(0), logits = new Float64Array(0), scaled = new Float64Array(0);
 
   const prepare = ({ prediction, label }: JoinedRow): void => {
@@ -109,6 +113,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
 
   const first = await runPass(options, 1, (row) => {
     prepare(row);
+    rows.add(row.label.id);
     pre!.addSample(key(row.label), probabilitiesOf(row.prediction, probs), target);
     logitsOf(row.prediction, logits);
     if (given !== undefined) post!.addSample(key(row.label), softmax(logits, given, scaled), target);
@@ -132,5 +137,5 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     });
     if (second.matched !== first.matched) throw new Error(`the sources changed between passes (${first.matched} then ${second.matched} matched rows)`);
   }
-  return { classes, bins, temperature, temperatureSource: source, fit, pre: pre!, post: post!, join: first, predictionKind: kind! };
+  return { classes, bins, temperature, temperatureSource: source, fit, pre: pre!, post: post!, join: first, predictionKind: kind!, rows };
 }

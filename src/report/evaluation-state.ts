@@ -7,6 +7,7 @@
 import { GroupedMetrics, type GroupedMetricsState } from '../metrics/grouped.js';
 import type { Evaluation, TemperatureSource } from '../predictions/evaluate.js';
 import type { PredictionKind } from '../predictions/prediction-row.js';
+import { commonRows, ContentHash, RowSet, type StateIdentity } from './state-identity.js';
 
 export interface ModelInfo {
   readonly name: string;
@@ -25,7 +26,7 @@ export interface TemperatureFitJson {
 
 export interface EvaluationState {
   readonly format: 'fer-c-metrics-state';
-  readonly version: 1;
+  readonly version: 2;
   readonly inputs: { readonly labels: readonly string[]; readonly predictions: readonly string[]; readonly states: readonly string[] };
   readonly classes: number;
   readonly bins: number;
@@ -38,20 +39,25 @@ export interface EvaluationState {
   readonly model: ModelInfo | null;
   readonly pre: GroupedMetricsState;
   readonly post: GroupedMetricsState;
+  /** Written last: which rows the state holds and a hash of its content. */
+  readonly identity: StateIdentity;
 }
 
-/** Everything but the accumulators: what a report needs to describe them. */
-export type EvaluationSummary = Omit<EvaluationState, 'pre' | 'post'>;
+/** Everything but the accumulators and the identity: what a report needs to describe them. */
+export type EvaluationSummary = Omit<EvaluationState, 'pre' | 'post' | 'identity'>;
 
-/** An evaluation in memory: its summary and its live accumulators. */
+/** An evaluation in memory: its summary, its live accumulators and the rows they hold. */
 export interface EvaluationRecord {
   readonly summary: EvaluationSummary;
   readonly pre: GroupedMetrics;
   readonly post: GroupedMetrics;
+  readonly rows: RowSet;
+  /** For a merge: the sha256 of each state merged. */
+  readonly mergedFrom: readonly string[];
 }
 
 export function stateOf(record: EvaluationRecord): EvaluationState {
-  return { ...record.summary, pre: record.pre.toJSON(), post: record.post.toJSON() };
+  return JSON.parse([...stateJsonChunks(record)].join('')) as EvaluationState;
 }
 
 /**
@@ -60,12 +66,13 @@ export function stateOf(record: EvaluationRecord): EvaluationState {
  * JSON.stringify(stateOf(record)).
  */
 export function* stateJsonChunks(record: EvaluationRecord): Generator<string> {
+  const content = new ContentHash();
   const head = JSON.stringify(record.summary);
-  yield `${head.slice(0, -1)},"pre":`;
-  yield* groupedChunks(record.pre);
-  yield ',"post":';
-  yield* groupedChunks(record.post);
-  yield '}';
+  yield content.update(`${head.slice(0, -1)},"pre":`);
+  for (const chunk of groupedChunks(record.pre)) yield content.update(chunk);
+  yield content.update(',"post":');
+  for (const chunk of groupedChunks(record.post)) yield content.update(chunk);
+  yield `,"identity":${JSON.stringify(content.identity(record.rows, record.mergedFrom))}}`;
 }
 
 function* groupedChunks(g: GroupedMetrics): Generator<string> {
@@ -88,7 +95,7 @@ export function recordFromEvaluation(ev: Evaluation, meta: EvaluationMeta = {}):
   }
   const summary: EvaluationSummary = {
     format: 'fer-c-metrics-state',
-    version: 1,
+    version: 2,
     inputs: { labels: meta.labels ? [meta.labels] : [], predictions: meta.predictions ? [meta.predictions] : [], states: [] },
     classes: ev.classes,
     bins: ev.bins,
@@ -100,7 +107,7 @@ export function recordFromEvaluation(ev: Evaluation, meta: EvaluationMeta = {}):
     labels_without_prediction: ev.join.labelsWithoutPrediction,
     model: meta.model ?? null,
   };
-  return { summary, pre: ev.pre, post: ev.post };
+  return { summary, pre: ev.pre, post: ev.post, rows: ev.rows, mergedFrom: [] };
 }
 
 export class StateFileError extends Error {
@@ -113,7 +120,10 @@ export function parseEvaluationState(text: string, file: string): EvaluationStat
   try { s = JSON.parse(text); } catch (e) { throw new StateFileError(file, `not JSON: ${(e as Error).message}`); }
   const o = s as Partial<EvaluationState> | null;
   if (!o || typeof o !== 'object' || o.format !== 'fer-c-metrics-state') throw new StateFileError(file, 'not a fer-c metrics state (format must be "fer-c-metrics-state")');
-  if (o.version !== 1) throw new StateFileError(file, `unsupported state version ${JSON.stringify(o.version)}`);
+  if ((o.version as number) === 1) throw new StateFileError(file, 'a state from an older fer-c (version 1: no identity, AdaECE and CECE as they were computed then): evaluate again with --state');
+  if (o.version !== 2) throw new StateFileError(file, `unsupported state version ${JSON.stringify(o.version)}`);
+  const id = o.identity as Partial<StateIdentity> | undefined;
+  if (!id || typeof id.sha256 !== 'string' || !id.rows || !Array.isArray(id.merged_from)) throw new StateFileError(file, 'missing or malformed identity (sha256, rows, merged_from)');
   if (typeof o.temperature !== 'number' || !(o.temperature > 0)) throw new StateFileError(file, 'temperature must be a positive number');
   if (!o.pre || !o.post) throw new StateFileError(file, 'missing pre or post metrics');
   return o as EvaluationState;
@@ -121,21 +131,74 @@ export function parseEvaluationState(text: string, file: string): EvaluationStat
 
 /** The state with its accumulators restored. */
 export function loadRecord(state: EvaluationState, file: string): EvaluationRecord {
-  const { pre, post, ...summary } = state;
+  const { pre, post, identity, ...summary } = state;
   try {
-    return { summary, pre: GroupedMetrics.fromJSON(pre, 'pre'), post: GroupedMetrics.fromJSON(post, 'post') };
+    const record = { summary, pre: GroupedMetrics.fromJSON(pre, 'pre'), post: GroupedMetrics.fromJSON(post, 'post'), rows: RowSet.fromJSON(identity.rows, 'identity.rows'), mergedFrom: identity.merged_from };
+    if (record.rows.size !== record.pre.count) throw new Error(`identity.rows: ${record.rows.size} rows, but the metrics hold ${record.pre.count}`);
+    return record;
   } catch (e) {
     throw new StateFileError(file, (e as Error).message);
   }
 }
 
+export class OverlappingStatesError extends Error {
+  constructor(message: string) { super(message); this.name = 'OverlappingStatesError'; }
+}
+
+/**
+ * Refuses a merge that would count rows twice: the same state given twice (equal
+ * sha256), or states sharing rows (a merged state and one of its parts, shards
+ * over the same rows). Names the files and says how many rows they share.
+ */
+export function checkDisjoint(files: readonly { readonly file: string; readonly state: EvaluationState; readonly rows: RowSet }[]): void {
+  const problems: string[] = [];
+  for (let i = 0; i < files.length; i++) {
+    for (let j = i + 1; j < files.length; j++) {
+      const a = files[i]!, b = files[j]!;
+      if (a.state.identity.sha256 === b.state.identity.sha256) {
+        problems.push(`${a.file} and ${b.file} are the same state (sha256 ${a.state.identity.sha256.slice(0, 12)}…)`);
+        continue;
+      }
+      const shared = commonRows(a.rows, b.rows);
+      if (shared > 0) {
+        const part = a.state.identity.merged_from.includes(b.state.identity.sha256) ? ` (${b.file} is one of the states ${a.file} was merged from)`
+          : b.state.identity.merged_from.includes(a.state.identity.sha256) ? ` (${a.file} is one of the states ${b.file} was merged from)` : '';
+        problems.push(`${a.file} and ${b.file} overlap: ${shared} of their rows are the same${part}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new OverlappingStatesError(`cannot merge: rows would be counted twice: ${problems.join('; ')}`);
+}
+
 /** Temperatures this close (relative) count as the same. */
 const SAME_T = 1e-12;
 
-/** Merges states (all files' samples together); throws naming the files that disagree. */
+/** Settings that must agree for two states to merge; throws naming the file that disagrees. */
+function checkCompatible(first: { readonly file: string; readonly state: EvaluationState }, other: { readonly file: string; readonly state: EvaluationState }): void {
+  const a = first.state, { file, state } = other;
+  if (state.classes !== a.classes || state.bins !== a.bins) {
+    throw new StateFileError(file, `${state.classes} classes / ${state.bins} bins, but ${first.file} has ${a.classes} / ${a.bins}`);
+  }
+  if (Math.abs(state.temperature - a.temperature) > SAME_T * a.temperature) {
+    throw new StateFileError(file, `temperature ${state.temperature} differs from ${first.file}'s ${a.temperature}: Post metrics at different temperatures cannot be merged; evaluate every shard with the same --temperature`);
+  }
+  if (a.class_names && state.class_names && a.class_names.join('\u0000') !== state.class_names.join('\u0000')) {
+    throw new StateFileError(file, `class names ${state.class_names.join(', ')} differ from ${first.file}'s ${a.class_names.join(', ')}`);
+  }
+}
+
+/**
+ * Merges states (all files' samples together): first the settings must agree,
+ * then no row may be in two states (checkDisjoint); throws naming the files.
+ */
 export function mergeEvaluationStates(files: readonly { readonly file: string; readonly state: EvaluationState }[]): EvaluationRecord {
   if (files.length === 0) throw new Error('no state to merge');
   const first = files[0]!;
+  for (const { file, state } of files.slice(1)) checkCompatible(first, { file, state });
+  const rowSets = files.map(({ file, state }) => {
+    try { return RowSet.fromJSON(state.identity.rows, 'identity.rows'); } catch (e) { throw new StateFileError(file, (e as Error).message); }
+  });
+  checkDisjoint(files.map((f, i) => ({ ...f, rows: rowSets[i]! })));
   const { pre, post } = loadRecord(first.state, first.file);
   let kind = first.state.prediction_kind;
   let model = first.state.model;
@@ -143,16 +206,6 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
   let source = first.state.temperature_source;
   let missing = first.state.labels_without_prediction;
   for (const { file, state } of files.slice(1)) {
-    const a = first.state;
-    if (state.classes !== a.classes || state.bins !== a.bins) {
-      throw new StateFileError(file, `${state.classes} classes / ${state.bins} bins, but ${first.file} has ${a.classes} / ${a.bins}`);
-    }
-    if (Math.abs(state.temperature - a.temperature) > SAME_T * a.temperature) {
-      throw new StateFileError(file, `temperature ${state.temperature} differs from ${first.file}'s ${a.temperature}: Post metrics at different temperatures cannot be merged; evaluate every shard with the same --temperature`);
-    }
-    if (a.class_names && state.class_names && a.class_names.join('\u0000') !== state.class_names.join('\u0000')) {
-      throw new StateFileError(file, `class names ${state.class_names.join(', ')} differ from ${first.file}'s ${a.class_names.join(', ')}`);
-    }
     const m = loadRecord(state, file);
     pre.merge(m.pre);
     post.merge(m.post);
@@ -163,7 +216,7 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     missing += state.labels_without_prediction;
   }
   const unique = (xs: readonly string[]) => [...new Set(xs)];
-  const { pre: _pre, post: _post, ...base } = first.state;
+  const { pre: _pre, post: _post, identity: _identity, ...base } = first.state;
   const summary: EvaluationSummary = {
     ...base,
     inputs: {
@@ -178,5 +231,5 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     labels_without_prediction: missing,
     model,
   };
-  return { summary, pre, post };
+  return { summary, pre, post, rows: RowSet.union(rowSets), mergedFrom: files.map((f) => f.state.identity.sha256) };
 }

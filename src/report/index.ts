@@ -3,7 +3,8 @@ export { validateReport, ReportSchemaError, REPORT_SCHEMA_URL } from './report-s
 export { renderMarkdown } from './report-markdown.js';
 export { renderFigures, reliabilityFigure, severityFigure, corruptionFigure, type RenderedFigure } from './figures.js';
 export {
-  recordFromEvaluation, stateOf, stateJsonChunks, parseEvaluationState, loadRecord, mergeEvaluationStates, StateFileError,
+  recordFromEvaluation, stateOf, stateJsonChunks, parseEvaluationState, loadRecord, mergeEvaluationStates, checkDisjoint, StateFileError, OverlappingStatesError,
   type EvaluationState, type EvaluationSummary, type EvaluationRecord, type EvaluationMeta, type ModelInfo, type TemperatureFitJson,
 } from './evaluation-state.js';
 export { writeReport, type WriteReportOptions, type WrittenReport } from './write-report.js';
+export { RowSet, rowIdHash, commonRows, type StateIdentity, type RowSetJson } from './state-identity.js';
