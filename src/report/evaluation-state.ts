@@ -1,11 +1,16 @@
 /**
  * The saved state of an evaluation (`--state S.json`): the grouped metric
- * accumulators Pre and Post plus what the report needs to describe them.
- * `fer-c merge-metrics` merges such files: exact for Pre; Post only when every
- * file used the same temperature (Post metrics at different T do not add up).
+ * accumulators Pre, Post (temperature scaling) and of every other calibrator,
+ * the fitted calibrators, plus what the report needs to describe them.
+ * `fer-c merge-metrics` merges such files: exact for Pre; calibrated metrics
+ * only when every file applied the same fitted calibrators (metrics of
+ * different calibrators do not add up): fit once, on one shard or on the ID
+ * rows, and give the others that fit (`evaluate --load-calibrators`).
  */
 import { GroupedMetrics, type GroupedMetricsState } from '../metrics/grouped.js';
-import type { Evaluation, TemperatureSource } from '../predictions/evaluate.js';
+import { calibratorFromJSON } from '../calibration/registry.js';
+import { isCalibratorName, type Calibrator, type CalibratorName, type CalibratorStateBase, type FitInfo } from '../calibration/calibrator.js';
+import type { CalibratorSource, Evaluation, TemperatureSource } from '../predictions/evaluate.js';
 import type { PredictionKind } from '../predictions/prediction-row.js';
 import { commonRows, ContentHash, RowSet, type StateIdentity } from './state-identity.js';
 
@@ -24,6 +29,13 @@ export interface TemperatureFitJson {
   readonly at_boundary: boolean;
 }
 
+/** One calibrator as the state keeps it: the fitted parameters (its JSON state), where it came from, how the fit went. */
+export interface CalibratorJson {
+  readonly fitted: CalibratorStateBase & Record<string, unknown>;
+  readonly source: CalibratorSource;
+  readonly fit: FitInfo | null;
+}
+
 export interface EvaluationState {
   readonly format: 'fer-c-metrics-state';
   readonly version: 2;
@@ -37,20 +49,27 @@ export interface EvaluationState {
   readonly temperature_fit: TemperatureFitJson | null;
   readonly labels_without_prediction: number;
   readonly model: ModelInfo | null;
+  /** Every calibrator, temperature first (in the order asked for). */
+  readonly calibrators: { readonly [name: string]: CalibratorJson };
   readonly pre: GroupedMetricsState;
+  /** The temperature calibrator's metrics. */
   readonly post: GroupedMetricsState;
+  /** The other calibrators' metrics. */
+  readonly calibrated: { readonly [name: string]: GroupedMetricsState };
   /** Written last: which rows the state holds and a hash of its content. */
   readonly identity: StateIdentity;
 }
 
 /** Everything but the accumulators and the identity: what a report needs to describe them. */
-export type EvaluationSummary = Omit<EvaluationState, 'pre' | 'post' | 'identity'>;
+export type EvaluationSummary = Omit<EvaluationState, 'pre' | 'post' | 'calibrated' | 'identity'>;
 
 /** An evaluation in memory: its summary, its live accumulators and the rows they hold. */
 export interface EvaluationRecord {
   readonly summary: EvaluationSummary;
   readonly pre: GroupedMetrics;
   readonly post: GroupedMetrics;
+  /** The metrics of the calibrators other than temperature, by name. */
+  readonly calibrated: ReadonlyMap<CalibratorName, GroupedMetrics>;
   readonly rows: RowSet;
   /** For a merge: the sha256 of each state merged. */
   readonly mergedFrom: readonly string[];
@@ -72,6 +91,14 @@ export function* stateJsonChunks(record: EvaluationRecord): Generator<string> {
   for (const chunk of groupedChunks(record.pre)) yield content.update(chunk);
   yield content.update(',"post":');
   for (const chunk of groupedChunks(record.post)) yield content.update(chunk);
+  yield content.update(',"calibrated":{');
+  let first = true;
+  for (const [name, g] of record.calibrated) {
+    yield content.update(`${first ? '' : ','}${JSON.stringify(name)}:`);
+    for (const chunk of groupedChunks(g)) yield content.update(chunk);
+    first = false;
+  }
+  yield content.update('}');
   yield `,"identity":${JSON.stringify(content.identity(record.rows, record.mergedFrom))}}`;
 }
 
@@ -106,8 +133,10 @@ export function recordFromEvaluation(ev: Evaluation, meta: EvaluationMeta = {}):
     temperature_fit: ev.fit ? { nll_before: ev.fit.nllBefore, nll_after: ev.fit.nllAfter, samples: ev.fit.samples, at_boundary: ev.fit.atBoundary } : null,
     labels_without_prediction: ev.join.labelsWithoutPrediction,
     model: meta.model ?? null,
+    calibrators: Object.fromEntries(ev.calibrators.map((c) => [c.name, { fitted: c.calibrator.toJSON() as CalibratorJson['fitted'], source: c.source, fit: c.info }])),
   };
-  return { summary, pre: ev.pre, post: ev.post, rows: ev.rows, mergedFrom: [] };
+  const calibrated = new Map(ev.calibrators.filter((c) => c.name !== 'temperature').map((c) => [c.name, c.metrics] as const));
+  return { summary, pre: ev.pre, post: ev.post, calibrated, rows: ev.rows, mergedFrom: [] };
 }
 
 export class StateFileError extends Error {
@@ -126,14 +155,24 @@ export function parseEvaluationState(text: string, file: string): EvaluationStat
   if (!id || typeof id.sha256 !== 'string' || !id.rows || !Array.isArray(id.merged_from)) throw new StateFileError(file, 'missing or malformed identity (sha256, rows, merged_from)');
   if (typeof o.temperature !== 'number' || !(o.temperature > 0)) throw new StateFileError(file, 'temperature must be a positive number');
   if (!o.pre || !o.post) throw new StateFileError(file, 'missing pre or post metrics');
+  if (!o.calibrators || typeof o.calibrators !== 'object' || !o.calibrators['temperature']) throw new StateFileError(file, 'missing calibrators (temperature at least)');
+  for (const name of Object.keys(o.calibrators)) {
+    if (!isCalibratorName(name)) throw new StateFileError(file, `calibrators: unknown calibrator "${name}"`);
+    if (name !== 'temperature' && !o.calibrated?.[name]) throw new StateFileError(file, `calibrated.${name}: missing`);
+  }
   return o as EvaluationState;
 }
 
 /** The state with its accumulators restored. */
 export function loadRecord(state: EvaluationState, file: string): EvaluationRecord {
-  const { pre, post, identity, ...summary } = state;
+  const { pre, post, calibrated, identity, ...summary } = state;
   try {
-    const record = { summary, pre: GroupedMetrics.fromJSON(pre, 'pre'), post: GroupedMetrics.fromJSON(post, 'post'), rows: RowSet.fromJSON(identity.rows, 'identity.rows'), mergedFrom: identity.merged_from };
+    const others = Object.keys(summary.calibrators).filter((n): n is CalibratorName => n !== 'temperature' && isCalibratorName(n));
+    const record = {
+      summary, pre: GroupedMetrics.fromJSON(pre, 'pre'), post: GroupedMetrics.fromJSON(post, 'post'),
+      calibrated: new Map(others.map((n) => [n, GroupedMetrics.fromJSON(calibrated[n]!, `calibrated.${n}`)] as const)),
+      rows: RowSet.fromJSON(identity.rows, 'identity.rows'), mergedFrom: identity.merged_from,
+    };
     if (record.rows.size !== record.pre.count) throw new Error(`identity.rows: ${record.rows.size} rows, but the metrics hold ${record.pre.count}`);
     return record;
   } catch (e) {
@@ -185,6 +224,15 @@ function checkCompatible(first: { readonly file: string; readonly state: Evaluat
   if (a.class_names && state.class_names && a.class_names.join('\u0000') !== state.class_names.join('\u0000')) {
     throw new StateFileError(file, `class names ${state.class_names.join(', ')} differ from ${first.file}'s ${a.class_names.join(', ')}`);
   }
+  const names = Object.keys(a.calibrators), theirs = Object.keys(state.calibrators);
+  if (names.join(',') !== theirs.join(',')) {
+    throw new StateFileError(file, `calibrators ${theirs.join(', ')} differ from ${first.file}'s ${names.join(', ')}: evaluate every shard with the same --calibrators`);
+  }
+  for (const name of names) {
+    if (JSON.stringify(a.calibrators[name]!.fitted) !== JSON.stringify(state.calibrators[name]!.fitted)) {
+      throw new StateFileError(file, `its ${name} calibrator was fitted differently from ${first.file}'s: calibrated metrics of different fits cannot be merged; fit once and give every shard that fit (evaluate --load-calibrators FILE, FILE a state or a --save-calibrators file)`);
+    }
+  }
 }
 
 /**
@@ -199,7 +247,7 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     try { return RowSet.fromJSON(state.identity.rows, 'identity.rows'); } catch (e) { throw new StateFileError(file, (e as Error).message); }
   });
   checkDisjoint(files.map((f, i) => ({ ...f, rows: rowSets[i]! })));
-  const { pre, post } = loadRecord(first.state, first.file);
+  const { pre, post, calibrated } = loadRecord(first.state, first.file);
   let kind = first.state.prediction_kind;
   let model = first.state.model;
   let fit = first.state.temperature_fit;
@@ -209,6 +257,7 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     const m = loadRecord(state, file);
     pre.merge(m.pre);
     post.merge(m.post);
+    for (const [name, g] of calibrated) g.merge(m.calibrated.get(name)!);
     if (state.prediction_kind !== kind) kind = 'mixed';
     if (JSON.stringify(state.model) !== JSON.stringify(model)) model = null;
     if (JSON.stringify(state.temperature_fit) !== JSON.stringify(fit)) fit = null;
@@ -216,7 +265,12 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     missing += state.labels_without_prediction;
   }
   const unique = (xs: readonly string[]) => [...new Set(xs)];
-  const { pre: _pre, post: _post, identity: _identity, ...base } = first.state;
+  const { pre: _pre, post: _post, calibrated: _calibrated, identity: _identity, ...base } = first.state;
+  // The fit is described by the state that fitted it (the others were given it).
+  const calibrators = Object.fromEntries(Object.keys(base.calibrators).map((name) => {
+    const fitter = files.find((f) => f.state.calibrators[name]!.source === 'fitted') ?? first;
+    return [name, fitter.state.calibrators[name]!];
+  }));
   const summary: EvaluationSummary = {
     ...base,
     inputs: {
@@ -230,6 +284,38 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     temperature_fit: fit,
     labels_without_prediction: missing,
     model,
+    calibrators,
   };
-  return { summary, pre, post, rows: RowSet.union(rowSets), mergedFrom: files.map((f) => f.state.identity.sha256) };
+  return { summary, pre, post, calibrated, rows: RowSet.union(rowSets), mergedFrom: files.map((f) => f.state.identity.sha256) };
+}
+
+/** A file of fitted calibrators (`evaluate --save-calibrators`), to give shards one fit. */
+export interface CalibratorsFile {
+  readonly format: 'fer-c-calibrators';
+  readonly version: 1;
+  readonly classes: number;
+  readonly calibrators: { readonly [name: string]: CalibratorJson };
+}
+
+export function calibratorsFileOf(summary: EvaluationSummary): CalibratorsFile {
+  return { format: 'fer-c-calibrators', version: 1, classes: summary.classes, calibrators: summary.calibrators };
+}
+
+/**
+ * The fitted calibrators of a calibrators file or of a metrics state (both
+ * carry `calibrators`), restored; throws naming the file.
+ */
+export function parseCalibrators(text: string, file: string): Map<CalibratorName, Calibrator> {
+  let s: unknown;
+  try { s = JSON.parse(text); } catch (e) { throw new StateFileError(file, `not JSON: ${(e as Error).message}`); }
+  const o = s as { format?: unknown; calibrators?: Record<string, { fitted?: unknown }> } | null;
+  if (!o || (o.format !== 'fer-c-calibrators' && o.format !== 'fer-c-metrics-state') || !o.calibrators || typeof o.calibrators !== 'object') {
+    throw new StateFileError(file, 'not a calibrators file (format "fer-c-calibrators") or a metrics state');
+  }
+  const out = new Map<CalibratorName, Calibrator>();
+  for (const [name, c] of Object.entries(o.calibrators)) {
+    if (!isCalibratorName(name)) throw new StateFileError(file, `calibrators: unknown calibrator "${name}"`);
+    try { out.set(name, calibratorFromJSON(c?.fitted, `calibrators.${name}.fitted`)); } catch (e) { throw new StateFileError(file, (e as Error).message); }
+  }
+  return out;
 }
