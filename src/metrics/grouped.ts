@@ -87,8 +87,12 @@ class Cell {
 
 function cellId(key: GroupKey): string { return `${key.corruption}\u0000${key.severity}`; }
 
+/** Told of each sample addSample takes (e.g. to keep a sample of rows for a live estimate). */
+export type SampleListener = (key: GroupKey, probs: ArrayLike<number>, target: ArrayLike<number>) => void;
+
 export class GroupedMetrics {
   private readonly cells = new Map<string, Cell>();
+  private readonly listeners: SampleListener[] = [];
 
   constructor(readonly options: MetricOptions, private readonly batchSize = DEFAULT_BATCH) {
     // Validates the options once, up front.
@@ -115,7 +119,11 @@ export class GroupedMetrics {
     const K = this.options.classes;
     if (probs.length !== K || target.length !== K) throw new MetricStateError(`sample has ${probs.length} probabilities and ${target.length} targets, metrics expect ${K}`);
     this.cell(key).push(probs, target);
+    for (const listener of this.listeners) listener(key, probs, target);
   }
+
+  /** Calls `listener` with every sample addSample takes from now on. */
+  observe(listener: SampleListener): void { this.listeners.push(listener); }
 
   addBatch(key: GroupKey, batch: PredictionBatch): void {
     const cell = this.cell(key);

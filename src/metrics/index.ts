@@ -14,4 +14,4 @@ export { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
 export { createMetric, metricFromJSON, METRICS, METRIC_DEFINITIONS, SHARED_STORES, type MetricState } from './registry.js';
 export { BinnedCalibrationMetric, type BinnedState } from './binned-metric.js';
 export { MetricCollection, type MetricCollectionState, type MetricValues } from './collection.js';
-export { GroupedMetrics, mergeAll, isIdGroup, type GroupKey, type GroupResult, type GroupedResults, type GroupedMetricsState } from './grouped.js';
+export { GroupedMetrics, mergeAll, isIdGroup, type SampleListener, type GroupKey, type GroupResult, type GroupedResults, type GroupedMetricsState } from './grouped.js';
