@@ -219,7 +219,7 @@ function checkCompatible(first: { readonly file: string; readonly state: Evaluat
     throw new StateFileError(file, `${state.classes} classes / ${state.bins} bins, but ${first.file} has ${a.classes} / ${a.bins}`);
   }
   if (Math.abs(state.temperature - a.temperature) > SAME_T * a.temperature) {
-    throw new StateFileError(file, `temperature ${state.temperature} differs from ${first.file}'s ${a.temperature}: Post metrics at different temperatures cannot be merged; evaluate every shard with the same --temperature`);
+    throw new StateFileError(file, `temperature ${state.temperature} differs from ${first.file}'s ${a.temperature}: Post metrics at different temperatures cannot be merged; evaluate every shard with the same --temperature, or fit once and give the other shards that fit (--load-calibrators FILE)`);
   }
   if (a.class_names && state.class_names && a.class_names.join('\u0000') !== state.class_names.join('\u0000')) {
     throw new StateFileError(file, `class names ${state.class_names.join(', ')} differ from ${first.file}'s ${a.class_names.join(', ')}`);
