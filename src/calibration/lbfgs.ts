@@ -21,6 +21,8 @@ export interface LbfgsResult {
   readonly x: Float64Array;
   readonly value: number;
   readonly iterations: number;
+  /** Objective evaluations (line searches included). */
+  readonly evaluations: number;
   /** max |∂f/∂x_i| at x. */
   readonly gradientNorm: number;
   /** 'gradient': the tolerance was met; 'no-progress': f stopped decreasing in float64; 'iterations': the limit was hit. */
@@ -41,7 +43,9 @@ function maxAbs(a: Float64Array): number {
   return m;
 }
 
-export function minimizeLbfgs(f: Objective, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
+export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions = {}): LbfgsResult {
+  let evaluations = 0;
+  const f: Objective = (x, g) => { evaluations++; return objective(x, g); };
   const n = x0.length, m = options.memory ?? 10, maxIter = options.maxIterations ?? 2000, tol = options.gradientTolerance ?? 1e-10;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
@@ -82,7 +86,7 @@ export function minimizeLbfgs(f: Objective, x0: Float64Array, options: LbfgsOpti
     }
     if (!improved && previous - fx === 0 && maxAbs(s) === 0) { stop = 'no-progress'; break; }
   }
-  return { x, value: fx, iterations, gradientNorm: maxAbs(g), stop };
+  return { x, value: fx, iterations, evaluations, gradientNorm: maxAbs(g), stop };
 }
 
 function axpy(a: number, x: Float64Array, y: Float64Array): void { for (let i = 0; i < y.length; i++) y[i]! += a * x[i]!; }
@@ -99,10 +103,15 @@ function wolfeStep(f: Objective, x: Float64Array, f0: number, d0: number, d: Flo
     const v = f(trial, trialGrad);
     return { f: Number.isFinite(v) ? v : Infinity, d: Number.isFinite(v) ? dot(trialGrad, d) : Infinity };
   };
+  // Near the optimum f changes by less than its rounding noise (a sum over every sample), so
+  // sufficient decrease is judged up to that noise and the curvature condition, on the gradient,
+  // decides (the "approximate Wolfe" idea of Hager & Zhang): the fit goes on to a small gradient.
+  const noise = 1e-12 * Math.max(1, Math.abs(f0));
+  const tooHigh = (fa: number, a: number) => fa > f0 + C1 * a * d0 + noise;
   let aPrev = 0, fPrev = f0, dPrev = d0, a = 1;
   for (let i = 0; i < 40; i++) {
     const p = at(a);
-    if (p.f > f0 + C1 * a * d0 || (i > 0 && p.f >= fPrev)) return zoom(aPrev, fPrev, dPrev, a, p.f, p.d);
+    if (tooHigh(p.f, a) || (i > 0 && p.f > fPrev + noise)) return zoom(aPrev, fPrev, dPrev, a, p.f, p.d);
     if (Math.abs(p.d) <= -C2 * d0) return { value: p.f };
     if (p.d >= 0) return zoom(a, p.f, p.d, aPrev, fPrev, dPrev);
     aPrev = a; fPrev = p.f; dPrev = p.d;
@@ -111,12 +120,12 @@ function wolfeStep(f: Objective, x: Float64Array, f0: number, d0: number, d: Flo
   return null;
 
   function zoom(lo: number, fLo: number, dLo: number, hi: number, fHi: number, dHi: number): { value: number } | null {
-    for (let j = 0; j < 60; j++) {
+    for (let j = 0; j < 40; j++) {
       let a = cubicMin(lo, fLo, dLo, hi, fHi, dHi);
       const left = Math.min(lo, hi), width = Math.abs(hi - lo);
       if (!(a > left + 0.1 * width && a < left + 0.9 * width)) a = (lo + hi) / 2;
       const p = at(a);
-      if (p.f > f0 + C1 * a * d0 || p.f >= fLo) { hi = a; fHi = p.f; dHi = p.d; }
+      if (tooHigh(p.f, a) || p.f > fLo + noise) { hi = a; fHi = p.f; dHi = p.d; }
       else {
         if (Math.abs(p.d) <= -C2 * d0) return { value: p.f };
         if (p.d * (hi - lo) >= 0) { hi = lo; fHi = fLo; dHi = dLo; }
@@ -125,7 +134,7 @@ function wolfeStep(f: Objective, x: Float64Array, f0: number, d0: number, d: Flo
       if (Math.abs(hi - lo) < 1e-16 * Math.max(1, Math.abs(lo))) break;
     }
     // The interval collapsed: take the best point seen if it lowers f at all.
-    if (lo > 0 && fLo < f0) { const p = at(lo); return { value: p.f }; }
+    if (lo > 0 && fLo <= f0 + noise) { const p = at(lo); return { value: p.f }; }
     return null;
   }
 }
