@@ -12,3 +12,4 @@ export {
   type HistogramState, type IsotonicState,
 } from './one-vs-rest.js';
 export { CALIBRATORS, fitCalibrator, calibratorFromJSON, parseCalibratorList, checkCalibratorList } from './registry.js';
+export { LiveCalibration, type LiveRanking } from './live-calibration.js';
