@@ -16,6 +16,7 @@ import { fixtureJson } from './helpers/fixtures.js';
 import { main } from '../src/cli/main.js';
 import { validateReport, type Report } from '../src/report/index.js';
 import { CALIBRATOR_NAMES, type CalibratorName } from '../src/calibration/index.js';
+import { evaluateFiles } from '../src/report/evaluate-files.js';
 import { METRIC_NAMES, type MetricName } from '../src/metrics/index.js';
 
 interface Fixture {
@@ -156,6 +157,18 @@ test('bad input: unknown calibrators, --load with --temperature, a file without 
   assert.ok(r.stderr.includes(`${cal}: has no fitted dirichlet calibrator (it has temperature)`), r.stderr);
   r = await cli(['evaluate', '--labels', all.labels, '--predictions', all.predictions, '--out', join(dir, 'x'), '--load-calibrators', cal, '--temperature', '2']);
   assert.is(r.code, 2);
+});
+
+test('a run leaves out a calibrator without enough clean rows, saying so (evaluate refuses it)', async () => {
+  const few = inputs('few', range(0, 12), range(0, 200));
+  const out = join(dir, 'few');
+  const r = await evaluateFiles({ labels: few.labels, predictions: few.predictions, out, figures: false, calibrators: ['temperature', 'vector', 'histogram'], tooFewIdSamples: 'skip' });
+  assert.equal(Object.keys(r.report.calibrators), ['temperature']);
+  assert.ok(r.report.notes.includes('Calibrator vector: needs at least 16 clean (ID) samples for 8 classes, got 12: left out of this report.'), r.report.notes.join('\n'));
+  assert.ok(r.report.notes.includes('Calibrator histogram: needs at least 15 clean (ID) samples for 8 classes, got 12: left out of this report.'));
+  const e = await cli(['evaluate', '--labels', few.labels, '--predictions', few.predictions, '--out', join(dir, 'few2'), '--calibrators', 'temperature,vector', '--no-figures']);
+  assert.is(e.code, 1);
+  assert.ok(e.stderr.includes('vector: needs at least 16 clean (ID) samples for 8 classes, got 12'), e.stderr);
 });
 
 test.run();

@@ -75,7 +75,7 @@ export const runCommand: Command = {
           labels: summary.files.labels, predictions: spec.predictions.path, out: join(spec.output.dir, 'report'),
           renormalize: spec.predictions.renormalize, bins: spec.metrics?.bins ?? 15, classNames: options.source.classes.names,
           ...(typeof t === 'number' ? { temperature: t } : t === false ? { temperature: 1 } : {}),
-          ...(spec.metrics?.calibrators ? { calibrators: spec.metrics.calibrators } : {}),
+          ...(spec.metrics?.calibrators ? { calibrators: spec.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
         });
         log(`  report: ${files.length} files in ${join(spec.output.dir, 'report')}`);
         printCalibrators(fileReport, log);
@@ -98,6 +98,7 @@ export const runCommand: Command = {
 /** The summary's calibrator line: the best by OOD ECE, the rest after it. */
 function printCalibrators(report: Report, log: (line: string) => void): void {
   const ranked = Object.entries(report.calibrators).map(([name, c]) => ({ name, ece: c.ood?.ece ?? null })).filter((c): c is { name: string; ece: number } => c.ece !== null).sort((a, b) => a.ece - b.ece);
+  for (const note of report.notes) if (note.includes(': left out')) log(`  warning: ${note}`);
   if (ranked.length < 2 || !report.ood) return;
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   log(`  calibrators by OOD ECE: ${ranked.map((c) => `${c.name} ${pct(c.ece)}`).join(', ')} (none ${pct(report.ood.pre.ece ?? NaN)}); best: ${ranked[0]!.name}`);

@@ -281,7 +281,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
         labels: labelsPath, predictions: predictionsPath, out: reportDir, bins: options.metrics.bins, classNames: classes,
         model: model.info(model.mapTo(classes)),
         ...(typeof options.metrics.temperature === 'number' ? { temperature: options.metrics.temperature } : options.metrics.temperature ? {} : { temperature: 1 }),
-        ...(options.metrics.calibrators ? { calibrators: options.metrics.calibrators } : {}),
+        ...(options.metrics.calibrators ? { calibrators: options.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
       });
       report = written.report;
     }

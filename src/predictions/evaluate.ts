@@ -16,7 +16,7 @@
 import { count, lastValueFrom, tap, type Observable } from 'rxjs';
 import { type TemperatureFit } from '../calibration/temperature-scaling.js';
 import { CalibrationError, type Calibrator, type CalibratorName, type FitInfo } from '../calibration/calibrator.js';
-import { fitCalibrator } from '../calibration/registry.js';
+import { CALIBRATORS, fitCalibrator } from '../calibration/registry.js';
 import { TemperatureCalibrator } from '../calibration/temperature.js';
 import { GroupedMetrics } from '../metrics/grouped.js';
 import { DEFAULT_BINS } from '../metrics/metric.js';
@@ -46,6 +46,11 @@ export interface EvaluateOptions {
   readonly calibrators?: readonly CalibratorName[];
   /** Calibrators fitted elsewhere (e.g. on another shard), applied as they are. */
   readonly given?: Readonly<Partial<Record<CalibratorName, Calibrator>>>;
+  /**
+   * Too few clean rows for a calibrator: 'error' (default: it was asked for) or 'skip' (leave it out
+   * with a warning; a pipeline run does this rather than lose its report at the end).
+   */
+  readonly tooFewIdSamples?: 'error' | 'skip';
 }
 
 export type TemperatureSource = 'fitted' | 'given' | 'default';
@@ -184,16 +189,21 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
         ready.set(name, { calibrator: new TemperatureCalibrator(classes, 1), source: 'default', info: null, metrics: new GroupedMetrics({ classes, bins }) });
         continue;
       }
+      const need = CALIBRATORS[name].minSamples(classes);
+      if (set.labels.length < need && options.tooFewIdSamples === 'skip' && name !== 'temperature') {
+        warnings.push(`${name}: needs at least ${need} clean (ID) samples for ${classes} classes, got ${set.labels.length}: left out`);
+        continue;
+      }
       const fitted = fitCalibrator(name, set);
       warnings.push(...fitted.info.warnings);
       ready.set(name, { calibrator: fitted.calibrator, source: 'fitted', info: fitted.info, metrics: new GroupedMetrics({ classes, bins }) });
     }
     idLogits.data = new Float64Array(0);
-    const scoring = names.map((n) => ({ calibrator: ready.get(n)!.calibrator!, metrics: ready.get(n)!.metrics! }));
+    const scoring = names.filter((n) => ready.has(n)).map((n) => ({ calibrator: ready.get(n)!.calibrator!, metrics: ready.get(n)!.metrics! }));
     const second = await runPass(options, 2, (row) => { prepare(row); score(scoring, row); });
     if (second.matched !== first.matched) throw new Error(`the sources changed between passes (${first.matched} then ${second.matched} matched rows)`);
   }
-  const calibrators: CalibratorResult[] = names.map((name) => {
+  const calibrators: CalibratorResult[] = names.filter((n) => ready.has(n)).map((name) => {
     const r = ready.get(name)!;
     if (r.calibrator!.classes !== classes) throw new CalibrationError(`the given ${name} calibrator is for ${r.calibrator!.classes} classes; the labels have ${classes}`);
     return { name, calibrator: r.calibrator!, source: r.source, info: r.info, metrics: r.metrics! };

@@ -31,6 +31,8 @@ export interface EvaluateFilesOptions {
   readonly loadCalibrators?: string;
   /** Write the fitted calibrators here (for other shards' loadCalibrators). */
   readonly saveCalibrators?: string;
+  /** Too few clean rows for a calibrator: an error (default) or left out with a note ('skip', for runs). */
+  readonly tooFewIdSamples?: 'error' | 'skip';
 }
 
 /** The calibrators of a file, restricted to the names asked for (all of the file's when none are). */
@@ -51,6 +53,7 @@ export async function evaluateFiles(options: EvaluateFilesOptions): Promise<Writ
     predictions: ({ repeat }) => readPredictions(options.predictions, { renormalize: options.renormalize ?? false, checkDuplicates: !repeat }),
     ...(options.bins !== undefined ? { bins: options.bins } : {}),
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(options.tooFewIdSamples ? { tooFewIdSamples: options.tooFewIdSamples } : {}),
     ...(loaded ? { calibrators: loaded.names, given: Object.fromEntries(loaded.given) } : options.calibrators ? { calibrators: options.calibrators } : {}),
   });
   if (options.classNames && options.classNames.length !== ev.classes) {

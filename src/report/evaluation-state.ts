@@ -51,6 +51,8 @@ export interface EvaluationState {
   readonly model: ModelInfo | null;
   /** Every calibrator, temperature first (in the order asked for). */
   readonly calibrators: { readonly [name: string]: CalibratorJson };
+  /** Calibrators asked for but left out (too few clean rows), each with why. */
+  readonly calibrators_left_out: readonly string[];
   readonly pre: GroupedMetricsState;
   /** The temperature calibrator's metrics. */
   readonly post: GroupedMetricsState;
@@ -134,6 +136,7 @@ export function recordFromEvaluation(ev: Evaluation, meta: EvaluationMeta = {}):
     labels_without_prediction: ev.join.labelsWithoutPrediction,
     model: meta.model ?? null,
     calibrators: Object.fromEntries(ev.calibrators.map((c) => [c.name, { fitted: c.calibrator.toJSON() as CalibratorJson['fitted'], source: c.source, fit: c.info }])),
+    calibrators_left_out: ev.warnings.filter((w) => w.endsWith(': left out')),
   };
   const calibrated = new Map(ev.calibrators.filter((c) => c.name !== 'temperature').map((c) => [c.name, c.metrics] as const));
   return { summary, pre: ev.pre, post: ev.post, calibrated, rows: ev.rows, mergedFrom: [] };
@@ -156,6 +159,7 @@ export function parseEvaluationState(text: string, file: string): EvaluationStat
   if (typeof o.temperature !== 'number' || !(o.temperature > 0)) throw new StateFileError(file, 'temperature must be a positive number');
   if (!o.pre || !o.post) throw new StateFileError(file, 'missing pre or post metrics');
   if (!o.calibrators || typeof o.calibrators !== 'object' || !o.calibrators['temperature']) throw new StateFileError(file, 'missing calibrators (temperature at least)');
+  if (!Array.isArray(o.calibrators_left_out)) throw new StateFileError(file, 'calibrators_left_out: expected an array');
   for (const name of Object.keys(o.calibrators)) {
     if (!isCalibratorName(name)) throw new StateFileError(file, `calibrators: unknown calibrator "${name}"`);
     if (name !== 'temperature' && !o.calibrated?.[name]) throw new StateFileError(file, `calibrated.${name}: missing`);
@@ -285,6 +289,7 @@ export function mergeEvaluationStates(files: readonly { readonly file: string; r
     labels_without_prediction: missing,
     model,
     calibrators,
+    calibrators_left_out: [...new Set(files.flatMap((f) => f.state.calibrators_left_out))],
   };
   return { summary, pre, post, calibrated, rows: RowSet.union(rowSets), mergedFrom: files.map((f) => f.state.identity.sha256) };
 }

@@ -137,6 +137,7 @@ export function buildReport(state: EvaluationSummary, pre: GroupedResults, post:
   if (state.temperature_source === 'default') notes.push('No clean (ID) rows to fit the temperature on: T = 1, so Post differs from Pre only by the log-probability floor.');
   if (state.temperature_fit?.at_boundary) notes.push('The fitted temperature lies on the edge of the search range; the optimum may lie beyond it.');
   for (const c of Object.values(state.calibrators)) for (const w of c.fit?.warnings ?? []) if (!w.startsWith('temperature: T =')) notes.push(`Calibrator ${w}.`);
+  for (const w of state.calibrators_left_out) notes.push(`Calibrator ${w} of this report.`);
   const calibrators: Record<string, CalibratorReport> = {};
   for (const [name, c] of Object.entries(state.calibrators)) {
     const results = name === 'temperature' ? post : calibrated.get(name);
