@@ -112,7 +112,6 @@ function fitLinear(set: CalibrationSet, features: Float64Array, parameters: numb
     return nll;
   };
   const result = minimizeLbfgs(objective, center, { gradientTolerance: 1e-11, maxIterations: 5000 });
-  if (process.env['FERC_DEBUG_LBFGS']) console.error(`L-BFGS: ${result.iterations} iterations, ${result.evaluations} evaluations, stop ${result.stop}, |g| ${result.gradientNorm}`);
   return { theta: result.x, value: result.value, iterations: result.iterations, gradientNorm: result.gradientNorm, stop: result.stop };
 }
 

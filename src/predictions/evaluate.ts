@@ -15,7 +15,7 @@
  */
 import { count, lastValueFrom, tap, type Observable } from 'rxjs';
 import { type TemperatureFit } from '../calibration/temperature-scaling.js';
-import { CalibrationError, type Calibrator, type CalibratorName, type FitInfo } from '../calibration/calibrator.js';
+import { CalibrationError, type Calibrator, type CalibratorName, type CalibrationSet, type FitInfo } from '../calibration/calibrator.js';
 import { CALIBRATORS, fitCalibrator } from '../calibration/registry.js';
 import { TemperatureCalibrator } from '../calibration/temperature.js';
 import { GroupedMetrics } from '../metrics/grouped.js';
@@ -115,106 +115,140 @@ export function calibratorList(names: readonly CalibratorName[] | undefined): Ca
   return list.includes('temperature') ? ['temperature', ...list.filter((n) => n !== 'temperature')] : ['temperature', ...list];
 }
 
+/**
+ * The per-row state of an evaluation: the class count (from the first row),
+ * the Pre metrics, scratch rows, the prediction kind, the rows' ids. `prepare`
+ * checks a joined row and leaves its target in `target`.
+ */
+class RowScorer {
+  classes = 0;
+  pre: GroupedMetrics | undefined;
+  kind: PredictionKind | 'mixed' | undefined;
+  readonly rows = new RowSet();
+  probs = new Float64Array(0);
+  target = new Float64Array(0);
+  logits = new Float64Array(0);
+  scaled = new Float64Array(0);
+
+  constructor(readonly bins: number) {}
+
+  prepare({ prediction, label }: JoinedRow): void {
+    if (this.classes === 0) {
+      const K = this.classes = label.soft.length;
+      this.pre = new GroupedMetrics({ classes: K, bins: this.bins });
+      this.probs = new Float64Array(K); this.target = new Float64Array(K);
+      this.logits = new Float64Array(K); this.scaled = new Float64Array(K);
+      this.kind = prediction.kind;
+    }
+    if (prediction.kind !== this.kind) this.kind = 'mixed';
+    const where = prediction.origin ?? { file: `prediction "${prediction.id}"`, line: 0 };
+    if (prediction.values.length !== this.classes) {
+      throw new InputError(where, `prediction "${prediction.id}" has ${prediction.values.length} values; the labels have ${this.classes} classes`);
+    }
+    if (label.soft.length !== this.classes) throw new InputError(label.origin, `label "${label.id}" has ${label.soft.length} classes, earlier labels ${this.classes}`);
+    // Sources other than the file readers are checked here (file rows already were: this is cheap).
+    if (prediction.kind === 'logits') checkLogits(prediction.values, where);
+    else checkProbabilities(prediction.values, where);
+    targetOf(label, this.target);
+  }
+
+  /** Pass 1's own work: the row's id and its Pre metrics. */
+  scorePre(row: JoinedRow): void {
+    this.rows.add(row.label.id);
+    this.pre!.addSample(keyOf(row.label), probabilitiesOf(row.prediction, this.probs), this.target);
+  }
+
+  /** The row through each calibrator into its metrics. */
+  scoreCalibrated(scoring: readonly Scoring[], row: JoinedRow): void {
+    logitsOf(row.prediction, this.logits);
+    for (const r of scoring) r.metrics.addSample(keyOf(row.label), r.calibrator.applyRow(this.logits, this.scaled), this.target);
+  }
+}
+
+interface Scoring { readonly calibrator: Calibrator; readonly metrics: GroupedMetrics }
+interface Pending { calibrator: Calibrator | null; source: CalibratorSource; info: FitInfo | null }
+
+const keyOf = (label: LabelRecord) => ({ corruption: label.corruption, severity: label.severity });
+
+/** Calibrators known before any row: given ones, and a fixed T (its calibrator made once K is known). */
+function knownCalibrators(names: readonly CalibratorName[], options: EvaluateOptions): Map<CalibratorName, Pending> {
+  const ready = new Map<CalibratorName, Pending>();
+  for (const name of names) {
+    const g = options.given?.[name];
+    if (g) ready.set(name, { calibrator: g, source: 'given', info: null });
+    else if (name === 'temperature' && options.temperature !== undefined) ready.set(name, { calibrator: null, source: 'given', info: null });
+  }
+  return ready;
+}
+
+/** Fits the calibrators not yet known on the ID set; T = 1 without clean rows; too few rows: an error or left out. */
+function fitMissing(names: readonly CalibratorName[], ready: Map<CalibratorName, Pending>, set: CalibrationSet, options: EvaluateOptions, warnings: string[]): void {
+  for (const name of names) {
+    if (ready.has(name)) continue;
+    if (name === 'temperature' && set.labels.length === 0) {
+      ready.set(name, { calibrator: new TemperatureCalibrator(set.classes, 1), source: 'default', info: null });
+      continue;
+    }
+    const need = CALIBRATORS[name].minSamples(set.classes);
+    if (set.labels.length < need && options.tooFewIdSamples === 'skip' && name !== 'temperature') {
+      warnings.push(`${name}: needs at least ${need} clean (ID) samples for ${set.classes} classes, got ${set.labels.length}: left out`);
+      continue;
+    }
+    const fitted = fitCalibrator(name, set);
+    warnings.push(...fitted.info.warnings);
+    ready.set(name, { calibrator: fitted.calibrator, source: 'fitted', info: fitted.info });
+  }
+}
+
+/** Each calibrator with fresh metrics, in the order asked for; a fixed T gets its calibrator here. */
+function scoringOf(names: readonly CalibratorName[], ready: Map<CalibratorName, Pending>, classes: number, bins: number, temperature: number | undefined): (Scoring & { name: CalibratorName; pending: Pending })[] {
+  return names.filter((n) => ready.has(n)).map((name) => {
+    const pending = ready.get(name)!;
+    pending.calibrator ??= new TemperatureCalibrator(classes, temperature!);
+    if (pending.calibrator.classes !== classes) throw new CalibrationError(`the given ${name} calibrator is for ${pending.calibrator.classes} classes; the labels have ${classes}`);
+    return { name, pending, calibrator: pending.calibrator, metrics: new GroupedMetrics({ classes, bins }) };
+  });
+}
+
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
-  const bins = options.bins ?? DEFAULT_BINS;
   const given = options.temperature;
   if (given !== undefined && !(given > 0 && Number.isFinite(given))) throw new RangeError(`temperature must be a positive number, got ${given}`);
   if (given !== undefined && options.given?.temperature) throw new RangeError('a fixed temperature and a given temperature calibrator: choose one');
   const names = calibratorList(options.calibrators);
-  let classes = 0;
-  let pre: GroupedMetrics | undefined;
-  let kind: PredictionKind | 'mixed' | undefined;
+  const scorer = new RowScorer(options.bins ?? DEFAULT_BINS);
+  const ready = knownCalibrators(names, options);
+  const onePass = names.every((n) => ready.has(n));
+  let scoring: ReturnType<typeof scoringOf> = [];
   const idLogits = new GrowingArray(), idLabels: number[] = [];
-  const rows = new RowSet();
-  let probs = new Float64Array(0), target = new Float64Array(0), logits = new Float64Array(0), scaled = new Float64Array(0);
 
-  const prepare = ({ prediction, label }: JoinedRow): void => {
-    if (classes === 0) {
-      classes = label.soft.length;
-      pre = new GroupedMetrics({ classes, bins });
-      probs = new Float64Array(classes); target = new Float64Array(classes);
-      logits = new Float64Array(classes); scaled = new Float64Array(classes);
-      kind = prediction.kind;
-    }
-    if (prediction.kind !== kind) kind = 'mixed';
-    if (prediction.values.length !== classes) {
-      throw new InputError(prediction.origin ?? { file: `prediction "${prediction.id}"`, line: 0 }, `prediction "${prediction.id}" has ${prediction.values.length} values; the labels have ${classes} classes`);
-    }
-    if (label.soft.length !== classes) throw new InputError(label.origin, `label "${label.id}" has ${label.soft.length} classes, earlier labels ${classes}`);
-    // Sources other than the file readers are checked here (file rows already were: this is cheap).
-    const where = prediction.origin ?? { file: `prediction "${prediction.id}"`, line: 0 };
-    if (prediction.kind === 'logits') checkLogits(prediction.values, where);
-    else checkProbabilities(prediction.values, where);
-    targetOf(label, target);
-  };
-  const key = (label: LabelRecord) => ({ corruption: label.corruption, severity: label.severity });
-
-  // Calibrators known before any row: given ones, and a fixed T. The rest are fitted after pass 1.
-  const ready = new Map<CalibratorName, { calibrator: Calibrator | null; source: CalibratorSource; info: FitInfo | null; metrics: GroupedMetrics | null }>();
-  for (const name of names) {
-    const g = options.given?.[name];
-    if (g) ready.set(name, { calibrator: g, source: 'given', info: null, metrics: null });
-    else if (name === 'temperature' && given !== undefined) ready.set(name, { calibrator: null, source: 'given', info: null, metrics: null });
-  }
-  const toFit = names.filter((n) => !ready.has(n));
-  const score = (results: readonly { calibrator: Calibrator; metrics: GroupedMetrics }[], row: JoinedRow): void => {
-    logitsOf(row.prediction, logits);
-    for (const r of results) r.metrics.addSample(key(row.label), r.calibrator.applyRow(logits, scaled), target);
-  };
-  let onePass: { calibrator: Calibrator; metrics: GroupedMetrics }[] | null = null;
-
+  // Pass 1: Pre; and either every calibrator (all known) or the ID set to fit them on.
   const first = await runPass(options, 1, (row) => {
-    const fresh = classes === 0;
-    prepare(row);
-    if (fresh && toFit.length === 0) onePass = names.map((n) => {
-      const r = ready.get(n)!;
-      r.calibrator ??= new TemperatureCalibrator(classes, given!);
-      r.metrics = new GroupedMetrics({ classes, bins });
-      return { calibrator: r.calibrator, metrics: r.metrics };
-    });
-    rows.add(row.label.id);
-    pre!.addSample(key(row.label), probabilitiesOf(row.prediction, probs), target);
-    if (onePass) score(onePass, row);
-    else if (isCleanLabel(row.label)) { idLogits.push(logitsOf(row.prediction, logits)); idLabels.push(row.label.label); }
+    const fresh = scorer.classes === 0;
+    scorer.prepare(row);
+    if (fresh && onePass) scoring = scoringOf(names, ready, scorer.classes, scorer.bins, given);
+    scorer.scorePre(row);
+    if (onePass) scorer.scoreCalibrated(scoring, row);
+    else if (isCleanLabel(row.label)) { idLogits.push(logitsOf(row.prediction, scorer.logits)); idLabels.push(row.label.label); }
   });
-  if (classes === 0) throw new Error('no prediction matched a label: nothing to evaluate');
+  if (scorer.classes === 0) throw new Error('no prediction matched a label: nothing to evaluate');
 
+  // The fits, then pass 2: every calibrator on every row.
   const warnings: string[] = [];
   if (!onePass) {
-    const set = { classes, logits: idLogits.view(), labels: Int32Array.from(idLabels) };
-    for (const name of names) {
-      const r = ready.get(name);
-      if (r) { r.calibrator ??= new TemperatureCalibrator(classes, given!); r.metrics = new GroupedMetrics({ classes, bins }); continue; }
-      if (name === 'temperature' && set.labels.length === 0) {
-        ready.set(name, { calibrator: new TemperatureCalibrator(classes, 1), source: 'default', info: null, metrics: new GroupedMetrics({ classes, bins }) });
-        continue;
-      }
-      const need = CALIBRATORS[name].minSamples(classes);
-      if (set.labels.length < need && options.tooFewIdSamples === 'skip' && name !== 'temperature') {
-        warnings.push(`${name}: needs at least ${need} clean (ID) samples for ${classes} classes, got ${set.labels.length}: left out`);
-        continue;
-      }
-      const fitted = fitCalibrator(name, set);
-      warnings.push(...fitted.info.warnings);
-      ready.set(name, { calibrator: fitted.calibrator, source: 'fitted', info: fitted.info, metrics: new GroupedMetrics({ classes, bins }) });
-    }
+    fitMissing(names, ready, { classes: scorer.classes, logits: idLogits.view(), labels: Int32Array.from(idLabels) }, options, warnings);
     idLogits.data = new Float64Array(0);
-    const scoring = names.filter((n) => ready.has(n)).map((n) => ({ calibrator: ready.get(n)!.calibrator!, metrics: ready.get(n)!.metrics! }));
-    const second = await runPass(options, 2, (row) => { prepare(row); score(scoring, row); });
+    scoring = scoringOf(names, ready, scorer.classes, scorer.bins, given);
+    const second = await runPass(options, 2, (row) => { scorer.prepare(row); scorer.scoreCalibrated(scoring, row); });
     if (second.matched !== first.matched) throw new Error(`the sources changed between passes (${first.matched} then ${second.matched} matched rows)`);
   }
-  const calibrators: CalibratorResult[] = names.filter((n) => ready.has(n)).map((name) => {
-    const r = ready.get(name)!;
-    if (r.calibrator!.classes !== classes) throw new CalibrationError(`the given ${name} calibrator is for ${r.calibrator!.classes} classes; the labels have ${classes}`);
-    return { name, calibrator: r.calibrator!, source: r.source, info: r.info, metrics: r.metrics! };
-  });
+  const calibrators: CalibratorResult[] = scoring.map((s) => ({ name: s.name, calibrator: s.calibrator, source: s.pending.source, info: s.pending.info, metrics: s.metrics }));
   const temperature = calibrators[0]!;
   const T = (temperature.calibrator as TemperatureCalibrator).temperature;
   const fit: TemperatureFit | null = temperature.info
     ? { temperature: T, nllBefore: temperature.info.nll_before, nllAfter: temperature.info.nll_after, samples: temperature.info.samples, atBoundary: temperature.info.at_bound, iterations: temperature.info.iterations }
     : null;
   return {
-    classes, bins, temperature: T, temperatureSource: temperature.source, fit, pre: pre!, post: temperature.metrics,
-    join: first, predictionKind: kind!, rows, calibrators, warnings,
+    classes: scorer.classes, bins: scorer.bins, temperature: T, temperatureSource: temperature.source, fit, pre: scorer.pre!, post: temperature.metrics,
+    join: first, predictionKind: scorer.kind!, rows: scorer.rows, calibrators, warnings,
   };
 }

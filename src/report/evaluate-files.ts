@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
-import type { CalibratorName } from '../calibration/calibrator.js';
+import type { Calibrator, CalibratorName } from '../calibration/calibrator.js';
 import { evaluate, type Evaluation } from '../predictions/evaluate.js';
 import { readLabels } from '../predictions/label-reader.js';
 import { readPredictions } from '../predictions/prediction-reader.js';
@@ -36,7 +36,7 @@ export interface EvaluateFilesOptions {
 }
 
 /** The calibrators of a file, restricted to the names asked for (all of the file's when none are). */
-function loadCalibrators(file: string, names: readonly CalibratorName[] | undefined): { names: CalibratorName[]; given: Map<CalibratorName, import('../calibration/calibrator.js').Calibrator> } {
+function loadCalibrators(file: string, names: readonly CalibratorName[] | undefined): { names: CalibratorName[]; given: Map<CalibratorName, Calibrator> } {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) { throw new StateFileError(file, (e as Error).message); }
   const all = parseCalibrators(text, file);
