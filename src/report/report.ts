@@ -136,7 +136,12 @@ export function buildReport(state: EvaluationSummary, pre: GroupedResults, post:
   if (state.labels_without_prediction > 0) notes.push(`${state.labels_without_prediction} label rows had no prediction and were not scored.`);
   if (state.temperature_source === 'default') notes.push('No clean (ID) rows to fit the temperature on: T = 1, so Post differs from Pre only by the log-probability floor.');
   if (state.temperature_fit?.at_boundary) notes.push('The fitted temperature lies on the edge of the search range; the optimum may lie beyond it.');
-  for (const c of Object.values(state.calibrators)) for (const w of c.fit?.warnings ?? []) if (!w.startsWith('temperature: T =')) notes.push(`Calibrator ${w}.`);
+  // Fits name classes by index; the report has their names.
+  const named = (w: string) => (state.class_names ? w.replace(/\bclass(es)? ([\d, ]+) never/, (_m, _s: string | undefined, list: string) => {
+    const names = list.split(',').map((k) => state.class_names![Number(k.trim())] ?? k.trim());
+    return `class${names.length > 1 ? 'es' : ''} ${names.join(', ')} never`;
+  }) : w);
+  for (const c of Object.values(state.calibrators)) for (const w of c.fit?.warnings ?? []) if (!w.startsWith('temperature: T =')) notes.push(`Calibrator ${named(w)}.`);
   for (const w of state.calibrators_left_out) notes.push(`Calibrator ${w} of this report.`);
   const calibrators: Record<string, CalibratorReport> = {};
   for (const [name, c] of Object.entries(state.calibrators)) {
