@@ -40,7 +40,7 @@ export { AFFECTNET_CLASSES as AFFECTNET_CLASS_NAMES } from './labels/index.js';
 export * from './sinks/index.js';
 export { PredictionsCsvSink } from './sinks/predictions-csv.js';
 
-// Metrics (SPEC.md §4), predictions and their evaluation, temperature scaling (§5), the report
+// Metrics (SPEC.md §4), predictions and their evaluation, post-hoc calibrators (§5.1), the report
 export * from './metrics/index.js';
 export * from './predictions/index.js';
 export * from './calibration/index.js';

@@ -7,6 +7,7 @@
  * are implemented there, else from a plain darkening / contrast cut here.
  */
 import { test } from 'uvu';
+import { TEMPERATURE_RANGE } from '../src/calibration/index.js';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,8 +109,8 @@ test('face-api expression net: 22 faces × (clean, brightness, contrast) scored 
   assert.ok(pre.ood!.metrics.accuracy >= 0 && pre.ood!.metrics.accuracy <= 1);
   assert.is(ev.temperatureSource, 'fitted');
   // Every clean label is the model's own argmax, so ID NLL falls as T → 0: the fit
-  // must end on the search range's lower edge and say so.
-  assert.ok(ev.fit!.atBoundary && ev.temperature < 0.011, `T = ${ev.temperature}`);
+  // must end on the search range's lower edge (SPEC.md §5.1: T ∈ [0.05, 100]) and say so.
+  assert.ok(ev.fit!.atBoundary && ev.temperature === TEMPERATURE_RANGE.min, `T = ${ev.temperature}`);
   assert.ok(ev.fit!.nllAfter < ev.fit!.nllBefore);
   assert.equal(Object.keys(pre.byCorruption).sort(), ['brightness', 'contrast']);
 

@@ -82,7 +82,7 @@ test('demo.json: the bundled faces, GMM fitted with circumplex shrinkage, l2 ove
   assert.equal(spec.labels?.visibility, { measure: 'l2', calibration: 22 });
   assert.equal(spec.output, { dir: join(REPO_ROOT, 'out/demo'), images: true, labels: true });
   assert.equal(spec.predictions, { type: 'face-api' });
-  assert.equal(spec.metrics, { bins: 15, temperature: true, report: true, interval: 10 });
+  assert.equal(spec.metrics, { bins: 15, temperature: true, report: true, interval: 10, calibrators: ['temperature', 'vector', 'dirichlet', 'histogram', 'isotonic'] });
 });
 
 test('affectnet-c: reader defaults under the given root; the GMM is fitted on the training list', () => {

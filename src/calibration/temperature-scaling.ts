@@ -1,21 +1,21 @@
 /**
- * Temperature scaling (Guo et al. 2017; SPEC.md §5): one scalar T > 0,
- * p = softmax(z / T), fitted by minimising the NLL of clean (ID) predictions
- * against their targets, then applied to every stream. NLL(1/T) is convex
- * (log-sum-exp minus a linear term), so it is unimodal in log T and a
- * golden-section search on log T finds the optimum.
+ * Temperature scaling (Guo et al. 2017; SPEC.md §5.1): one scalar T,
+ * p = softmax(z / T), T = argmin NLL over [0.05, 100]. With β = 1/T the NLL
+ * is convex in β (log-sum-exp minus a linear term) with analytic first and
+ * second derivatives (the mean and variance of z under p), so a safeguarded
+ * Newton iteration on β finds the optimum to float64 precision; a T on the
+ * edge of the range is reported as such.
  *
- * With only probabilities at hand, z = log p (floored; see logitsOf).
+ * With only probabilities at hand, z = ln p (floored; see logitsOf).
  */
-import { goldenSectionMinimize } from './golden-section.js';
 
 export interface TemperatureFitOptions {
-  /** Search bracket for T (default 0.01 – 100). */
+  /** Range of T (default SPEC.md §5.1's 0.05 – 100). */
   readonly min?: number;
   readonly max?: number;
-  /** Tolerance on log T (default 1e-7). */
-  readonly tolerance?: number;
 }
+
+export const TEMPERATURE_RANGE = { min: 0.05, max: 100 } as const;
 
 export interface TemperatureFit {
   readonly temperature: number;
@@ -23,8 +23,9 @@ export interface TemperatureFit {
   readonly nllBefore: number;
   readonly nllAfter: number;
   readonly samples: number;
-  /** True when the optimum sits on the bracket's edge (the search range may be too narrow). */
+  /** True when T is on the range's edge (the unconstrained optimum lies beyond it). */
   readonly atBoundary: boolean;
+  readonly iterations: number;
 }
 
 /**
@@ -33,35 +34,63 @@ export interface TemperatureFit {
  * where a probability underflows.
  */
 export function temperatureNll(logits: Float64Array, targets: Float64Array, classes: number, temperature: number): number {
+  return nllDerivatives(logits, targets, classes, 1 / temperature).value;
+}
+
+/** f(β), f'(β), f''(β) of the mean NLL of softmax(β z). */
+function nllDerivatives(logits: Float64Array, targets: Float64Array, classes: number, beta: number): { value: number; first: number; second: number } {
   const n = logits.length / classes;
-  let total = 0;
+  let value = 0, first = 0, second = 0;
   for (let i = 0, o = 0; i < n; i++, o += classes) {
     let max = -Infinity;
-    for (let k = 0; k < classes; k++) max = Math.max(max, logits[o + k]! / temperature);
-    let sum = 0;
-    for (let k = 0; k < classes; k++) sum += Math.exp(logits[o + k]! / temperature - max);
-    const logZ = max + Math.log(sum);
+    for (let k = 0; k < classes; k++) max = Math.max(max, beta * logits[o + k]!);
+    let sum = 0, ez = 0, ez2 = 0;
+    for (let k = 0; k < classes; k++) {
+      const z = logits[o + k]!, e = Math.exp(beta * z - max);
+      sum += e; ez += e * z; ez2 += e * z * z;
+    }
+    const lse = max + Math.log(sum), mean = ez / sum, variance = Math.max(ez2 / sum - mean * mean, 0);
+    let mass = 0, tz = 0;
     for (let k = 0; k < classes; k++) {
       const t = targets[o + k]!;
-      if (t !== 0) total -= t * (logits[o + k]! / temperature - logZ);
+      if (t !== 0) { mass += t; tz += t * logits[o + k]!; }
     }
+    value += mass * lse - beta * tz;
+    first += mass * mean - tz;
+    second += mass * variance;
   }
-  return total / n;
+  return { value: value / n, first: first / n, second: second / n };
 }
 
 export function fitTemperature(logits: Float64Array, targets: Float64Array, classes: number, options: TemperatureFitOptions = {}): TemperatureFit {
   if (logits.length !== targets.length) throw new RangeError(`fitTemperature: ${logits.length} logits, ${targets.length} targets`);
   if (logits.length === 0 || logits.length % classes !== 0) throw new RangeError(`fitTemperature: need N×${classes} logits, got ${logits.length}`);
-  const min = options.min ?? 0.01, max = options.max ?? 100;
-  if (!(min > 0 && max > min)) throw new RangeError(`fitTemperature: bracket [${min}, ${max}] must satisfy 0 < min < max`);
-  const best = goldenSectionMinimize((logT) => temperatureNll(logits, targets, classes, Math.exp(logT)), Math.log(min), Math.log(max), options.tolerance ?? 1e-7);
-  const temperature = Math.exp(best.x);
-  const edge = 1e-3;
+  const min = options.min ?? TEMPERATURE_RANGE.min, max = options.max ?? TEMPERATURE_RANGE.max;
+  if (!(min > 0 && max > min)) throw new RangeError(`fitTemperature: range [${min}, ${max}] must satisfy 0 < min < max`);
+  const d = (beta: number) => nllDerivatives(logits, targets, classes, beta);
+  let lo = 1 / max, hi = 1 / min;
+  let beta: number, iterations = 0, atBoundary = false;
+  if (d(lo).first >= 0) { beta = lo; atBoundary = true; }
+  else if (d(hi).first <= 0) { beta = hi; atBoundary = true; }
+  else {
+    // f' is increasing; keep f'(lo) < 0 < f'(hi) and take Newton steps that stay inside, else bisect.
+    beta = Math.min(Math.max(1, lo), hi);
+    for (; iterations < 200; iterations++) {
+      const { first, second } = d(beta);
+      if (first === 0) break;
+      if (first < 0) lo = beta; else hi = beta;
+      let next = beta - first / second;
+      if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+      if (Math.abs(next - beta) <= 1e-15 * beta || hi - lo <= 1e-15 * beta) { beta = next; break; }
+      beta = next;
+    }
+  }
   return {
-    temperature,
-    nllBefore: temperatureNll(logits, targets, classes, 1),
-    nllAfter: best.value,
+    temperature: 1 / beta,
+    nllBefore: d(1).value,
+    nllAfter: d(beta).value,
     samples: logits.length / classes,
-    atBoundary: best.x - Math.log(min) < edge || Math.log(max) - best.x < edge,
+    atBoundary,
+    iterations,
   };
 }

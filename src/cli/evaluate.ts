@@ -3,16 +3,21 @@ import { join } from 'node:path';
 import { parseArgs, flag, listFlag, numberFlag, requiredFlag, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
+import { parseCalibratorList } from '../calibration/registry.js';
+import { bestCalibrator } from '../report/report-markdown.js';
 
 const USAGE = `usage: fer-c evaluate --labels labels.csv --predictions preds.csv --out DIR
                       [--state S.json] [--bins 15] [--renormalize] [--temperature T]
                       [--classes A,B,…] [--no-figures]
+                      [--calibrators temperature,vector,dirichlet,histogram,isotonic]
+                      [--save-calibrators C.json | --load-calibrators C.json]
 
 Joins predictions to labels by id (any order), scores clean rows (severity 0)
 against their one-hot label (ID) and corrupted rows against their soft label
-p_* (OOD), fits temperature scaling on the clean rows by minimising NLL, and
-reports every metric Pre and Post: overall, ID, OOD, per corruption, per
-severity, per corruption × severity.
+p_* (OOD), fits post-hoc calibrators on the clean rows (SPEC.md §5.1) and
+reports every metric Pre and Post (temperature scaling): overall, ID, OOD, per
+corruption, per severity, per corruption × severity; and each calibrator's
+metrics side by side.
 
   --labels FILE       labels CSV: id,source_id,file,corruption,severity,visibility,label,p_0..p_{K-1}
   --predictions FILE  CSV with header id,p_0..p_{K-1} (probabilities) or id,logit_0..logit_{K-1};
@@ -23,14 +28,20 @@ severity, per corruption × severity.
   --renormalize       rescale probability rows to sum to 1 (otherwise |Σp − 1| > 1e-3 is an error)
   --temperature T     use this temperature instead of fitting one (shards merged later need the same T)
   --classes LIST      class names in label order, for the report
-  --no-figures        skip the PNG figures`;
+  --no-figures        skip the PNG figures
+  --calibrators LIST  post-hoc calibrators fitted on the clean rows and applied to every row (default
+                      temperature; temperature is always one, it is Post): temperature (one T),
+                      vector (w ⊙ z + b), dirichlet (W ln p + b), histogram and isotonic (one-vs-rest)
+  --save-calibrators FILE  also write the fitted calibrators (for other shards)
+  --load-calibrators FILE  apply the calibrators fitted in FILE (a --save-calibrators file or a --state)
+                      instead of fitting: shards merged later must all apply the same fit`;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'score predictions on FER-C labels (ID/OOD, Pre/Post temperature scaling)',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, { values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes'], booleans: ['renormalize', 'no-figures'] });
+    const args = parseArgs(argv, { values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes', 'calibrators', 'save-calibrators', 'load-calibrators'], booleans: ['renormalize', 'no-figures'] });
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const labels = requiredFlag(args, 'labels');
     const predictions = requiredFlag(args, 'predictions');
@@ -40,6 +51,12 @@ export const evaluateCommand: Command = {
     const temperature = temperatureRaw === undefined ? undefined : numberFlag(args, 'temperature', 1, (n) => n > 0, 'a positive number');
     const classNames = listFlag(args, 'classes', 'class name');
     const renormalize = args.booleans.has('renormalize');
+    const calibratorsRaw = flag(args, 'calibrators');
+    let calibrators;
+    try { calibrators = calibratorsRaw === undefined ? undefined : parseCalibratorList(calibratorsRaw); } catch (e) { throw new UsageError((e as Error).message); }
+    const saveCalibrators = flag(args, 'save-calibrators'), loadCalibrators = flag(args, 'load-calibrators');
+    if (saveCalibrators && loadCalibrators) throw new UsageError('--save-calibrators and --load-calibrators: give one (a loaded fit is already saved in its file)');
+    if (loadCalibrators && temperature !== undefined) throw new UsageError('--temperature and --load-calibrators: give one (the file holds the temperature)');
 
     const started = performance.now();
     const statePath = flag(args, 'state');
@@ -48,6 +65,7 @@ export const evaluateCommand: Command = {
       result = await evaluateFiles({
         labels, predictions, out, bins, renormalize, figures: !args.booleans.has('no-figures'),
         ...(temperature !== undefined ? { temperature } : {}), ...(classNames ? { classNames } : {}), ...(statePath ? { statePath } : {}),
+        ...(calibrators ? { calibrators } : {}), ...(saveCalibrators ? { saveCalibrators } : {}), ...(loadCalibrators ? { loadCalibrators } : {}),
       });
     } catch (e) {
       if (classNames && /class names given/.test((e as Error).message)) throw new UsageError((e as Error).message);
@@ -61,6 +79,14 @@ export const evaluateCommand: Command = {
     for (const [name, g] of [['ID ', report.id], ['OOD', report.ood]] as const) {
       if (g) console.error(`  ${name}  acc ${pct(g.pre.accuracy)}  ECE ${pct(g.pre.ece)} → ${pct(g.post.ece)}  NLL ${g.pre.nll?.toFixed(4)} → ${g.post.nll?.toFixed(4)}`);
     }
+    if (Object.keys(report.calibrators).length > 1) {
+      for (const [name, c] of Object.entries(report.calibrators)) {
+        console.error(`  ${name.padEnd(11)}  ID ECE ${pct(c.id?.ece)}  OOD ECE ${pct(c.ood?.ece)}  OOD NLL ${c.ood?.nll?.toFixed(4) ?? '–'}  OOD KSE ${pct(c.ood?.kse)}`);
+      }
+      const best = bestCalibrator(report);
+      if (best) console.error(`  best OOD ECE: ${best.name} (${pct(best.ece)}${best.next ? `; next ${best.next.name} ${pct(best.next.ece)}` : ''})`);
+    }
+    for (const w of ev.warnings) console.error(`evaluate: warning: ${w}`);
     if (ev.join.labelsWithoutPrediction > 0) {
       console.error(`evaluate: warning: ${ev.join.labelsWithoutPrediction} labels had no prediction (e.g. ${ev.join.labelsWithoutPredictionIds.slice(0, 3).join(', ')})`);
     }

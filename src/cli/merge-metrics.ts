@@ -9,8 +9,12 @@ const USAGE = `usage: fer-c merge-metrics A.json B.json … --out DIR [--state S
 
 Merges metric states written by \`fer-c evaluate --state\` (e.g. one per shard)
 into the report one evaluation over all their samples would give: merging is
-exact, order statistics (AdaECE, KSE) included. Post metrics merge only if
-every state used the same temperature (evaluate shards with --temperature T).
+exact, order statistics (AdaECE, KSE) included. Post and calibrated metrics
+merge only if every state applied the same fitted calibrators: fit once (on the
+shard with the clean rows, --save-calibrators C.json) and evaluate the other
+shards with --load-calibrators C.json (or --temperature T for temperature alone).
+A state carries the ids of its rows (hashed) and a content hash: the same state
+twice, or states sharing rows, are refused, naming the files.
 
   --out DIR     writes report.json, report.md and the PNG figures
   --state FILE  also write the merged state

@@ -7,6 +7,7 @@ import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
+import type { Report } from '../report/report.js';
 import { formatSeconds } from '../pipeline/progress.js';
 import { describeFfmpeg, systemFfmpeg } from '../sources/ffmpeg.js';
 
@@ -73,12 +74,14 @@ export const runCommand: Command = {
       // A predictions file given in the spec is scored against the labels this run wrote.
       if (!summary.interrupted && spec.predictions?.type === 'file' && summary.files.labels && spec.metrics?.report !== false) {
         const t = spec.metrics?.temperature;
-        const { files } = await evaluateFiles({
+        const { files, report: fileReport } = await evaluateFiles({
           labels: summary.files.labels, predictions: spec.predictions.path, out: join(spec.output.dir, 'report'),
           renormalize: spec.predictions.renormalize, bins: spec.metrics?.bins ?? 15, classNames: options.source.classes.names,
           ...(typeof t === 'number' ? { temperature: t } : t === false ? { temperature: 1 } : {}),
+          ...(spec.metrics?.calibrators ? { calibrators: spec.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
         });
         log(`  report: ${files.length} files in ${join(spec.output.dir, 'report')}`);
+        printCalibrators(fileReport, log);
       }
       const r = summary.report;
       if (r) {
@@ -86,6 +89,7 @@ export const runCommand: Command = {
         for (const [name, g] of [['ID ', r.id], ['OOD', r.ood]] as const) {
           if (g) log(`  ${name} acc ${pct(g.pre.accuracy)}  F1 ${pct(g.pre.macro_f1)}  ECE ${pct(g.pre.ece)} → ${pct(g.post.ece)} (T = ${r.temperature.toPrecision(4)})  NLL ${g.pre.nll?.toFixed(3)} → ${g.post.nll?.toFixed(3)}`);
         }
+        printCalibrators(r, log);
       }
       return summary.interrupted ? 130 : 0;
     } finally {
@@ -93,3 +97,12 @@ export const runCommand: Command = {
     }
   },
 };
+
+/** The summary's calibrator line: the best by OOD ECE, the rest after it. */
+function printCalibrators(report: Report, log: (line: string) => void): void {
+  const ranked = Object.entries(report.calibrators).map(([name, c]) => ({ name, ece: c.ood?.ece ?? null })).filter((c): c is { name: string; ece: number } => c.ece !== null).sort((a, b) => a.ece - b.ece);
+  for (const note of report.notes) if (note.includes(': left out')) log(`  warning: ${note}`);
+  if (ranked.length < 2 || !report.ood) return;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  log(`  calibrators by OOD ECE: ${ranked.map((c) => `${c.name} ${pct(c.ece)}`).join(', ')} (none ${pct(report.ood.pre.ece ?? NaN)}); best: ${ranked[0]!.name}`);
+}

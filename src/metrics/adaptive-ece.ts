@@ -1,8 +1,11 @@
 /**
- * Adaptive ECE: B equal-mass bins over the confidences sorted ascending, each
- * sample in exactly one bin: bin b holds sorted positions
- * [ceil(bN/B), ceil((b+1)N/B)), so sizes differ by at most one. The sum is
- * the ECE one: Σ_b (n_b/N) |mean c − mean conf|.
+ * Adaptive ECE as the paper's code computes it (SPEC.md §4, after Mukhoti et
+ * al.): B + 1 equal-count edges interpolated over the sorted confidences,
+ * e_j = interp(j·N/B, [0, 1, …, N−1], sort(conf)) as numpy's linspace and
+ * interp give them; a sample is in bin b when e_b < conf ≤ e_{b+1} (the first
+ * bin also takes conf = e_0, which the paper's code drops). The sum is the ECE
+ * one: Σ_b (n_b/N) |mean c − mean conf|. Bins are decided by value, so ties
+ * and repeated edges leave bins empty rather than splitting equal confidences.
  *
  * The state is the sorted (conf, c) pairs (see SortedPairs). Inside a
  * MetricCollection the store is shared with KSE (one copy of the pairs).
@@ -17,6 +20,32 @@ export interface AdaEceState extends MetricStateBase {
   readonly pairs: SortedPairsState;
 }
 
+/**
+ * The B + 1 edges: numpy's `interp(linspace(0, n, B + 1), arange(n), sorted)`,
+ * with linspace's x_j = j · (n / B) and interp's slope·(x − j) + s_j.
+ */
+export function equalCountEdges(sorted: Float64Array, bins: number): Float64Array {
+  const n = sorted.length, step = n / bins, edges = new Float64Array(bins + 1);
+  for (let j = 0; j <= bins; j++) {
+    const x = j === bins ? n : j * step;
+    const i = Math.floor(x);
+    if (i >= n - 1) edges[j] = sorted[n - 1]!;
+    else if (i === x) edges[j] = sorted[i]!;
+    else edges[j] = (sorted[i + 1]! - sorted[i]!) * (x - i) + sorted[i]!;
+  }
+  return edges;
+}
+
+/** First index whose value is > v (or ≥ v when `inclusive`) in an ascending array. */
+function searchAbove(sorted: Float64Array, v: number, inclusive: boolean): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (inclusive ? sorted[mid]! < v : sorted[mid]! <= v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 export class AdaptiveCalibrationError implements Metric<AdaEceState> {
   readonly name = 'adaece' as const;
 
@@ -24,7 +53,7 @@ export class AdaptiveCalibrationError implements Metric<AdaEceState> {
 
   get count(): number { return this.pairs.size; }
 
-  add(batch: PredictionBatch): void { this.pairs.add(batch.confidence, batch.correctness, batch.size); }
+  add(batch: PredictionBatch): void { this.pairs.addBatch(batch); }
 
   merge(other: Metric): void {
     const o = sameMetric(this, other, AdaptiveCalibrationError);
@@ -34,11 +63,13 @@ export class AdaptiveCalibrationError implements Metric<AdaEceState> {
 
   result(): number {
     const { confidence, correctness } = this.pairs.sorted();
-    const n = confidence.length, B = this.bins;
+    const n = confidence.length;
     if (n === 0) return NaN;
+    const edges = equalCountEdges(confidence, this.bins);
     let total = 0;
-    for (let b = 0; b < B; b++) {
-      const start = Math.ceil((b * n) / B), end = Math.ceil(((b + 1) * n) / B);
+    for (let b = 0; b < this.bins; b++) {
+      // The sorted positions holding e_b < conf ≤ e_{b+1} (conf ≥ e_0 in the first bin).
+      const start = searchAbove(confidence, edges[b]!, b === 0), end = searchAbove(confidence, edges[b + 1]!, false);
       let gap = 0;
       for (let i = start; i < end; i++) gap += correctness[i]! - confidence[i]!;
       total += Math.abs(gap);

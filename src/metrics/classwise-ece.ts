@@ -1,20 +1,32 @@
 /**
- * Classwise ECE: for each class k, B equal-width bins on p_k (p_k = 0 in the
- * first bin); per bin |mean t_k − mean p_k| weighted by the bin's share of all
- * samples; the mean over classes (SPEC.md §4).
+ * Classwise ECE as the paper's code computes it (SPEC.md §4): for each class k,
+ * B equal-width bins (i/B, (i+1)/B] on p_k — a p_k of exactly 0 (or outside
+ * (0, 1]) is in no bin, yet still counts in N; per bin |mean t_k − mean p_k|
+ * weighted by n_b / N; the mean over classes.
  */
-import { binIndex } from './confidence-bins.js';
-import { checkBins, DEFAULT_BINS, expectMetric, numberArray, sameMetric, MetricStateError, type Metric, type MetricStateBase } from './metric.js';
+import { checkBins, DEFAULT_BINS, expectMetric, finiteNumber, numberArray, sameMetric, MetricStateError, type Metric, type MetricStateBase } from './metric.js';
 import type { PredictionBatch } from './prediction-batch.js';
 
 export interface CeceState extends MetricStateBase {
   readonly metric: 'cece';
   readonly classes: number;
   readonly bins: number;
+  /** N: every sample, binned or not (a p_k of 0 is in no bin of class k). */
+  readonly samples: number;
   /** Row-major classes × bins. */
   readonly count: number[];
   readonly probability: number[];
   readonly target: number[];
+}
+
+/** The bin (i/B, (i+1)/B] holding p, or −1 when p is not in (0, 1]. */
+export function strictBinIndex(p: number, bins: number): number {
+  if (!(p > 0 && p <= 1)) return -1;
+  const i = Math.ceil(p * bins) - 1;
+  // p·B may round across an edge; the bins are (i/B, (i+1)/B] by value.
+  if (i > 0 && p <= i / bins) return i - 1;
+  if (i < bins - 1 && p > (i + 1) / bins) return i + 1;
+  return i;
 }
 
 export class ClasswiseCalibrationError implements Metric<CeceState> {
@@ -38,7 +50,9 @@ export class ClasswiseCalibrationError implements Metric<CeceState> {
     for (let i = 0, o = 0; i < batch.size; i++, o += K) {
       for (let k = 0; k < K; k++) {
         const p = probs[o + k]!;
-        const cell = k * B + binIndex(p, B);
+        const b = strictBinIndex(p, B);
+        if (b < 0) continue;
+        const cell = k * B + b;
         this.binCount[cell]!++;
         this.probabilitySum[cell]! += p;
         this.targetSum[cell]! += targets[o + k]!;
@@ -82,7 +96,7 @@ export class ClasswiseCalibrationError implements Metric<CeceState> {
 
   toJSON(): CeceState {
     return {
-      metric: 'cece', classes: this.classes, bins: this.bins,
+      metric: 'cece', classes: this.classes, bins: this.bins, samples: this.count,
       count: [...this.binCount], probability: [...this.probabilitySum], target: [...this.targetSum],
     };
   }
@@ -94,10 +108,7 @@ export class ClasswiseCalibrationError implements Metric<CeceState> {
     m.binCount.set(numberArray(state.count, n, 'cece.count'));
     m.probabilitySum.set(numberArray(state.probability, n, 'cece.probability'));
     m.targetSum.set(numberArray(state.target, n, 'cece.target'));
-    // Every sample lands in exactly one bin of class 0.
-    let count = 0;
-    for (let b = 0; b < state.bins; b++) count += m.binCount[b]!;
-    m.count = count;
+    m.count = finiteNumber(state.samples, 'cece.samples');
     return m;
   }
 }

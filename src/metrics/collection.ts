@@ -1,74 +1,85 @@
 /**
- * The nine SPEC.md §4 metrics as one accumulator. Like torchmetrics' compute
- * groups, AdaECE and KSE share one sorted (conf, c) store: it is filled once
- * per batch, merged once, and written once in the JSON state.
+ * The SPEC.md §4 metrics as one accumulator, built from the registry. Like
+ * torchmetrics' compute groups, metrics whose record declares a shared store
+ * (AdaECE and KSE: the sorted (conf, c) pairs) read one store, which the
+ * collection fills once per batch, merges once and writes once in its state;
+ * every other metric keeps its own state.
  */
 import { ExpectedCalibrationError } from './ece.js';
-import { METRIC_NAMES, MetricStateError, checkBins, finiteNumber, type Metric, type MetricName, type MetricOptions, type MetricStateBase } from './metric.js';
-import { createMetric, metricFromJSON } from './registry.js';
-import { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
+import {
+  METRIC_NAMES, MetricStateError, checkBins, finiteNumber,
+  type Metric, type MetricName, type MetricOptions, type MetricStateBase, type SharedStore,
+} from './metric.js';
+import { METRIC_DEFINITIONS, SHARED_STORES } from './registry.js';
 import type { ReliabilityBin } from './confidence-bins.js';
 import type { PredictionBatch } from './prediction-batch.js';
 
 export type MetricValues = { readonly [K in MetricName]: number };
 
-/** Metrics whose state is the shared pair store. */
-const PAIR_METRICS: ReadonlySet<MetricName> = new Set<MetricName>(['adaece', 'kse']);
-
 export interface MetricCollectionState {
-  readonly version: 1;
+  readonly version: 2;
   readonly classes: number;
   readonly bins: number;
   readonly count: number;
-  readonly pairs: SortedPairsState;
-  /** Per-metric state; adaece and kse carry their settings only (their pairs are `pairs`). */
+  /** The shared stores by kind (`pairs`: the sorted (conf, c) pairs). */
+  readonly shared: { readonly [kind: string]: unknown };
+  /** Per-metric state; a metric reading a shared store leaves out that store's field. */
   readonly metrics: { readonly [K in MetricName]: MetricStateBase };
 }
 
-export class MetricCollection {
-  private readonly metrics: Map<MetricName, Metric>;
-  private pairs: SortedPairs;
+function checkOptions(options: MetricOptions): void {
+  checkBins(options.bins);
+  if (!Number.isInteger(options.classes) || options.classes < 2) throw new RangeError(`classes must be an integer ≥ 2, got ${options.classes}`);
+}
 
-  constructor(readonly options: MetricOptions) {
-    checkBins(options.bins);
-    if (!Number.isInteger(options.classes) || options.classes < 2) throw new RangeError(`classes must be an integer ≥ 2, got ${options.classes}`);
-    this.pairs = new SortedPairs();
-    this.metrics = new Map(METRIC_NAMES.map((name) => [name, createMetric(name, options, this.pairs)]));
+export class MetricCollection {
+  private readonly metrics = new Map<MetricName, Metric>();
+  private readonly stores = new Map<string, SharedStore>();
+  /** What is fed, merged and reset directly: the stores, and the metrics with state of their own (in registry order). */
+  private readonly storeList: SharedStore[];
+  private readonly ownState: Metric[];
+
+  constructor(readonly options: MetricOptions, restore?: { readonly state: MetricCollectionState; readonly what: string }) {
+    checkOptions(options);
+    for (const def of METRIC_DEFINITIONS) {
+      if (def.shares === undefined || this.stores.has(def.shares)) continue;
+      const kind = SHARED_STORES[def.shares];
+      if (!kind) throw new MetricStateError(`metric ${def.name} shares an unknown store "${def.shares}"`);
+      const saved = restore?.state.shared?.[def.shares];
+      if (restore && saved === undefined) throw new MetricStateError(`${restore.what}.shared.${def.shares}: missing`);
+      this.stores.set(def.shares, restore ? kind.fromJSON(saved, `${restore.what}.shared.${def.shares}`) : kind.create());
+    }
+    for (const def of METRIC_DEFINITIONS) {
+      const shared = def.shares === undefined ? undefined : this.stores.get(def.shares);
+      this.metrics.set(def.name, restore ? this.restoreMetric(def.name, restore, shared) : def.create(options, shared));
+    }
+    this.storeList = [...this.stores.values()];
+    this.ownState = METRIC_DEFINITIONS.filter((d) => d.shares === undefined).map((d) => this.metrics.get(d.name)!);
   }
 
-  get count(): number { return this.metrics.get('accuracy')!.count; }
+  get count(): number { return this.metrics.get(METRIC_NAMES[0])!.count; }
 
   get(name: MetricName): Metric { return this.metrics.get(name)!; }
 
   add(batch: PredictionBatch): void {
     if (batch.classes !== this.options.classes) throw new MetricStateError(`batch has ${batch.classes} classes, metrics ${this.options.classes}`);
-    for (const [name, m] of this.metrics) if (!PAIR_METRICS.has(name)) m.add(batch);
-    this.pairs.add(batch.confidence, batch.correctness, batch.size);
+    for (const store of this.storeList) store.addBatch(batch);
+    for (const m of this.ownState) m.add(batch);
   }
 
   /** Folds `other` in; `other` is unchanged. */
   merge(other: MetricCollection): void {
     if (other === this) throw new MetricStateError('cannot merge a metric collection into itself');
-    if (other.options.classes !== this.options.classes || other.options.bins !== this.options.bins) {
-      throw new MetricStateError(`cannot merge metrics of ${other.options.classes} classes / ${other.options.bins} bins into ${this.options.classes} / ${this.options.bins}`);
-    }
-    for (const [name, m] of this.metrics) if (!PAIR_METRICS.has(name)) m.merge(other.metrics.get(name)!);
-    this.pairs.merge(other.pairs);
+    this.mergeParts([other]);
   }
 
   /**
-   * A new collection holding all of `parts` (which are unchanged). The pair
+   * A new collection holding all of `parts` (which are unchanged). Shared
    * stores are combined in one k-way merge, so no intermediate copies are made.
    */
   static mergeAll(options: MetricOptions, parts: readonly MetricCollection[]): MetricCollection {
     const out = new MetricCollection(options);
-    for (const part of parts) {
-      if (part.options.classes !== options.classes || part.options.bins !== options.bins) {
-        throw new MetricStateError(`cannot merge metrics of ${part.options.classes} classes / ${part.options.bins} bins into ${options.classes} / ${options.bins}`);
-      }
-      for (const [name, m] of out.metrics) if (!PAIR_METRICS.has(name)) m.merge(part.metrics.get(name)!);
-    }
-    out.pairs.mergeAll(parts.map((p) => p.pairs));
+    out.mergeParts(parts);
     return out;
   }
 
@@ -84,41 +95,55 @@ export class MetricCollection {
   }
 
   reset(): void {
-    for (const [name, m] of this.metrics) if (!PAIR_METRICS.has(name)) m.reset();
-    this.pairs.reset();
+    for (const store of this.storeList) store.reset();
+    for (const m of this.ownState) m.reset();
   }
 
   toJSON(): MetricCollectionState {
+    const shared: Record<string, unknown> = {};
+    for (const [kind, store] of this.stores) shared[kind] = store.toJSON();
     const metrics = {} as Record<MetricName, MetricStateBase>;
-    for (const [name, m] of this.metrics) {
-      if (PAIR_METRICS.has(name)) {
-        const { pairs: _shared, ...settings } = m.toJSON() as MetricStateBase & { pairs: unknown };
-        metrics[name] = settings;
+    for (const def of METRIC_DEFINITIONS) {
+      const state = this.metrics.get(def.name)!.toJSON() as MetricStateBase & Record<string, unknown>;
+      if (def.shares !== undefined) {
+        const { [def.shares]: _inShared, ...own } = state;
+        metrics[def.name] = own as unknown as MetricStateBase;
       } else {
-        metrics[name] = m.toJSON();
+        metrics[def.name] = state;
       }
     }
-    return { version: 1, classes: this.options.classes, bins: this.options.bins, count: this.count, pairs: this.pairs.toJSON(), metrics };
+    return { version: 2, classes: this.options.classes, bins: this.options.bins, count: this.count, shared, metrics };
   }
 
   static fromJSON(state: MetricCollectionState, what = 'metrics'): MetricCollection {
-    if (state.version !== 1) throw new MetricStateError(`${what}.version: expected 1, got ${JSON.stringify(state.version)}`);
+    if (state.version !== 2) throw new MetricStateError(`${what}.version: expected 2, got ${JSON.stringify(state.version)} (a state from an older fer-c: evaluate again)`);
     const classes = finiteNumber(state.classes, `${what}.classes`);
     const bins = finiteNumber(state.bins, `${what}.bins`);
-    const out = new MetricCollection({ classes, bins });
-    out.pairs = SortedPairs.fromJSON(state.pairs, `${what}.pairs`);
-    for (const name of METRIC_NAMES) {
-      const s = state.metrics?.[name];
-      if (!s) throw new MetricStateError(`${what}.metrics.${name}: missing`);
-      const own = s as { bins?: unknown; classes?: unknown };
-      if ((own.bins !== undefined && own.bins !== bins) || (own.classes !== undefined && own.classes !== classes)) {
-        throw new MetricStateError(`${what}.metrics.${name}: settings (bins ${String(own.bins)}, classes ${String(own.classes)}) differ from the collection's (${bins}, ${classes})`);
-      }
-      const m = metricFromJSON(s, PAIR_METRICS.has(name) ? out.pairs : undefined);
-      out.metrics.set(name, m);
-    }
+    const out = new MetricCollection({ classes, bins }, { state, what });
     const counts = METRIC_NAMES.map((n) => out.metrics.get(n)!.count);
     if (counts.some((c) => c !== counts[0])) throw new MetricStateError(`${what}: metric sample counts disagree (${counts.join(', ')})`);
     return out;
+  }
+
+  private restoreMetric(name: MetricName, restore: { readonly state: MetricCollectionState; readonly what: string }, shared: SharedStore | undefined): Metric {
+    const s = restore.state.metrics?.[name];
+    if (!s) throw new MetricStateError(`${restore.what}.metrics.${name}: missing`);
+    const own = s as { bins?: unknown; classes?: unknown };
+    const { bins, classes } = this.options;
+    if ((own.bins !== undefined && own.bins !== bins) || (own.classes !== undefined && own.classes !== classes)) {
+      throw new MetricStateError(`${restore.what}.metrics.${name}: settings (bins ${String(own.bins)}, classes ${String(own.classes)}) differ from the collection's (${bins}, ${classes})`);
+    }
+    const def = METRIC_DEFINITIONS.find((d) => d.name === name)!;
+    return def.fromJSON(s, shared);
+  }
+
+  private mergeParts(parts: readonly MetricCollection[]): void {
+    for (const part of parts) {
+      if (part.options.classes !== this.options.classes || part.options.bins !== this.options.bins) {
+        throw new MetricStateError(`cannot merge metrics of ${part.options.classes} classes / ${part.options.bins} bins into ${this.options.classes} / ${this.options.bins}`);
+      }
+    }
+    this.storeList.forEach((store, i) => store.mergeAll(parts.map((p) => p.storeList[i]!)));
+    this.ownState.forEach((m, i) => { for (const p of parts) m.merge(p.ownState[i]!); });
   }
 }

@@ -65,6 +65,11 @@ class Cell {
     this.targets = new Float64Array(batchSize * options.classes);
   }
 
+  /** Samples in this cell, buffered ones included (reading it flushes nothing). */
+  get count(): number { return this.metrics.count + this.buffered; }
+
+  reset(): void { this.buffered = 0; this.metrics.reset(); }
+
   push(probs: ArrayLike<number>, target: ArrayLike<number>): void {
     const K = this.options.classes, o = this.buffered * K;
     for (let k = 0; k < K; k++) { this.probs[o + k] = probs[k]!; this.targets[o + k] = target[k]!; }
@@ -82,8 +87,12 @@ class Cell {
 
 function cellId(key: GroupKey): string { return `${key.corruption}\u0000${key.severity}`; }
 
+/** Told of each sample addSample takes (e.g. to keep a sample of rows for a live estimate). */
+export type SampleListener = (key: GroupKey, probs: ArrayLike<number>, target: ArrayLike<number>) => void;
+
 export class GroupedMetrics {
   private readonly cells = new Map<string, Cell>();
+  private readonly listeners: SampleListener[] = [];
 
   constructor(readonly options: MetricOptions, private readonly batchSize = DEFAULT_BATCH) {
     // Validates the options once, up front.
@@ -93,8 +102,14 @@ export class GroupedMetrics {
   /** Samples added so far, all cells. */
   get count(): number {
     let n = 0;
-    for (const c of this.cells.values()) { c.flush(); n += c.metrics.count; }
+    for (const c of this.cells.values()) n += c.count;
     return n;
+  }
+
+  /** Forgets every sample and every cell. */
+  reset(): void {
+    for (const c of this.cells.values()) c.reset();
+    this.cells.clear();
   }
 
   keys(): GroupKey[] { return [...this.cells.values()].map((c) => c.key); }
@@ -104,7 +119,11 @@ export class GroupedMetrics {
     const K = this.options.classes;
     if (probs.length !== K || target.length !== K) throw new MetricStateError(`sample has ${probs.length} probabilities and ${target.length} targets, metrics expect ${K}`);
     this.cell(key).push(probs, target);
+    for (const listener of this.listeners) listener(key, probs, target);
   }
+
+  /** Calls `listener` with every sample addSample takes from now on. */
+  observe(listener: SampleListener): void { this.listeners.push(listener); }
 
   addBatch(key: GroupKey, batch: PredictionBatch): void {
     const cell = this.cell(key);

@@ -6,11 +6,12 @@ export { NegativeLogLikelihood, PROBABILITY_FLOOR, type NllState } from './nll.j
 export { BrierScore, type BrierState } from './brier.js';
 export { ExpectedCalibrationError, type EceState } from './ece.js';
 export { MaximumCalibrationError, type MceState } from './mce.js';
-export { AdaptiveCalibrationError, type AdaEceState } from './adaptive-ece.js';
-export { ClasswiseCalibrationError, type CeceState } from './classwise-ece.js';
+export { AdaptiveCalibrationError, equalCountEdges, type AdaEceState } from './adaptive-ece.js';
+export { ClasswiseCalibrationError, strictBinIndex, type CeceState } from './classwise-ece.js';
 export { KsCalibrationError, type KseState } from './ks-error.js';
 export { ConfidenceBins, binIndex, type ReliabilityBin, type ConfidenceBinsState } from './confidence-bins.js';
 export { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
-export { createMetric, metricFromJSON, type MetricState } from './registry.js';
+export { createMetric, metricFromJSON, METRICS, METRIC_DEFINITIONS, SHARED_STORES, type MetricState } from './registry.js';
+export { BinnedCalibrationMetric, type BinnedState } from './binned-metric.js';
 export { MetricCollection, type MetricCollectionState, type MetricValues } from './collection.js';
-export { GroupedMetrics, mergeAll, isIdGroup, type GroupKey, type GroupResult, type GroupedResults, type GroupedMetricsState } from './grouped.js';
+export { GroupedMetrics, mergeAll, isIdGroup, type SampleListener, type GroupKey, type GroupResult, type GroupedResults, type GroupedMetricsState } from './grouped.js';

@@ -19,7 +19,7 @@ export class KsCalibrationError implements Metric<KseState> {
 
   get count(): number { return this.pairs.size; }
 
-  add(batch: PredictionBatch): void { this.pairs.add(batch.confidence, batch.correctness, batch.size); }
+  add(batch: PredictionBatch): void { this.pairs.addBatch(batch); }
 
   merge(other: Metric): void { this.pairs.merge(sameMetric(this, other, KsCalibrationError).pairs); }
 

@@ -39,6 +39,36 @@ export interface MetricOptions {
 
 export const DEFAULT_BINS = 15;
 
+/**
+ * State several metrics read, kept once by a MetricCollection (a torchmetrics
+ * compute group). A metric declares the kind it shares in its registry record;
+ * inside a collection the store, not the metric, is fed, merged and reset, and
+ * the metric's own JSON state leaves out the field named after the kind.
+ */
+export interface SharedStore {
+  readonly size: number;
+  addBatch(batch: PredictionBatch): void;
+  /** Folds the others in (they are unchanged), in one go where the store can. */
+  mergeAll(others: readonly SharedStore[]): void;
+  reset(): void;
+  toJSON(): unknown;
+}
+
+/** How to make and restore one kind of shared store. */
+export interface SharedStoreKind {
+  create(): SharedStore;
+  fromJSON(state: unknown, what: string): SharedStore;
+}
+
+/** A registry record: everything the collection needs to know about a metric. */
+export interface MetricDefinition {
+  readonly name: MetricName;
+  /** The shared store this metric reads (its key in SHARED_STORES and its state field), if any. */
+  readonly shares?: string;
+  create(options: MetricOptions, shared?: SharedStore): Metric;
+  fromJSON(state: MetricStateBase, shared?: SharedStore): Metric;
+}
+
 export class MetricStateError extends Error {
   constructor(message: string) { super(message); this.name = 'MetricStateError'; }
 }

@@ -1,4 +1,9 @@
-/** Builds a metric by name and restores one from its JSON state. */
+/**
+ * The metrics, as data: one record per metric (how to make one, how to restore
+ * one, which shared store it reads). Adding a metric is its file, its name in
+ * METRIC_NAMES and one line here; the record type makes a missing line a
+ * compile error.
+ */
 import { Accuracy, type AccuracyState } from './accuracy.js';
 import { AdaptiveCalibrationError, type AdaEceState } from './adaptive-ece.js';
 import { BrierScore, type BrierState } from './brier.js';
@@ -7,40 +12,54 @@ import { ExpectedCalibrationError, type EceState } from './ece.js';
 import { KsCalibrationError, type KseState } from './ks-error.js';
 import { MacroF1, type MacroF1State } from './macro-f1.js';
 import { MaximumCalibrationError, type MceState } from './mce.js';
-import { MetricStateError, type Metric, type MetricName, type MetricOptions, type MetricStateBase } from './metric.js';
+import { METRIC_NAMES, MetricStateError, isMetricName, type Metric, type MetricDefinition, type MetricName, type MetricOptions, type MetricStateBase, type SharedStore, type SharedStoreKind } from './metric.js';
 import { NegativeLogLikelihood, type NllState } from './nll.js';
-import type { SortedPairs } from './sorted-pairs.js';
+import { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
 
 export type MetricState = AccuracyState | MacroF1State | NllState | BrierState | EceState | MceState | AdaEceState | CeceState | KseState;
 
-/** A new, empty metric. `pairs` lets AdaECE and KSE share one (conf, c) store. */
-export function createMetric(name: MetricName, options: MetricOptions, pairs?: SortedPairs): Metric {
-  switch (name) {
-    case 'accuracy': return new Accuracy();
-    case 'macro_f1': return new MacroF1(options.classes);
-    case 'nll': return new NegativeLogLikelihood();
-    case 'brier': return new BrierScore();
-    case 'ece': return new ExpectedCalibrationError(options.bins);
-    case 'mce': return new MaximumCalibrationError(options.bins);
-    case 'adaece': return new AdaptiveCalibrationError(options.bins, pairs);
-    case 'cece': return new ClasswiseCalibrationError(options.classes, options.bins);
-    case 'kse': return new KsCalibrationError(pairs);
-  }
+/** Shared stores by kind; a metric's `shares` names one. */
+export const SHARED_STORES: Readonly<Record<string, SharedStoreKind>> = {
+  /** The sorted (conf, c) pairs the order-statistic metrics read. */
+  pairs: { create: () => new SortedPairs(), fromJSON: (s, what) => SortedPairs.fromJSON(s as SortedPairsState, what) },
+};
+
+const pairsOf = (shared: SharedStore | undefined): SortedPairs | undefined => {
+  if (shared !== undefined && !(shared instanceof SortedPairs)) throw new MetricStateError('expected a pair store');
+  return shared;
+};
+
+export const METRICS: { readonly [K in MetricName]: MetricDefinition & { readonly name: K } } = {
+  accuracy: { name: 'accuracy', create: () => new Accuracy(), fromJSON: (s) => Accuracy.fromJSON(s as AccuracyState) },
+  macro_f1: { name: 'macro_f1', create: (o) => new MacroF1(o.classes), fromJSON: (s) => MacroF1.fromJSON(s as MacroF1State) },
+  nll: { name: 'nll', create: () => new NegativeLogLikelihood(), fromJSON: (s) => NegativeLogLikelihood.fromJSON(s as NllState) },
+  brier: { name: 'brier', create: () => new BrierScore(), fromJSON: (s) => BrierScore.fromJSON(s as BrierState) },
+  ece: { name: 'ece', create: (o) => new ExpectedCalibrationError(o.bins), fromJSON: (s) => ExpectedCalibrationError.fromJSON(s as EceState) },
+  mce: { name: 'mce', create: (o) => new MaximumCalibrationError(o.bins), fromJSON: (s) => MaximumCalibrationError.fromJSON(s as MceState) },
+  adaece: {
+    name: 'adaece', shares: 'pairs',
+    create: (o, shared) => new AdaptiveCalibrationError(o.bins, pairsOf(shared)),
+    fromJSON: (s, shared) => AdaptiveCalibrationError.fromJSON(s as AdaEceState, pairsOf(shared)),
+  },
+  cece: { name: 'cece', create: (o) => new ClasswiseCalibrationError(o.classes, o.bins), fromJSON: (s) => ClasswiseCalibrationError.fromJSON(s as CeceState) },
+  kse: {
+    name: 'kse', shares: 'pairs',
+    create: (_o, shared) => new KsCalibrationError(pairsOf(shared)),
+    fromJSON: (s, shared) => KsCalibrationError.fromJSON(s as KseState, pairsOf(shared)),
+  },
+};
+
+/** The records in METRIC_NAMES order. */
+export const METRIC_DEFINITIONS: readonly MetricDefinition[] = METRIC_NAMES.map((n) => METRICS[n]);
+
+/** A new, empty metric; `shared` is the store it reads when its record declares one. */
+export function createMetric(name: MetricName, options: MetricOptions, shared?: SharedStore): Metric {
+  return METRICS[name].create(options, shared);
 }
 
-/** Restores a metric from its state; `pairs` replaces the state's own pair store (shared stores). */
-export function metricFromJSON(state: MetricStateBase, pairs?: SortedPairs): Metric {
-  const s = state as MetricState;
-  switch (s.metric) {
-    case 'accuracy': return Accuracy.fromJSON(s);
-    case 'macro_f1': return MacroF1.fromJSON(s);
-    case 'nll': return NegativeLogLikelihood.fromJSON(s);
-    case 'brier': return BrierScore.fromJSON(s);
-    case 'ece': return ExpectedCalibrationError.fromJSON(s);
-    case 'mce': return MaximumCalibrationError.fromJSON(s);
-    case 'adaece': return AdaptiveCalibrationError.fromJSON(s, pairs);
-    case 'cece': return ClasswiseCalibrationError.fromJSON(s);
-    case 'kse': return KsCalibrationError.fromJSON(s, pairs);
-    default: throw new MetricStateError(`unknown metric ${JSON.stringify((state as { metric?: unknown }).metric)}`);
-  }
+/** Restores a metric from its state; `shared` replaces the state's own store (shared stores). */
+export function metricFromJSON(state: MetricStateBase, shared?: SharedStore): Metric {
+  const name = (state as { metric?: unknown }).metric;
+  if (typeof name !== 'string' || !isMetricName(name)) throw new MetricStateError(`unknown metric ${JSON.stringify(name)}`);
+  return METRICS[name].fromJSON(state, shared);
 }

@@ -12,7 +12,8 @@
  * run into one; merging many stores is one k-way merge, without intermediates.
  */
 import { decodeFloat64, encodeFloat64 } from './float64-codec.js';
-import { finiteNumber, MetricStateError } from './metric.js';
+import { finiteNumber, MetricStateError, type SharedStore } from './metric.js';
+import type { PredictionBatch } from './prediction-batch.js';
 
 export interface SortedPairsState {
   readonly count: number;
@@ -31,7 +32,7 @@ const BUFFER = 1024;
 const FANOUT = 16;
 const EMPTY: Run = { confidence: new Float64Array(0), correctness: new Float64Array(0) };
 
-export class SortedPairs {
+export class SortedPairs implements SharedStore {
   private runs: Run[] = [];
   /** runs[i] was built from FANOUT^tiers[i] buffers; tiers never increase along the array. */
   private tiers: number[] = [];
@@ -51,16 +52,19 @@ export class SortedPairs {
     this.total += n;
   }
 
+  addBatch(batch: PredictionBatch): void { this.add(batch.confidence, batch.correctness, batch.size); }
+
   /** Folds another store's pairs in; `other` keeps its pairs. */
   merge(other: SortedPairs): void { this.mergeAll([other]); }
 
   /** Folds several stores in with one k-way merge; they keep their pairs. */
-  mergeAll(others: readonly SortedPairs[]): void {
+  mergeAll(others: readonly SharedStore[]): void {
     if (others.includes(this)) throw new MetricStateError('cannot merge a pair store into itself');
+    const stores = others.map((o) => { if (!(o instanceof SortedPairs)) throw new MetricStateError('cannot merge another kind of store into a pair store'); return o; });
     const runs: Run[] = [];
-    for (const store of [this, ...others]) { store.flush(); runs.push(...store.runs); }
+    for (const store of [this, ...stores]) { store.flush(); runs.push(...store.runs); }
     this.setSingleRun(mergeRuns(runs));
-    this.total += others.reduce((a, o) => a + o.total, 0);
+    this.total += stores.reduce((a, o) => a + o.total, 0);
   }
 
   /** All pairs, sorted by (conf, c). The arrays are the store's own: do not modify them. */

@@ -85,7 +85,7 @@ export async function runOptionsFromSpec(
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),
-    ...(spec.metrics ? { metrics: { bins: spec.metrics.bins, temperature: spec.metrics.temperature, report: spec.metrics.report, interval: spec.metrics.interval } } : {}),
+    ...(spec.metrics ? { metrics: { bins: spec.metrics.bins, temperature: spec.metrics.temperature, report: spec.metrics.report, interval: spec.metrics.interval, ...(spec.metrics.calibrators ? { calibrators: spec.metrics.calibrators } : {}) } } : {}),
     fingerprint: fingerprintOf(spec, backend),
     ...extra,
   };

@@ -26,6 +26,8 @@ import { PredictionsCsvSink } from '../sinks/predictions-csv.js';
 import { GroupedMetrics } from '../metrics/grouped.js';
 import { FaceApiExpressionModel } from '../models/face-api.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
+import { LiveCalibration } from '../calibration/live-calibration.js';
+import type { CalibratorName } from '../calibration/calibrator.js';
 import type { Report } from '../report/report.js';
 import { VariantPool } from './variant-pool.js';
 import { RunManifest, MANIFEST_FILE } from './run-manifest.js';
@@ -67,7 +69,7 @@ export interface PipelineRunOptions {
   /** The model's weights folder (default: the package's). */
   readonly modelDir?: string;
   /** temperature: true = fit on the clean predictions, false = none (T = 1), a number = that T. */
-  readonly metrics?: { readonly bins: number; readonly temperature: boolean | number; readonly report: boolean; readonly interval: number };
+  readonly metrics?: { readonly bins: number; readonly temperature: boolean | number; readonly report: boolean; readonly interval: number; readonly calibrators?: readonly CalibratorName[] };
   /** Identifies the run's settings; a resumed run must match it. */
   readonly fingerprint: string;
   readonly overwrite?: boolean;
@@ -222,7 +224,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     if (online && options.metrics && options.metrics.interval > 0) {
       // Its own clock: with the progress display off (--quiet) there is no Progress to ask.
       const liveStarted = performance.now();
-      stopLive.push(liveSummary(online, options.metrics.interval, log, () => (performance.now() - liveStarted) / 1000));
+      // The best calibrator so far: fitted on the clean rows seen, judged on a sample of the OOD rows seen.
+      const live = new LiveCalibration(K, options.metrics.calibrators ?? ['temperature'], options.metrics.bins);
+      online.observe((key, probs, target) => live.addSample(key, probs, target));
+      stopLive.push(liveSummary(online, options.metrics.interval, log, () => (performance.now() - liveStarted) / 1000, () => live.describe()));
     }
     const gate = new CreditGate(window);
     let index = resumed;
@@ -276,6 +281,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
         labels: labelsPath, predictions: predictionsPath, out: reportDir, bins: options.metrics.bins, classNames: classes,
         model: model.info(model.mapTo(classes)),
         ...(typeof options.metrics.temperature === 'number' ? { temperature: options.metrics.temperature } : options.metrics.temperature ? {} : { temperature: 1 }),
+        ...(options.metrics.calibrators ? { calibrators: options.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
       });
       report = written.report;
     }

@@ -174,7 +174,51 @@ export function corruptionFigure(report: Report): RenderedFigure | null {
   return { file: 'corruptions.png', caption: 'Accuracy and ECE per corruption (all severities pooled), Pre and Post.', png: fig.png() };
 }
 
+/** A line colour per calibrator (and grey for the uncalibrated model). */
+const CALIBRATOR_COLORS: Readonly<Record<string, string>> = {
+  none: '#7a7a7a', temperature: COLORS.post, vector: '#2a9d3c', dirichlet: '#8e44ad', histogram: '#c0282b', isotonic: '#1f5fa8',
+};
+
+/** ECE against severity, one line per calibrator: the picture of which calibrator survives the shift. */
+export function calibratorSeverityFigure(report: Report): RenderedFigure | null {
+  const sevs = Object.keys(report.by_severity).map(Number).sort((a, b) => a - b);
+  const names = Object.keys(report.calibrators);
+  if (sevs.length === 0 || names.length === 0) return null;
+  const xs = [...(report.id ? [0] : []), ...sevs];
+  const series = [
+    { name: 'none', label: 'none (as predicted)', ys: xs.map((x) => (x === 0 ? report.id!.pre.ece : report.by_severity[String(x)]!.pre.ece)) },
+    ...names.map((n) => {
+      const c = report.calibrators[n]!;
+      return { name: n, label: n, ys: xs.map((x) => (x === 0 ? c.id?.ece ?? null : c.by_severity[String(x)]?.ece ?? null)) };
+    }),
+  ];
+  const fig = new Figure(1240, 620);
+  fig.title('ECE by severity, one line per post-hoc calibrator', `Fitted on the ${report.counts.id} clean (ID) predictions; severity 0 is the clean set (one-hot labels), 1–5 pool every corruption at that severity (soft labels).`);
+  const values = series.flatMap((s) => s.ys).filter((v): v is number => v !== null);
+  const ticks = niceTicks(Math.max(...values, 0.01) * 1.1);
+  const ax = new Axes(fig.ctx, { x: 110, y: 140, w: 820, h: 380 }, [Math.min(...xs) - 0.3, Math.max(...xs) + 0.3], [0, ticks[ticks.length - 1]!]);
+  ax.frame(ticks);
+  series.forEach((s, i) => lineSeries(ax, xs, s.ys, CALIBRATOR_COLORS[s.name] ?? COLORS.text, s.name === 'none', i % 2 === 0 ? 'circle' : 'square'));
+  ax.yTickLabels(ticks, percent);
+  ax.xTickLabels(xs, (v) => (v === 0 ? 'clean' : String(v)));
+  ax.xLabel('Severity');
+  ax.yLabel(`ECE (%), ${report.bins} bins`, 62);
+  // Legend at the right, with each calibrator's OOD ECE.
+  const c = fig.ctx;
+  let y = 160;
+  c.font = font(14); c.textBaseline = 'middle'; c.textAlign = 'left';
+  c.fillStyle = COLORS.text; c.fillText('OOD ECE (all severities)', 960, y - 28);
+  for (const s of series) {
+    const ood = s.name === 'none' ? report.ood?.pre.ece ?? null : report.calibrators[s.name]!.ood?.ece ?? null;
+    c.strokeStyle = CALIBRATOR_COLORS[s.name] ?? COLORS.text; c.lineWidth = 3; c.setLineDash(s.name === 'none' ? [8, 5] : []);
+    c.beginPath(); c.moveTo(960, y); c.lineTo(995, y); c.stroke(); c.setLineDash([]);
+    c.fillStyle = COLORS.text; c.fillText(`${s.label}  ${pct1(ood)}`, 1005, y);
+    y += 30;
+  }
+  return { file: 'calibrators-severity.png', caption: 'ECE against severity (0 = clean), one line per calibrator fitted on the clean predictions.', png: fig.png() };
+}
+
 export function renderFigures(report: Report): RenderedFigure[] {
-  return [reliabilityFigure(report, 'id'), reliabilityFigure(report, 'ood'), severityFigure(report), corruptionFigure(report)]
+  return [calibratorSeverityFigure(report), reliabilityFigure(report, 'id'), reliabilityFigure(report, 'ood'), severityFigure(report), corruptionFigure(report)]
     .filter((f): f is RenderedFigure => f !== null);
 }

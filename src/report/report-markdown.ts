@@ -61,8 +61,43 @@ function groupTable(title: string, label: string, groups: Readonly<Record<string
   return lines;
 }
 
+/** The calibrator with the lowest OOD ECE, and the runner-up; null without OOD rows. */
+export function bestCalibrator(report: Report): { readonly name: string; readonly ece: number; readonly next: { readonly name: string; readonly ece: number } | null } | null {
+  const ranked = Object.entries(report.calibrators)
+    .map(([name, c]) => ({ name, ece: c.ood?.ece ?? null }))
+    .filter((c): c is { name: string; ece: number } => c.ece !== null)
+    .sort((a, b) => a.ece - b.ece);
+  return ranked.length ? { ...ranked[0]!, next: ranked[1] ?? null } : null;
+}
+
+/** report.md's first table: which calibrator survives the shift. */
+function calibratorTable(report: Report): string[] {
+  const names = Object.keys(report.calibrators);
+  const best = bestCalibrator(report);
+  const lines = [
+    '## Calibrators: fitted on clean faces, judged on corrupted ones', '',
+    `Each post-hoc calibrator (SPEC.md §5.1) is fitted on the ${report.counts.id} clean (ID) predictions and applied to every prediction; OOD is scored against the soft labels. ECE and KSE in %, NLL in nats; accuracy ID / OOD in %. Lowest OOD ECE in bold.`, '',
+    ...header(['Calibrator', 'ID ECE', 'OOD ECE', 'OOD NLL', 'OOD KSE', 'Accuracy (ID / OOD)']),
+  ];
+  const line = (name: string, id: MetricTable | null, ood: MetricTable | null) => {
+    const bold = (v: string) => (best && best.name === name ? `**${v}**` : v);
+    return row([
+      name, fmt(id?.ece ?? null, true), bold(fmt(ood?.ece ?? null, true)), fmt(ood?.nll ?? null, false), fmt(ood?.kse ?? null, true),
+      `${fmt(id?.accuracy ?? null, true)} / ${fmt(ood?.accuracy ?? null, true)}`,
+    ]);
+  };
+  lines.push(line('none (as predicted)', report.id?.pre ?? null, report.ood?.pre ?? null));
+  for (const n of names) lines.push(line(n, report.calibrators[n]!.id, report.calibrators[n]!.ood));
+  lines.push('');
+  if (best?.next) {
+    lines.push(`Best OOD ECE: **${best.name}**, ${fmt(best.ece, true)}% against ${fmt(best.next.ece, true)}% for ${best.next.name}, the next best${report.ood ? `, and ${fmt(report.ood.pre.ece, true)}% uncalibrated` : ''}.`, '');
+  }
+  return lines;
+}
+
 export function renderMarkdown(report: Report, figures: readonly { readonly file: string; readonly caption: string }[] = []): string {
   const out: string[] = ['# FER-C evaluation report', ''];
+  out.push(...calibratorTable(report));
   const inputs = report.inputs;
   const src: string[] = [];
   if (inputs.predictions.length) src.push(`predictions ${inputs.predictions.map((p) => `\`${p}\``).join(', ')}`);

@@ -8,7 +8,7 @@ import { METRIC_NAMES, type MetricName } from '../metrics/metric.js';
 import type { GroupedResults, GroupResult } from '../metrics/grouped.js';
 import type { MetricValues } from '../metrics/collection.js';
 import type { ReliabilityBin } from '../metrics/confidence-bins.js';
-import type { EvaluationSummary } from './evaluation-state.js';
+import type { CalibratorJson, EvaluationSummary } from './evaluation-state.js';
 
 export type MetricTable = { readonly [K in MetricName]: number | null };
 
@@ -24,6 +24,16 @@ export interface ReliabilityBinJson {
   readonly count: number;
   readonly confidence: number | null;
   readonly correctness: number | null;
+}
+
+/** One calibrator in the report: its fit and its metrics (SPEC.md §4) ID, OOD, per corruption, per severity. */
+export interface CalibratorReport {
+  /** The fitted parameters (isotonic: the number of fitted points per class), where they came from, how the fit went. */
+  readonly fitted: Readonly<Record<string, unknown>>;
+  readonly id: MetricTable | null;
+  readonly ood: MetricTable | null;
+  readonly by_corruption: Readonly<Record<string, MetricTable>>;
+  readonly by_severity: Readonly<Record<string, MetricTable>>;
 }
 
 export interface Report {
@@ -51,6 +61,36 @@ export interface Report {
     readonly id: { readonly pre: readonly ReliabilityBinJson[]; readonly post: readonly ReliabilityBinJson[] } | null;
     readonly ood: { readonly pre: readonly ReliabilityBinJson[]; readonly post: readonly ReliabilityBinJson[] } | null;
   };
+  /** Every calibrator, temperature first (its metrics are Post's). */
+  readonly calibrators: Readonly<Record<string, CalibratorReport>>;
+}
+
+/** The fitted parameters as the report shows them: isotonic's point lists (one per ID sample) are counted, not listed. */
+function describeFit(c: CalibratorJson): Record<string, unknown> {
+  const { calibrator: _name, classes: _classes, ...params } = c.fitted;
+  const shown: Record<string, unknown> = { ...params };
+  if (c.fitted.calibrator === 'isotonic') {
+    const points = (params['points'] ?? []) as { x: unknown[] }[];
+    delete shown['points'];
+    shown['points_per_class'] = points.map((p) => p.x.length);
+  }
+  return { ...shown, source: c.source, ...(c.fit ? { samples: c.fit.samples, nll_before: c.fit.nll_before, nll_after: c.fit.nll_after, iterations: c.fit.iterations, at_bound: c.fit.at_bound, warnings: c.fit.warnings } : {}) };
+}
+
+function tables(groups: Readonly<Record<string, GroupResult>>): Record<string, MetricTable> {
+  const out: Record<string, MetricTable> = {};
+  for (const key of Object.keys(groups)) out[key] = table(groups[key]!.metrics);
+  return out;
+}
+
+function calibratorReport(c: CalibratorJson, r: GroupedResults): CalibratorReport {
+  return {
+    fitted: describeFit(c),
+    id: r.id ? table(r.id.metrics) : null,
+    ood: r.ood ? table(r.ood.metrics) : null,
+    by_corruption: tables(r.byCorruption),
+    by_severity: tables(r.bySeverity),
+  };
 }
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -77,7 +117,11 @@ function bins(reliability: readonly ReliabilityBin[]): ReliabilityBinJson[] {
   return reliability.map((b) => ({ lower: b.lower, upper: b.upper, count: b.count, confidence: finiteOrNull(b.meanConfidence), correctness: finiteOrNull(b.meanCorrectness) }));
 }
 
-export function buildReport(state: EvaluationSummary, pre: GroupedResults, post: GroupedResults, created = new Date()): Report {
+/**
+ * `calibrated` holds the results of the calibrators other than temperature
+ * (whose results are `post`), by name.
+ */
+export function buildReport(state: EvaluationSummary, pre: GroupedResults, post: GroupedResults, created = new Date(), calibrated: ReadonlyMap<string, GroupedResults> = new Map()): Report {
   const byCorruptionSeverity: Record<string, Record<string, PrePost>> = {};
   for (const c of Object.keys(pre.byCorruptionSeverity)) {
     byCorruptionSeverity[c] = prePostRecord(pre.byCorruptionSeverity[c]!, post.byCorruptionSeverity[c] ?? {}, `corruption ${c}`);
@@ -92,6 +136,19 @@ export function buildReport(state: EvaluationSummary, pre: GroupedResults, post:
   if (state.labels_without_prediction > 0) notes.push(`${state.labels_without_prediction} label rows had no prediction and were not scored.`);
   if (state.temperature_source === 'default') notes.push('No clean (ID) rows to fit the temperature on: T = 1, so Post differs from Pre only by the log-probability floor.');
   if (state.temperature_fit?.at_boundary) notes.push('The fitted temperature lies on the edge of the search range; the optimum may lie beyond it.');
+  // Fits name classes by index; the report has their names.
+  const named = (w: string) => (state.class_names ? w.replace(/\bclass(es)? ([\d, ]+) never/, (_m, _s: string | undefined, list: string) => {
+    const names = list.split(',').map((k) => state.class_names![Number(k.trim())] ?? k.trim());
+    return `class${names.length > 1 ? 'es' : ''} ${names.join(', ')} never`;
+  }) : w);
+  for (const c of Object.values(state.calibrators)) for (const w of c.fit?.warnings ?? []) if (!w.startsWith('temperature: T =')) notes.push(`Calibrator ${named(w)}.`);
+  for (const w of state.calibrators_left_out) notes.push(`Calibrator ${w} of this report.`);
+  const calibrators: Record<string, CalibratorReport> = {};
+  for (const [name, c] of Object.entries(state.calibrators)) {
+    const results = name === 'temperature' ? post : calibrated.get(name);
+    if (!results) throw new Error(`calibrator ${name}: no metrics`);
+    calibrators[name] = calibratorReport(c, results);
+  }
   const reliability = (p: GroupResult | null, q: GroupResult | null) => (p && q ? { pre: bins(p.reliability), post: bins(q.reliability) } : null);
   return {
     format: 'fer-c-report',
@@ -115,5 +172,6 @@ export function buildReport(state: EvaluationSummary, pre: GroupedResults, post:
     by_severity: prePostRecord(pre.bySeverity, post.bySeverity, 'severity'),
     by_corruption_severity: byCorruptionSeverity,
     reliability: { id: reliability(pre.id, post.id), ood: reliability(pre.ood, post.ood) },
+    calibrators,
   };
 }

@@ -24,7 +24,8 @@ export interface WrittenReport {
 }
 
 export function writeReport(dir: string, record: EvaluationRecord, options: WriteReportOptions = {}): WrittenReport {
-  const report = buildReport(record.summary, record.pre.results(), record.post.results());
+  const calibrated = new Map([...record.calibrated].map(([name, g]) => [name, g.results()] as const));
+  const report = buildReport(record.summary, record.pre.results(), record.post.results(), new Date(), calibrated);
   validateReport(report);
   const files: string[] = [];
   const put = (path: string, data: string | Uint8Array) => { writeFileAtomic(path, data); files.push(path); };

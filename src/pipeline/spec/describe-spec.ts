@@ -35,7 +35,8 @@ export function describeSpec(spec: PipelineSpec, cwd = process.cwd()): string {
   const m = spec.metrics;
   if (m) {
     const t = m.temperature === true ? 'temperature fitted' : m.temperature === false ? 'no temperature scaling' : `temperature ${m.temperature}`;
-    parts.push(`metrics: ${m.bins} bins, ${t}${m.report ? ', report' : ''}`);
+    const cal = m.calibrators && m.calibrators.some((c) => c !== 'temperature') ? `, calibrators ${m.calibrators.join(', ')}` : '';
+    parts.push(`metrics: ${m.bins} bins, ${t}${cal}${m.report ? ', report' : ''}`);
   }
   const o = spec.output;
   const writes = [o.images ? 'images' : '', o.labels ? 'labels' : ''].filter(Boolean).join(' + ');

@@ -14,6 +14,7 @@ import { DEFAULT_CALIBRATION_IMAGES } from '../../labels/calibration-sample.js';
 import { DEFAULT_LAMBDA } from '../../labels/fusion.js';
 import { DEFAULT_EXPONENT } from '../../labels/smoothing.js';
 import { DEFAULT_BINS } from '../../metrics/metric.js';
+import type { CalibratorName } from '../../calibration/calibrator.js';
 import { AFFECTNET_CLASSES } from '../../sources/sample.js';
 import { AFFECTNET_DEFAULT_CSV, AFFECTNET_DEFAULT_IMAGES_DIR } from '../../sources/affectnet.js';
 import { RAFDB_DEFAULT_LABEL_FILE } from '../../sources/rafdb.js';
@@ -98,7 +99,7 @@ export interface SpecDocument {
   readonly labels?: LabelsDocument;
   readonly output: { readonly dir: string; readonly images?: boolean; readonly labels?: boolean };
   readonly predictions?: { readonly type: 'face-api' | 'file'; readonly modelDir?: string; readonly path?: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize?: boolean };
-  readonly metrics?: { readonly bins?: number; readonly temperature?: boolean | number; readonly report?: boolean; readonly interval?: number };
+  readonly metrics?: { readonly bins?: number; readonly temperature?: boolean | number; readonly report?: boolean; readonly interval?: number; readonly calibrators?: readonly CalibratorName[] };
   readonly workers?: number;
   readonly window?: number;
   readonly backend?: BackendRequest;
@@ -143,7 +144,10 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
   let metrics: MetricsSpec | undefined;
   if (doc.metrics !== undefined) {
     const m = doc.metrics, d = SPEC_DEFAULTS.metrics;
-    metrics = { bins: m.bins ?? d.bins, temperature: m.temperature ?? d.temperature, report: m.report ?? d.report, interval: m.interval ?? d.interval };
+    metrics = {
+      bins: m.bins ?? d.bins, temperature: m.temperature ?? d.temperature, report: m.report ?? d.report, interval: m.interval ?? d.interval,
+      ...(m.calibrators ? { calibrators: [...m.calibrators] } : {}),
+    };
     if (!predictions) problems.push({ pointer: '/metrics', message: 'needs /predictions (the model whose predictions are scored), e.g. {"type": "face-api"}' });
     if (!labels) problems.push({ pointer: '/metrics', message: 'needs /labels: corrupted images are scored against their soft labels' });
   }

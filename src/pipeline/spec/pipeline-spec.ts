@@ -4,6 +4,7 @@
  * absolute. Plain JSON data (no functions), so a run can store it in its
  * manifest and compare it on resume.
  */
+import type { CalibratorName } from '../../calibration/calibrator.js';
 import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
 import type { BackendRequest } from '../../gpu/backend.js';
 import type { MeasuredVisibility } from '../../labels/visibility-table.js';
@@ -131,6 +132,8 @@ export interface MetricsSpec {
   /** true: fit on the clean predictions; false: none; a number: that temperature. */
   readonly temperature: boolean | number;
   readonly report: boolean;
+  /** Post-hoc calibrators to fit and compare (absent: temperature only). */
+  readonly calibrators?: readonly CalibratorName[];
   /** Seconds between interim snapshots; 0 = only at the end. */
   readonly interval: number;
 }
