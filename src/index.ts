@@ -9,7 +9,7 @@ export * from './image/index.js';
 export { Rng } from './random/rng.js';
 export * from './gpu/backend.js';
 export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.js';
-export { writeFileAtomic, writeChunksAtomic, type AtomicWriteOptions } from './io/atomic.js';
+export { writeFileAtomic, writeChunksAtomic, WriteError, type AtomicWriteOptions } from './io/atomic.js';
 // The one row-file reader (CSV, whitespace lists, JSON Lines) used by sources, label files and the evaluator
 export {
   RowReader, RowAssembler, RowReadError, readRows, parseRowsText, parseCsvRecord, MAX_ROW_CHARS,

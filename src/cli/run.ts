@@ -70,6 +70,7 @@ export const runCommand: Command = {
       // A predictions file given in the spec is scored against the labels this run wrote.
       if (!summary.interrupted && spec.predictions?.type === 'file' && summary.files.labels && spec.metrics?.report !== false) {
         const t = spec.metrics?.temperature;
+        log(`phase: report — scoring ${spec.predictions.path} against ${summary.files.labels}`);
         const { files } = await evaluateFiles({
           labels: summary.files.labels, predictions: spec.predictions.path, out: join(spec.output.dir, 'report'),
           renormalize: spec.predictions.renormalize, bins: spec.metrics?.bins ?? 15, classNames: options.source.classes.names,

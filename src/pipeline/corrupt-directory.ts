@@ -24,6 +24,7 @@ import { fusePerSample } from './operators/soft-labels.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import type { SampleDescriptor } from '../sources/sample.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { outputOverlap, describeOverlap } from '../io/path-overlap.js';
 import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
@@ -109,7 +110,26 @@ function sampleOf(file: string, plan: LabelPlan | undefined): SampleDescriptor {
 
 const UNNAMED_CLASSES = { dataset: 'folder', names: [] } as const;
 
+/**
+ * The output folder may not be, contain or sit inside the input folder, nor hold
+ * an input file: a resumed run would list its own outputs as inputs, and
+ * --overwrite would delete the user's files. Checked before anything is written.
+ */
+export function checkOutputApart(options: CorruptDirectoryOptions): void {
+  const inputs: [string, string | undefined, 'file' | 'folder'][] = [
+    ['--input', options.inputDir, 'folder'], ['--labels', options.labels?.labelsCsv, 'file'], ['--gmm', options.labels?.gmm, 'file'],
+    ['--visibility', options.labels?.visibility !== undefined && /\.json$/i.test(options.labels.visibility) ? options.labels.visibility : undefined, 'file'],
+  ];
+  for (const [flag, path, kind] of inputs) {
+    const overlap = path === undefined ? undefined : outputOverlap(options.outputDir, path, kind);
+    if (overlap === undefined) continue;
+    throw new Error(`--output ${options.outputDir} ${describeOverlap(overlap, path!, `the ${flag} ${kind}`)}: ` +
+      'fer-c corrupt writes (and --overwrite removes) clean/, the corruption folders, labels.csv there; choose a separate output folder');
+  }
+}
+
 export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
+  checkOutputApart(options);
   const outputDir = resolve(options.outputDir);
   let files = listInputFiles(options.inputDir);
   const plan = options.labels ? prepareLabels(options.labels, files, options.seed, outputDir) : undefined;

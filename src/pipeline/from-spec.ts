@@ -68,6 +68,8 @@ export async function runOptionsFromSpec(
   const classes = source.classes.names;
   let labels: PipelineRunOptions['labels'];
   if (spec.labels && spec.output.labels) {
+    const g = spec.labels.gmm;
+    if (g && 'fit' in g) extra.log?.(`phase: gmm — fitting the GMM on ${g.fit.csv}`);
     const gmm = await gmmFromSpec(spec, classes);
     const v = spec.labels.visibility;
     const visibility: VisibilityPlan = 'table' in v ? { table: loadVisibilityTable(v.table) } : { measure: v.measure, calibration: v.calibration };
