@@ -33,11 +33,17 @@ const REASONS: Readonly<Record<string, string>> = {
   ENOTDIR: 'a part of the path is not a folder',
 };
 
+/** A system error in words, with its code: "no space left on the device (ENOSPC)". */
+export function reasonOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code !== undefined && REASONS[code] ? `${REASONS[code]} (${code})` : (e as Error).message;
+}
+
 /** The error of a failed write to `path`, in words, naming the folder when the folder is at fault. */
 export function writeErrorOf(path: string, e: unknown, what = 'cannot write'): WriteError {
   if (e instanceof WriteError) return e;
   const code = (e as NodeJS.ErrnoException).code;
-  const reason = code !== undefined && REASONS[code] ? `${REASONS[code]} (${code})` : (e as Error).message;
+  const reason = reasonOf(e);
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new WriteError(path, code, `cannot write in the folder ${dirname(path)}: ${reason}`);
   }

@@ -11,11 +11,11 @@
  * folder's lock (`.fer-c.lock`); shards sharing a folder can each take their own
  * (`runLockName('shard-3')` → `.fer-c-shard-3.lock`).
  */
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { tempPathFor, writeErrorOf } from './atomic.js';
+import { reasonOf, tempPathFor, writeErrorOf, WriteError } from './atomic.js';
 
 export interface LockHolder {
   readonly pid: number;
@@ -96,17 +96,19 @@ export interface RunLockOptions {
 export class RunLock {
   private held = true;
 
-  private constructor(readonly path: string, readonly holder: LockHolder) {}
+  private constructor(readonly path: string, readonly holder: LockHolder, private readonly createdDir: string | undefined) {}
 
   /**
    * Takes the lock of `dir` (created if missing), or throws RunLockedError
    * naming the process that holds it.
    */
   static acquire(dir: string, options: RunLockOptions = {}): RunLock {
+    let createdDir: string | undefined;
     try {
+      createdDir = existsSync(dir) ? undefined : dir;
       mkdirSync(dir, { recursive: true });
     } catch (e) {
-      throw writeErrorOf(join(dir, runLockName(options.scope)), e, 'cannot create the output folder for');
+      throw new WriteError(dir, (e as NodeJS.ErrnoException).code, `cannot create the output folder ${dir}: ${reasonOf(e)}`);
     }
     const path = join(dir, runLockName(options.scope));
     const holder: LockHolder = {
@@ -124,7 +126,7 @@ export class RunLock {
       for (let attempt = 0; ; attempt++) {
         try {
           linkSync(tmp, path);
-          return new RunLock(path, holder);
+          return new RunLock(path, holder, createdDir);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           // ENOENT: the holder swept this temp file as a killed run's leftover, so there is a holder.
@@ -141,12 +143,18 @@ export class RunLock {
     }
   }
 
-  /** Removes the lock if it is still this process's own. */
+  /**
+   * Removes the lock if it is still this process's own, and the folder if the
+   * lock created it and the run left nothing in it (it stopped before writing).
+   */
   release(): void {
     if (!this.held) return;
     this.held = false;
     if (readHolder(this.path)?.token === this.holder.token) {
       try { unlinkSync(this.path); } catch { /* gone */ }
+    }
+    if (this.createdDir !== undefined) {
+      try { rmdirSync(this.createdDir); } catch { /* not empty: the run wrote there */ }
     }
   }
 }

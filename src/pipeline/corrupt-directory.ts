@@ -25,6 +25,7 @@ import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import type { SampleDescriptor } from '../sources/sample.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { outputOverlap, describeOverlap } from '../io/path-overlap.js';
+import { RunLock } from '../io/run-lock.js';
 import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
@@ -130,9 +131,24 @@ export function checkOutputApart(options: CorruptDirectoryOptions): void {
 
 export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
   checkOutputApart(options);
+  // One writer per folder: a second corrupt (or run) on it is refused, naming the holder.
+  const lock = RunLock.acquire(resolve(options.outputDir), { command: 'fer-c corrupt', log: (line) => console.error(line) });
+  try {
+    return await corruptLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function corruptLocked(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
   const outputDir = resolve(options.outputDir);
   let files = listInputFiles(options.inputDir);
   const plan = options.labels ? prepareLabels(options.labels, files, options.seed, outputDir) : undefined;
+  if (plan && !files.some((f) => plan.labels.get(basename(f)))) {
+    // Nothing to label or calibrate on (e.g. a header-only CSV): an error before anything is written.
+    throw new Error(`--labels ${options.labels!.labelsCsv} labels none of the ${files.length} files in --input ${options.inputDir}` +
+      `${plan.labels.size === 0 ? ' (it has no rows)' : ''}; nothing was written`);
+  }
   checkRunParameters(options, outputDir);
   const skippedUpFront: { file: string; reason: string }[] = [];
   if (plan) {

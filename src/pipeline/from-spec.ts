@@ -39,6 +39,16 @@ export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => voi
   }
 }
 
+/** The file (or folder) that lists a source's samples, for messages. */
+export function sourceNameOf(spec: SourceSpec): string {
+  switch (spec.type) {
+    case 'affectnet': case 'folder': return spec.csv;
+    case 'rafdb': return spec.labelFile;
+    case 'affwild': return spec.root;
+    case 'video': return spec.file;
+  }
+}
+
 /** The GMM a spec asks for, in the dataset's class order (borrowed GMMs are remapped by class name). */
 export async function gmmFromSpec(spec: PipelineSpec, classes: readonly string[]): Promise<GmmParams | undefined> {
   const gmm = spec.labels?.gmm;
@@ -84,6 +94,7 @@ export async function runOptionsFromSpec(
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),
     ...(spec.metrics ? { metrics: { bins: spec.metrics.bins, temperature: spec.metrics.temperature, report: spec.metrics.report, interval: spec.metrics.interval } } : {}),
+    sourceName: sourceNameOf(spec.source),
     fingerprint: fingerprintOf(spec, backend),
     ...extra,
   };

@@ -69,6 +69,8 @@ export interface PipelineRunOptions {
   readonly modelDir?: string;
   /** temperature: true = fit on the clean predictions, false = none (T = 1), a number = that T. */
   readonly metrics?: { readonly bins: number; readonly temperature: boolean | number; readonly report: boolean; readonly interval: number };
+  /** Names the source in messages (its annotation file or folder). */
+  readonly sourceName?: string;
   /** Identifies the run's settings; a resumed run must match it. */
   readonly fingerprint: string;
   readonly overwrite?: boolean;
@@ -138,11 +140,11 @@ function prepareOutputFolder(out: string, corruptions: readonly string[], overwr
  * missing) is an error before anything is written: there would be nothing to
  * calibrate on and nothing to label.
  */
-async function requireSamples(source: SampleSource, limit: number): Promise<void> {
+async function requireSamples(source: SampleSource, limit: number, name: string | undefined): Promise<void> {
   if (limit <= 0) return;
   for await (const _ of source) return; // the first sample is enough (the loop's return closes the pass)
   const skips = Object.entries(source.skips.byReason()).map(([reason, n]) => `${n} skipped: ${reason}`);
-  throw new Error(`the source has no usable samples${skips.length > 0 ? ` (${skips.join('; ')})` : ' (its annotation list is empty)'}; nothing was written`);
+  throw new Error(`${name ? `${name}: ` : ''}the source has no usable samples${skips.length > 0 ? ` (${skips.join('; ')})` : ' (its annotation list is empty)'}; nothing was written`);
 }
 
 /** The image files of a finished sample, as checkpoint() hashed them. */
@@ -171,7 +173,7 @@ function damagedSamples(out: string, manifest: RunManifest, corruptions: readonl
 
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  await requireSamples(options.source, options.limit ?? Infinity);
+  await requireSamples(options.source, options.limit ?? Infinity, options.sourceName);
   const lock = RunLock.acquire(options.outputDir, { command: 'fer-c run', log });
   try {
     return await runLocked(options, log);
