@@ -46,19 +46,26 @@ export function isRunLockName(name: string): boolean {
   return /^\.fer-c(-[A-Za-z0-9_-]+)?\.lock$/.test(name);
 }
 
-function startTimeOf(pid: number): number | undefined {
+/** Fields 3… of /proc/<pid>/stat (state, ppid, …), or undefined off Linux or when there is no such process. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime), counted after the ")" that ends the command name (which may hold spaces).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const start = Number(fields[19]);
-    return Number.isFinite(start) ? start : undefined;
+    // Counted after the ")" that ends the command name (which may hold spaces).
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
+function startTimeOf(pid: number): number | undefined {
+  const start = Number(procStat(pid)?.[19]); // field 22, starttime
+  return Number.isFinite(start) ? start : undefined;
+}
+
 function isRunning(pid: number): boolean {
+  // A killed process nobody has reaped yet (a zombie) still answers kill(pid, 0).
+  const state = procStat(pid)?.[0];
+  if (state === 'Z' || state === 'X') return false;
   try {
     process.kill(pid, 0);
     return true;
