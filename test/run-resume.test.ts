@@ -133,7 +133,7 @@ test('SIGINT finishes the samples in flight, leaves whole files, and resumes to 
  */
 const PHASES = ['gmm', 'calibration', 'main', 'report'] as const;
 
-function writeKillSpec(name: string, gmmCsv: string): string {
+function writeKillSpec(name: string, gmmCsv: string, predictions: string): string {
   const spec = {
     name: `kill-${name}`,
     source: {
@@ -149,7 +149,8 @@ function writeKillSpec(name: string, gmmCsv: string): string {
       gmm: { fit: { csv: gmmCsv, format: 'folder', shrinkage: { prior: 'circumplex', strength: 5 } } },
       visibility: { measure: 'l2', calibration: 4 },
     },
-    predictions: { type: 'face-api' },
+    // A model's predictions made elsewhere (the report phase scores them): no model to load in every part of the run.
+    predictions: { type: 'file', path: predictions },
     metrics: { report: true },
     output: { dir: join(root, name) },
     workers: 2,
@@ -170,13 +171,31 @@ function gmmTrainingCsv(rows: number): string {
   return path;
 }
 
+/** Made-up probabilities for every image id of the kill spec's run (14 faces × clean, 2 corruptions × 2 severities). */
+function predictionsCsv(): string {
+  const rand = prng(13);
+  const ids = readFileSync(join(REPO_ROOT, 'examples/data/demo-faces.csv'), 'utf8').trim().split('\n').slice(1, 15).map((l) => l.split(',')[0]!.replace(/\.png$/, ''));
+  const lines = [`id,${Array.from({ length: 8 }, (_, k) => `p_${k}`).join(',')}`];
+  for (const id of ids) {
+    for (const variant of ['clean', 'gaussian_noise__1', 'gaussian_noise__5', 'contrast__1', 'contrast__5']) {
+      const n = Array.from({ length: 8 }, () => 1 + Math.floor(rand() * 100));
+      const total = n.reduce((a, b) => a + b, 0);
+      lines.push(`${id}__${variant},${n.map((x) => (x / total).toPrecision(15)).join(',')}`);
+    }
+  }
+  const path = join(root, 'kill-predictions.csv');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
 const lastPhase = (stderr: string): string => [...stderr.matchAll(/^phase: (\w+)/gm)].pop()?.[1] ?? 'startup';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('SIGKILL at random moments in every phase, ≥ 10 kills, resumed: zero differing files', async () => {
   const gmmCsv = gmmTrainingCsv(200_000);
+  const predictions = predictionsCsv();
   // The reference, timing its phases.
-  const refSpec = writeKillSpec('kill-reference', gmmCsv);
+  const refSpec = writeKillSpec('kill-reference', gmmCsv, predictions);
   const ref = new CliRun(['run', refSpec, '--quiet']);
   const startedAt = new Map<string, number>();
   ref.child.stderr!.on('data', () => {
@@ -195,7 +214,7 @@ test('SIGKILL at random moments in every phase, ≥ 10 kills, resumed: zero diff
   const targets = ['gmm', 'calibration', 'main', 'main', 'report', 'report'] as const;
   for (let round = 0; round < 2; round++) {
     const name = `kill-${round}`;
-    const spec = writeKillSpec(name, gmmCsv);
+    const spec = writeKillSpec(name, gmmCsv, predictions);
     for (const target of targets) {
       // A run that ends before its kill (the phase was shorter this time) is whole and successful; then try again.
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -225,6 +244,44 @@ test('SIGKILL at random moments in every phase, ≥ 10 kills, resumed: zero diff
   assert.equal(differing, [], 'every file equals the uninterrupted run');
   assert.ok(total >= 10, `at least 10 kills (${total})`);
   for (const p of PHASES) assert.ok((kills.get(p) ?? 0) >= 1, `a kill in the ${p} phase (${counts})`);
+});
+
+test('fer-c corrupt --labels, SIGKILL at random moments, resumed: zero differing files', async () => {
+  const input = join(root, 'corrupt-in');
+  mkdirSync(input);
+  const names = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'];
+  const rows = readFileSync(join(REPO_ROOT, 'examples/data/demo-faces.csv'), 'utf8').trim().split('\n').slice(1, 13).map((l) => l.split(','));
+  for (const [file] of rows) writeFileSync(join(input, file!), readFileSync(join(REPO_ROOT, 'test/fixtures/faces', file!)));
+  const labels = join(root, 'corrupt-labels.csv');
+  writeFileSync(labels, `file,label,valence,arousal\n${rows.map(([f, l, v, a]) => `${f},${names.indexOf(l!)},${v},${a}`).join('\n')}\n`);
+  const args = (out: string): string[] => [
+    'corrupt', '--input', input, '--output', join(root, out), '--labels', labels, '--gmm', join(reference, 'gmm.json'),
+    '--corruptions', 'gaussian_noise,motion_blur,contrast', '--severities', '2,5', '--calibration', '4', '--seed', '3', '--workers', '2', '--quiet',
+  ];
+  const t0 = performance.now();
+  const ref = await runCli(args('corrupt-reference'));
+  const length = performance.now() - t0;
+  assert.is(ref.code, 0, ref.stderr);
+  const seed = Number(process.env['FERC_KILL_SEED'] ?? Date.now() % 100_000);
+  const rand = prng(seed + 1);
+  let kills = 0;
+  const differing: string[] = [];
+  // Two folders, three kills each, early enough in the (shorter) resumed parts to land before the end.
+  for (const folder of ['corrupt-killed-0', 'corrupt-killed-1']) {
+    for (let k = 0; k < 3; k++) {
+      const run = new CliRun(args(folder));
+      await sleep((0.15 + 0.45 * rand()) * length);
+      run.child.kill('SIGKILL');
+      const r = await run.done;
+      if (r.signal === 'SIGKILL') kills++; else assert.is(r.code, 0, r.stderr);
+    }
+    const final = await runCli(args(folder));
+    assert.is(final.code, 0, final.stderr);
+    differing.push(...differingFiles(join(root, folder), join(root, 'corrupt-reference')).map((f) => `${folder}/${f}`));
+  }
+  console.log(`  corrupt kill test (FERC_KILL_SEED=${seed}): ${kills} kills; ${differing.length} differing files`);
+  assert.ok(kills >= 4, `killed part-way at least 4 times (${kills})`);
+  assert.equal(differing, []);
 });
 
 test('a resumed run with other settings is refused', () => {

@@ -10,7 +10,7 @@ import { readAffectNet, readRafDb, readFolder, readAffWild, readVideo, type Skip
 import {
   loadGmm, remapGmm, fitGmm, readGmmTrainingSet, loadVisibilityTable, LabelFuser, type GmmParams,
 } from '../labels/index.js';
-import type { PipelineSpec, SourceSpec } from './spec/index.js';
+import { SPEC_DEFAULTS, type PipelineSpec, type SourceSpec } from './spec/index.js';
 import type { PipelineRunOptions, VisibilityPlan } from './run-pipeline.js';
 
 export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => void): SampleSource {
@@ -86,6 +86,8 @@ export async function runOptionsFromSpec(
     labels = { fuser: new LabelFuser(classes.length, gmm, spec.labels.lambda), exponent: spec.labels.exponent, visibility };
   }
   const model = spec.predictions?.type === 'face-api' ? 'face-api' as const : undefined;
+  // A predictions file is scored with the default metrics when the spec gives none.
+  const metrics = spec.metrics ?? (spec.predictions?.type === 'file' ? SPEC_DEFAULTS.metrics : undefined);
   const modelDir = spec.predictions?.type === 'face-api' ? spec.predictions.modelDir : undefined;
   return {
     source, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, backend,
@@ -93,7 +95,8 @@ export async function runOptionsFromSpec(
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),
-    ...(spec.metrics ? { metrics: { bins: spec.metrics.bins, temperature: spec.metrics.temperature, report: spec.metrics.report, interval: spec.metrics.interval } } : {}),
+    ...(spec.predictions?.type === 'file' ? { predictionsFile: { path: spec.predictions.path, renormalize: spec.predictions.renormalize } } : {}),
+    ...(metrics ? { metrics: { bins: metrics.bins, temperature: metrics.temperature, report: metrics.report, interval: metrics.interval } } : {}),
     sourceName: sourceNameOf(spec.source),
     fingerprint: fingerprintOf(spec, backend),
     ...extra,

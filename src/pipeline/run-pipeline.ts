@@ -67,6 +67,8 @@ export interface PipelineRunOptions {
   readonly model?: 'face-api';
   /** The model's weights folder (default: the package's). */
   readonly modelDir?: string;
+  /** Predictions made elsewhere (a CSV or JSON Lines file), scored against this run's labels in the report. */
+  readonly predictionsFile?: { readonly path: string; readonly renormalize: boolean };
   /** temperature: true = fit on the clean predictions, false = none (T = 1), a number = that T. */
   readonly metrics?: { readonly bins: number; readonly temperature: boolean | number; readonly report: boolean; readonly interval: number };
   /** Names the source in messages (its annotation file or folder). */
@@ -336,12 +338,14 @@ async function runLocked(options: PipelineRunOptions, log: (line: string) => voi
     // 4. The report, from the files (temperature scaling needs the clean rows before the Post pass).
     let report: Report | undefined;
     const reportDir = join(out, 'report');
-    if (!interrupted && predict && labels && options.metrics?.report) {
-      log(`phase: report — scoring ${predictionsPath} against ${labelsPath} into ${reportDir}`);
-      const model = await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {});
+    const scored = predict ? predictionsPath : options.predictionsFile?.path;
+    if (!interrupted && scored !== undefined && labels && options.metrics?.report) {
+      // Still under the folder's lock: the report is part of the run.
+      log(`phase: report — scoring ${scored} against ${labelsPath} into ${reportDir}`);
+      const model = predict ? await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {}) : undefined;
       const written = await evaluateFiles({
-        labels: labelsPath, predictions: predictionsPath, out: reportDir, bins: options.metrics.bins, classNames: classes,
-        model: model.info(model.mapTo(classes)),
+        labels: labelsPath, predictions: scored, out: reportDir, bins: options.metrics.bins, classNames: classes,
+        ...(model ? { model: model.info(model.mapTo(classes)) } : { renormalize: options.predictionsFile?.renormalize ?? false }),
         ...(typeof options.metrics.temperature === 'number' ? { temperature: options.metrics.temperature } : options.metrics.temperature ? {} : { temperature: 1 }),
       });
       report = written.report;
