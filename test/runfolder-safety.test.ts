@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, FACES_DIR } from './helpers/fixtures.js';
 import { CliRun, runCli, differingFiles, snapshot } from './helpers/run-folder.js';
 import { readImageFile } from '../src/image/io.js';
+import { RunLock, RunLockedError, runLockName } from '../src/io/run-lock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferc-runfolder-'));
 chmodSync(root, 0o755); // the unwritable-folder test runs the CLI as another user, who must read the specs
@@ -304,6 +305,22 @@ test('a stale lock (its process is gone) is taken over with a log line; a lock f
   assert.is(other.code, 1, other.stderr);
   assert.match(other.stderr, 'in use by fer-c run (pid 1 on elsewhere');
   assert.ok(statSync(join(dir, '.fer-c.lock')).isFile(), 'another host\'s lock is left alone');
+});
+
+test('RunLock: exclusive per folder and scope; released only by its holder', () => {
+  const dir = join(root, 'lock-unit');
+  const whole = RunLock.acquire(dir, { command: 'test' });
+  assert.throws(() => RunLock.acquire(dir, { command: 'test' }), (e: unknown) => e instanceof RunLockedError && e.holder?.pid === process.pid);
+  // Shards sharing a folder each take their own lock.
+  const shard = RunLock.acquire(dir, { scope: 'shard-3' });
+  assert.ok(existsSync(join(dir, '.fer-c-shard-3.lock')));
+  assert.throws(() => RunLock.acquire(dir, { scope: 'shard-3' }), RunLockedError);
+  assert.throws(() => runLockName('../x'), /lock scope/);
+  shard.release();
+  whole.release();
+  assert.not.ok(existsSync(dir), 'the folder the lock created, left empty, is removed');
+  const again = RunLock.acquire(dir);
+  again.release();
 });
 
 test.after(() => {
