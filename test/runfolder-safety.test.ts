@@ -314,7 +314,7 @@ test('RunLock: exclusive per folder and scope; released only by its holder', () 
   // Shards sharing a folder each take their own lock.
   const shard = RunLock.acquire(dir, { scope: 'shard-3' });
   assert.ok(existsSync(join(dir, '.fer-c-shard-3.lock')));
-  assert.throws(() => RunLock.acquire(dir, { scope: 'shard-3' }), RunLockedError);
+  assert.throws(() => RunLock.acquire(dir, { scope: 'shard-3' }), (e: unknown) => e instanceof RunLockedError);
   assert.throws(() => runLockName('../x'), /lock scope/);
   shard.release();
   whole.release();

@@ -172,7 +172,7 @@ export class RunLock {
  * fresh lock taken meanwhile is put back.
  */
 function takeOver(path: string, stale: LockHolder): boolean {
-  const aside = `${path}.${process.pid}.stale`;
+  const aside = tempPathFor(path); // a temp name: swept with the run's other leftovers if killed right here
   try {
     renameSync(path, aside);
   } catch {

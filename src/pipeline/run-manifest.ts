@@ -113,7 +113,7 @@ export class RunManifest {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try { fsyncSync(fd); } catch (e) { throw writeErrorOf(this.path, e); } finally { closeSync(fd); }
   }
 
   private sizes(): Record<string, number> {

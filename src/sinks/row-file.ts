@@ -79,6 +79,6 @@ export class RowFile {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try { fsyncSync(fd); } catch (e) { throw writeErrorOf(this.path, e, `${this.role}: cannot write`); } finally { closeSync(fd); }
   }
 }
