@@ -10,6 +10,8 @@ export { Rng } from './random/rng.js';
 export * from './gpu/backend.js';
 export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.js';
 export { writeFileAtomic, writeChunksAtomic, WriteError, type AtomicWriteOptions } from './io/atomic.js';
+// One writer per run folder (a scope per shard)
+export { RunLock, RunLockedError, runLockName, type LockHolder, type RunLockOptions } from './io/run-lock.js';
 // The one row-file reader (CSV, whitespace lists, JSON Lines) used by sources, label files and the evaluator
 export {
   RowReader, RowAssembler, RowReadError, readRows, parseRowsText, parseCsvRecord, MAX_ROW_CHARS,
