@@ -85,8 +85,8 @@ function checkRunParameters(options: CorruptDirectoryOptions, outputDir: string)
     ...(options.labels ? { labels: { ...options.labels, labelsCsv: resolve(options.labels.labelsCsv) } } : {}),
   };
   const path = join(outputDir, RUN_FILE);
+  removeStaleTemps(outputDir);
   if (options.overwrite) clearRunOutputs(outputDir);
-  else removeStaleTemps(outputDir);
   if (!options.overwrite && existsSync(path)) {
     const old = JSON.parse(readFileSync(path, 'utf8')) as { seed?: number; size?: number; labels?: unknown };
     const differs = old.seed !== params.seed ? `seed ${old.seed}` : old.size !== params.size ? `size ${old.size}`

@@ -123,10 +123,10 @@ function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem> {
  * --overwrite clears what a run writes (and nothing else) before starting.
  */
 function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
+  removeStaleTemps(out);
   if (overwrite) {
     clearRunOutputs(out);
   } else {
-    removeStaleTemps(out);
     if (!existsSync(join(out, MANIFEST_FILE))) {
       const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
       if (foreign.length > 0) {
