@@ -218,6 +218,7 @@ async function runLocked(options: PipelineRunOptions, log: (line: string) => voi
     if (predict) predictionsSink ??= PredictionsCsvSink.open(predictionsPath, K, { append: true });
     const resumed = manifest.resume.completed;
     if (resumed > 0) log(`resuming: ${resumed} samples already finished (${manifest.path})`);
+    if (images && manifest.resume.finished.length > 0) log(`resuming: checking the images of ${manifest.resume.finished.length} finished samples against the manifest`);
     const damaged = images && resumed > 0 ? damagedSamples(out, manifest, options.corruptions, options.severities) : new Set<string>();
     if (damaged.size > 0) {
       log(`resuming: ${damaged.size} finished samples have lost or damaged images (${[...damaged].slice(0, 3).join(', ')}${damaged.size > 3 ? ', …' : ''}); they are redone`);
