@@ -11,7 +11,9 @@ export * from './gpu/backend.js';
 export * from './gpu/device-class.js';
 export { openWebGpu, webGpuRequest, type WebGpuRequest, type WebGpuOpening } from './gpu/webgpu.js';
 export { KernelHost, type KernelSpec, type KernelArg } from './gpu/kernel-host.js';
-export { writeFileAtomic, writeChunksAtomic, type AtomicWriteOptions } from './io/atomic.js';
+export { writeFileAtomic, writeChunksAtomic, WriteError, type AtomicWriteOptions } from './io/atomic.js';
+// One writer per run folder (a scope per shard)
+export { RunLock, RunLockedError, runLockName, type LockHolder, type RunLockOptions } from './io/run-lock.js';
 // The one row-file reader (CSV, whitespace lists, JSON Lines) used by sources, label files and the evaluator
 export {
   RowReader, RowAssembler, RowReadError, readRows, parseRowsText, parseCsvRecord, MAX_ROW_CHARS,

@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { CliRun, runCli, differingFiles, prng } from './helpers/run-folder.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'fer-c.js');
 const root = mkdtempSync(join(tmpdir(), 'ferc-resume-'));
@@ -119,6 +120,168 @@ test('SIGINT finishes the samples in flight, leaves whole files, and resumes to 
   const r = spawnSync(process.execPath, [BIN, 'run', spec, '--quiet'], { encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   assertSameTree(dir, reference);
+});
+
+/**
+ * Kill at any moment (issue 9): SIGKILL at random moments in every phase of a
+ * run with a fitted GMM, a calibration pass, a model and a report, several
+ * kills per folder, then the same command once more: every file equals the
+ * uninterrupted run's. Phases are told apart by the run's "phase: …" lines;
+ * each kill lands a random time (up to the phase's length in the reference
+ * run) after its target phase begins, and is counted by the last phase line
+ * the killed process printed.
+ */
+const PHASES = ['gmm', 'calibration', 'main', 'report'] as const;
+
+function writeKillSpec(name: string, gmmCsv: string, predictions: string): string {
+  const spec = {
+    name: `kill-${name}`,
+    source: {
+      type: 'folder', root: join(REPO_ROOT, 'test/fixtures/faces'), csv: join(REPO_ROOT, 'examples/data/demo-faces.csv'),
+      classes: ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'],
+    },
+    limit: 14,
+    corruptions: ['gaussian_noise', 'contrast'],
+    severities: [1, 5],
+    seed: 5,
+    labels: {
+      // A large training list, so that the GMM phase lasts long enough to be killed in.
+      gmm: { fit: { csv: gmmCsv, format: 'folder', shrinkage: { prior: 'circumplex', strength: 5 } } },
+      visibility: { measure: 'l2', calibration: 4 },
+    },
+    // A model's predictions made elsewhere (the report phase scores them): no model to load in every part of the run.
+    predictions: { type: 'file', path: predictions },
+    metrics: { report: true },
+    output: { dir: join(root, name) },
+    workers: 2,
+    window: 2,
+  };
+  const path = join(root, `${name}.json`);
+  writeFileSync(path, JSON.stringify(spec));
+  return path;
+}
+
+function gmmTrainingCsv(rows: number): string {
+  const names = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'];
+  const rand = prng(11);
+  const lines = ['file,label,valence,arousal'];
+  for (let i = 0; i < rows; i++) lines.push(`train/${i}.png,${names[i % 8]},${(rand() * 2 - 1).toFixed(3)},${(rand() * 2 - 1).toFixed(3)}`);
+  const path = join(root, 'gmm-train.csv');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** Made-up probabilities for every image id of the kill spec's run (14 faces × clean, 2 corruptions × 2 severities). */
+function predictionsCsv(): string {
+  const rand = prng(13);
+  const ids = readFileSync(join(REPO_ROOT, 'examples/data/demo-faces.csv'), 'utf8').trim().split('\n').slice(1, 15).map((l) => l.split(',')[0]!.replace(/\.png$/, ''));
+  const lines = [`id,${Array.from({ length: 8 }, (_, k) => `p_${k}`).join(',')}`];
+  for (const id of ids) {
+    for (const variant of ['clean', 'gaussian_noise__1', 'gaussian_noise__5', 'contrast__1', 'contrast__5']) {
+      const n = Array.from({ length: 8 }, () => 1 + Math.floor(rand() * 100));
+      const total = n.reduce((a, b) => a + b, 0);
+      lines.push(`${id}__${variant},${n.map((x) => (x / total).toPrecision(15)).join(',')}`);
+    }
+  }
+  const path = join(root, 'kill-predictions.csv');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+const lastPhase = (stderr: string): string => [...stderr.matchAll(/^phase: (\w+)/gm)].pop()?.[1] ?? 'startup';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('SIGKILL at random moments in every phase, ≥ 10 kills, resumed: zero differing files', async () => {
+  const gmmCsv = gmmTrainingCsv(200_000);
+  const predictions = predictionsCsv();
+  // The reference, timing its phases.
+  const refSpec = writeKillSpec('kill-reference', gmmCsv, predictions);
+  const ref = new CliRun(['run', refSpec, '--quiet']);
+  const startedAt = new Map<string, number>();
+  ref.child.stderr!.on('data', () => {
+    for (const m of ref.stderr.matchAll(/^phase: (\w+)/gm)) if (!startedAt.has(m[1]!)) startedAt.set(m[1]!, performance.now());
+  });
+  const refDone = await ref.done;
+  const end = performance.now();
+  assert.is(refDone.code, 0, refDone.stderr);
+  assert.equal([...startedAt.keys()], [...PHASES], 'the run prints its phases in order');
+  const length = new Map(PHASES.map((p, i) => [p, (i + 1 < PHASES.length ? startedAt.get(PHASES[i + 1]!)! : end) - startedAt.get(p)!]));
+
+  const seed = Number(process.env['FERC_KILL_SEED'] ?? Date.now() % 100_000);
+  const rand = prng(seed);
+  const kills = new Map<string, number>();
+  const differing: string[] = [];
+  const targets = ['gmm', 'calibration', 'main', 'main', 'report', 'report'] as const;
+  for (let round = 0; round < 2; round++) {
+    const name = `kill-${round}`;
+    const spec = writeKillSpec(name, gmmCsv, predictions);
+    for (const target of targets) {
+      // A run that ends before its kill (the phase was shorter this time) is whole and successful; then try again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const run = new CliRun(['run', spec, '--quiet']);
+        const reached = await run.waitFor(new RegExp(`^phase: ${target}`, 'm'));
+        if (reached) {
+          await sleep(rand() * 0.8 * length.get(target)!);
+          run.child.kill('SIGKILL');
+        }
+        const r = await run.done;
+        if (r.signal === 'SIGKILL') {
+          const phase = lastPhase(r.stderr);
+          kills.set(phase, (kills.get(phase) ?? 0) + 1);
+          break;
+        }
+        assert.is(r.code, 0, r.stderr);
+      }
+    }
+    const final = await runCli(['run', spec, '--quiet']);
+    assert.is(final.code, 0, final.stderr);
+    differing.push(...differingFiles(join(root, name), join(root, 'kill-reference')).map((f) => `${name}/${f}`));
+  }
+  const total = [...kills.values()].reduce((a, b) => a + b, 0);
+  const counts = [...PHASES, 'repair', 'startup'].filter((p) => kills.has(p) || (PHASES as readonly string[]).includes(p))
+    .map((p) => `${p} ${kills.get(p) ?? 0}`).join(', ');
+  console.log(`  kill test (FERC_KILL_SEED=${seed}): ${total} kills — ${counts}; ${differing.length} differing files`);
+  assert.equal(differing, [], 'every file equals the uninterrupted run');
+  assert.ok(total >= 10, `at least 10 kills (${total})`);
+  for (const p of PHASES) assert.ok((kills.get(p) ?? 0) >= 1, `a kill in the ${p} phase (${counts})`);
+});
+
+test('fer-c corrupt --labels, SIGKILL at random moments, resumed: zero differing files', async () => {
+  const input = join(root, 'corrupt-in');
+  mkdirSync(input);
+  const names = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'];
+  const rows = readFileSync(join(REPO_ROOT, 'examples/data/demo-faces.csv'), 'utf8').trim().split('\n').slice(1, 13).map((l) => l.split(','));
+  for (const [file] of rows) writeFileSync(join(input, file!), readFileSync(join(REPO_ROOT, 'test/fixtures/faces', file!)));
+  const labels = join(root, 'corrupt-labels.csv');
+  writeFileSync(labels, `file,label,valence,arousal\n${rows.map(([f, l, v, a]) => `${f},${names.indexOf(l!)},${v},${a}`).join('\n')}\n`);
+  const args = (out: string): string[] => [
+    'corrupt', '--input', input, '--output', join(root, out), '--labels', labels, '--gmm', join(reference, 'gmm.json'),
+    '--corruptions', 'gaussian_noise,motion_blur,contrast', '--severities', '2,5', '--calibration', '4', '--seed', '3', '--workers', '2', '--quiet',
+  ];
+  const t0 = performance.now();
+  const ref = await runCli(args('corrupt-reference'));
+  const length = performance.now() - t0;
+  assert.is(ref.code, 0, ref.stderr);
+  const seed = Number(process.env['FERC_KILL_SEED'] ?? Date.now() % 100_000);
+  const rand = prng(seed + 1);
+  let kills = 0;
+  const differing: string[] = [];
+  // Two folders, three kills each, early enough in the (shorter) resumed parts to land before the end.
+  for (const folder of ['corrupt-killed-0', 'corrupt-killed-1']) {
+    for (let k = 0; k < 3; k++) {
+      const run = new CliRun(args(folder));
+      await sleep((0.15 + 0.45 * rand()) * length);
+      run.child.kill('SIGKILL');
+      const r = await run.done;
+      if (r.signal === 'SIGKILL') kills++; else assert.is(r.code, 0, r.stderr);
+    }
+    const final = await runCli(args(folder));
+    assert.is(final.code, 0, final.stderr);
+    differing.push(...differingFiles(join(root, folder), join(root, 'corrupt-reference')).map((f) => `${folder}/${f}`));
+  }
+  console.log(`  corrupt kill test (FERC_KILL_SEED=${seed}): ${kills} kills; ${differing.length} differing files`);
+  assert.ok(kills >= 4, `killed part-way at least 4 times (${kills})`);
+  assert.equal(differing, []);
 });
 
 test('a resumed run with other settings is refused', () => {

@@ -1,12 +1,10 @@
 /** `fer-c run SPEC`: a declarative pipeline, end to end, resumable. */
-import { join } from 'node:path';
 import type { Command } from './command.js';
 import { parseArgs, UsageError } from './args.js';
 import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
-import { evaluateFiles } from '../report/evaluate-files.js';
 import type { Report } from '../report/report.js';
 import { formatSeconds } from '../pipeline/progress.js';
 import { describeFfmpeg, systemFfmpeg } from '../sources/ffmpeg.js';
@@ -71,18 +69,6 @@ export const runCommand: Command = {
       const summary = await runPipeline(options);
       printSummary(summary, log);
       if (options.labels) log(options.labels.fuser.report());
-      // A predictions file given in the spec is scored against the labels this run wrote.
-      if (!summary.interrupted && spec.predictions?.type === 'file' && summary.files.labels && spec.metrics?.report !== false) {
-        const t = spec.metrics?.temperature;
-        const { files, report: fileReport } = await evaluateFiles({
-          labels: summary.files.labels, predictions: spec.predictions.path, out: join(spec.output.dir, 'report'),
-          renormalize: spec.predictions.renormalize, bins: spec.metrics?.bins ?? 15, classNames: options.source.classes.names,
-          ...(typeof t === 'number' ? { temperature: t } : t === false ? { temperature: 1 } : {}),
-          ...(spec.metrics?.calibrators ? { calibrators: spec.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
-        });
-        log(`  report: ${files.length} files in ${join(spec.output.dir, 'report')}`);
-        printCalibrators(fileReport, log);
-      }
       const r = summary.report;
       if (r) {
         const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);

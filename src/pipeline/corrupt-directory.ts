@@ -25,6 +25,8 @@ import { fusePerSample } from './operators/soft-labels.js';
 import { endsSample, type RunItem, type SampleWork } from './run-item.js';
 import type { SampleDescriptor } from '../sources/sample.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { outputOverlap, describeOverlap } from '../io/path-overlap.js';
+import { RunLock } from '../io/run-lock.js';
 import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
@@ -77,8 +79,8 @@ function checkRunParameters(options: CorruptDirectoryOptions, outputDir: string)
     ...(options.labels ? { labels: { ...options.labels, labelsCsv: resolve(options.labels.labelsCsv) } } : {}),
   };
   const path = join(outputDir, RUN_FILE);
+  removeStaleTemps(outputDir);
   if (options.overwrite) clearRunOutputs(outputDir);
-  else removeStaleTemps(outputDir);
   if (!options.overwrite && existsSync(path)) {
     const old = JSON.parse(readFileSync(path, 'utf8')) as { seed?: number; size?: number; labels?: unknown };
     const differs = old.seed !== params.seed ? `seed ${old.seed}` : old.size !== params.size ? `size ${old.size}`
@@ -103,12 +105,46 @@ function sampleOf(file: string, plan: LabelPlan | undefined): SampleDescriptor {
 
 const UNNAMED_CLASSES = { dataset: 'folder', names: [] } as const;
 
+/**
+ * The output folder may not be, contain or sit inside the input folder, nor hold
+ * an input file: a resumed run would list its own outputs as inputs, and
+ * --overwrite would delete the user's files. Checked before anything is written.
+ */
+export function checkOutputApart(options: CorruptDirectoryOptions): void {
+  const inputs: [string, string | undefined, 'file' | 'folder'][] = [
+    ['--input', options.inputDir, 'folder'], ['--labels', options.labels?.labelsCsv, 'file'], ['--gmm', options.labels?.gmm, 'file'],
+    ['--visibility', options.labels?.visibility !== undefined && /\.json$/i.test(options.labels.visibility) ? options.labels.visibility : undefined, 'file'],
+  ];
+  for (const [flag, path, kind] of inputs) {
+    const overlap = path === undefined ? undefined : outputOverlap(options.outputDir, path, kind);
+    if (overlap === undefined) continue;
+    throw new Error(`--output ${options.outputDir} ${describeOverlap(overlap, path!, `the ${flag} ${kind}`)}: ` +
+      'fer-c corrupt writes (and --overwrite removes) clean/, the corruption folders, labels.csv there; choose a separate output folder');
+  }
+}
+
 export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
+  checkOutputApart(options);
+  // One writer per folder: a second corrupt (or run) on it is refused, naming the holder.
+  const lock = RunLock.acquire(resolve(options.outputDir), { command: 'fer-c corrupt', log: (line) => console.error(line) });
+  try {
+    return await corruptLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function corruptLocked(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
   const outputDir = resolve(options.outputDir);
   // Entries that cannot be followed (a symlink loop) are skipped by name; tiny images are warned about.
   const scan = scanInputFolder(options.inputDir, FER_SIZE);
   let files = [...scan.files];
   const plan = options.labels ? prepareLabels(options.labels, files, options.seed, outputDir) : undefined;
+  if (plan && !files.some((f) => plan.labels.get(basename(f)))) {
+    // Nothing to label or calibrate on (e.g. a header-only CSV): an error before anything is written.
+    throw new Error(`--labels ${options.labels!.labelsCsv} labels none of the ${files.length} files in --input ${options.inputDir}` +
+      `${plan.labels.size === 0 ? ' (it has no rows)' : ''}; nothing was written`);
+  }
   checkRunParameters(options, outputDir);
   const skippedUpFront: { file: string; reason: string }[] = [...scan.skipped];
   if (plan) {

@@ -10,7 +10,7 @@ import { readAffectNet, readRafDb, readFolder, readAffWild, readVideo, type Skip
 import {
   loadGmm, remapGmm, fitGmm, readGmmTrainingSet, loadVisibilityTable, LabelFuser, type GmmParams,
 } from '../labels/index.js';
-import type { PipelineSpec, SourceSpec } from './spec/index.js';
+import { SPEC_DEFAULTS, type PipelineSpec, type SourceSpec } from './spec/index.js';
 import type { PipelineRunOptions, VisibilityPlan } from './run-pipeline.js';
 
 export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => void): SampleSource {
@@ -39,6 +39,16 @@ export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => voi
         file: spec.file, expr: spec.expr, every: spec.every, video: spec.video, shortVideo: spec.shortVideo,
         ...(spec.va ? { va: spec.va } : {}), ...(spec.boxes ? { boxes: spec.boxes } : {}), ...(spec.crop ? { crop: spec.crop } : {}), ...hooks,
       });
+  }
+}
+
+/** The file (or folder) that lists a source's samples, for messages. */
+export function sourceNameOf(spec: SourceSpec): string {
+  switch (spec.type) {
+    case 'affectnet': case 'folder': return spec.csv;
+    case 'rafdb': return spec.labelFile;
+    case 'affwild': return spec.root;
+    case 'video': return spec.file;
   }
 }
 
@@ -72,12 +82,16 @@ export async function runOptionsFromSpec(
   const classes = source.classes.names;
   let labels: PipelineRunOptions['labels'];
   if (spec.labels && spec.output.labels) {
+    const g = spec.labels.gmm;
+    if (g && 'fit' in g) extra.log?.(`phase: gmm — fitting the GMM on ${g.fit.csv}`);
     const gmm = await gmmFromSpec(spec, classes, extra.log);
     const v = spec.labels.visibility;
     const visibility: VisibilityPlan = 'table' in v ? { table: loadVisibilityTable(v.table) } : { measure: v.measure, calibration: v.calibration };
     labels = { fuser: new LabelFuser(classes.length, gmm, spec.labels.lambda), exponent: spec.labels.exponent, visibility };
   }
   const model = spec.predictions?.type === 'face-api' ? 'face-api' as const : undefined;
+  // A predictions file is scored with the default metrics when the spec gives none.
+  const metrics = spec.metrics ?? (spec.predictions?.type === 'file' ? SPEC_DEFAULTS.metrics : undefined);
   const modelDir = spec.predictions?.type === 'face-api' ? spec.predictions.modelDir : undefined;
   return {
     source, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, backend,
@@ -85,7 +99,9 @@ export async function runOptionsFromSpec(
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),
-    ...(spec.metrics ? { metrics: { bins: spec.metrics.bins, temperature: spec.metrics.temperature, report: spec.metrics.report, interval: spec.metrics.interval, ...(spec.metrics.calibrators ? { calibrators: spec.metrics.calibrators } : {}) } } : {}),
+    ...(spec.predictions?.type === 'file' ? { predictionsFile: { path: spec.predictions.path, renormalize: spec.predictions.renormalize } } : {}),
+    ...(metrics ? { metrics: { bins: metrics.bins, temperature: metrics.temperature, report: metrics.report, interval: metrics.interval, ...(spec.metrics?.calibrators ? { calibrators: spec.metrics.calibrators } : {}) } } : {}),
+    sourceName: sourceNameOf(spec.source),
     fingerprint: fingerprintOf(spec, backend),
     ...extra,
   };

@@ -6,20 +6,47 @@
  * row files back to the last recorded sizes (dropping a half-written sample),
  * skips that many samples, and goes on — ending with exactly the bytes an
  * uninterrupted run writes. Lines are single writes; a torn last line is ignored.
+ *
+ * The header is written before anything else of the run (the GMM, the
+ * calibration images): a folder killed at any moment holds the fingerprint of
+ * what it holds. Each sample line carries a checksum of the sample's image
+ * files (`sum`, see imageChecksum), so a resume verifies what it counts as
+ * finished and redoes the samples whose files were lost or damaged.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, writeSync, mkdirSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, mkdirSync, fsyncSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { writeAllSync, writeErrorOf } from '../io/atomic.js';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 
 interface HeaderLine { readonly manifest: 'fer-c run'; readonly version: 1; readonly fingerprint: string; readonly sizes: Record<string, number> }
-interface SampleLine { readonly i: number; readonly id: string; readonly skip?: string; readonly sizes: Record<string, number> }
+interface SampleLine { readonly i: number; readonly id: string; readonly skip?: string; readonly sum?: string; readonly sizes: Record<string, number> }
+
+/** A finished sample as the manifest records it. */
+export interface FinishedSample { readonly index: number; readonly id: string; readonly sum?: string }
 
 export interface ResumePoint {
   /** Samples finished by earlier runs (a prefix of the source). */
   readonly completed: number;
   /** Their skips, for the summary. */
   readonly skipped: readonly { id: string; reason: string }[];
+  /** Every finished, not skipped sample with its image checksum (when images are written). */
+  readonly finished: readonly FinishedSample[];
+}
+
+/**
+ * The checksum of a sample's image files (md5 over each file's name, size and
+ * bytes, in name order), or undefined when one is missing or unreadable.
+ */
+export function imageChecksum(dir: string, files: readonly string[]): string | undefined {
+  const hash = createHash('md5');
+  for (const f of [...files].sort()) {
+    let bytes: Buffer;
+    try { bytes = readFileSync(join(dir, f)); } catch { return undefined; }
+    hash.update(`${f}\0${bytes.length}\0`).update(bytes);
+  }
+  return hash.digest('hex');
 }
 
 export class RunManifest {
@@ -66,26 +93,27 @@ export class RunManifest {
         ftruncateSync(fd, wholeManifest);
         closeSync(fd);
         const skipped = samples.filter((s) => s.skip !== undefined).map((s) => ({ id: s.id, reason: s.skip! }));
-        return new RunManifest(path, rowFiles, openSync(path, 'a'), { completed: samples.length, skipped });
+        const finished = samples.filter((s) => s.skip === undefined).map((s) => ({ index: s.i, id: s.id, ...(s.sum !== undefined ? { sum: s.sum } : {}) }));
+        return new RunManifest(path, rowFiles, openSync(path, 'a'), { completed: samples.length, skipped, finished });
       }
     }
     options.prepareRowFiles();
     const fd = openSync(path, 'w');
-    const m = new RunManifest(path, rowFiles, fd, { completed: 0, skipped: [] });
+    const m = new RunManifest(path, rowFiles, fd, { completed: 0, skipped: [], finished: [] });
     m.writeLine({ manifest: 'fer-c run', version: 1, fingerprint, sizes: m.sizes() });
     return m;
   }
 
-  /** Records a finished (or skipped) sample; call after its rows are written. */
-  sampleDone(index: number, id: string, skipReason?: string): void {
-    this.writeLine({ i: index, id, ...(skipReason !== undefined ? { skip: skipReason } : {}), sizes: this.sizes() });
+  /** Records a finished (or skipped) sample; call after its rows and images are written. `sum`: imageChecksum of its images. */
+  sampleDone(index: number, id: string, skipReason?: string, sum?: string): void {
+    this.writeLine({ i: index, id, ...(skipReason !== undefined ? { skip: skipReason } : {}), ...(sum !== undefined ? { sum } : {}), sizes: this.sizes() });
   }
 
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try { fsyncSync(fd); } catch (e) { throw writeErrorOf(this.path, e); } finally { closeSync(fd); }
   }
 
   private sizes(): Record<string, number> {
@@ -96,6 +124,6 @@ export class RunManifest {
   private writeLine(line: HeaderLine | SampleLine): void {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     const buf = Buffer.from(`${JSON.stringify(line)}\n`);
-    if (writeSync(this.fd, buf) !== buf.length) throw new Error(`${this.path}: short write`);
+    try { writeAllSync(this.fd, buf); } catch (e) { throw writeErrorOf(this.path, e); }
   }
 }

@@ -6,7 +6,7 @@
  * manifest says how many samples (a prefix, since output is in source order)
  * are finished; a re-run truncates the row files to match and skips them.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { filter, lastValueFrom, map, reduce, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
@@ -30,9 +30,10 @@ import { LiveCalibration } from '../calibration/live-calibration.js';
 import type { CalibratorName } from '../calibration/calibrator.js';
 import type { Report } from '../report/report.js';
 import { VariantPool } from './variant-pool.js';
-import { RunManifest, MANIFEST_FILE } from './run-manifest.js';
+import { RunManifest, MANIFEST_FILE, imageChecksum } from './run-manifest.js';
+import { RunLock } from '../io/run-lock.js';
 import { clearRunOutputs, removeStaleTemps } from './run-outputs.js';
-import { endsSample, type RunItem, type SampleWork } from './run-item.js';
+import { endsSample, variantFile, type RunItem, type SampleWork } from './run-item.js';
 import { corrupt } from './operators/corrupt.js';
 import { visibility } from './operators/visibility.js';
 import { softLabels } from './operators/soft-labels.js';
@@ -68,8 +69,12 @@ export interface PipelineRunOptions {
   readonly model?: 'face-api';
   /** The model's weights folder (default: the package's). */
   readonly modelDir?: string;
+  /** Predictions made elsewhere (a CSV or JSON Lines file), scored against this run's labels in the report. */
+  readonly predictionsFile?: { readonly path: string; readonly renormalize: boolean };
   /** temperature: true = fit on the clean predictions, false = none (T = 1), a number = that T. */
   readonly metrics?: { readonly bins: number; readonly temperature: boolean | number; readonly report: boolean; readonly interval: number; readonly calibrators?: readonly CalibratorName[] };
+  /** Names the source in messages (its annotation file or folder). */
+  readonly sourceName?: string;
   /** Identifies the run's settings; a resumed run must match it. */
   readonly fingerprint: string;
   readonly overwrite?: boolean;
@@ -120,10 +125,10 @@ function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem> {
  * --overwrite clears what a run writes (and nothing else) before starting.
  */
 function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
+  removeStaleTemps(out);
   if (overwrite) {
     clearRunOutputs(out);
   } else {
-    removeStaleTemps(out);
     if (!existsSync(join(out, MANIFEST_FILE))) {
       const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
       if (foreign.length > 0) {
@@ -132,15 +137,58 @@ function prepareOutputFolder(out: string, corruptions: readonly string[], overwr
       }
     }
   }
-  mkdirSync(out, { recursive: true });
+}
+
+/**
+ * A source with no usable sample (a header-only annotation CSV, every image
+ * missing) is an error before anything is written: there would be nothing to
+ * calibrate on and nothing to label.
+ */
+async function requireSamples(source: SampleSource, limit: number, name: string | undefined): Promise<void> {
+  if (limit <= 0) return;
+  for await (const _ of source) return; // the first sample is enough (the loop's return closes the pass)
+  const skips = Object.entries(source.skips.byReason()).map(([reason, n]) => `${n} skipped: ${reason}`);
+  throw new Error(`${name ? `${name}: ` : ''}the source has no usable samples${skips.length > 0 ? ` (${skips.join('; ')})` : ' (its annotation list is empty)'}; nothing was written`);
+}
+
+/** The image files of a finished sample, as checkpoint() hashed them. */
+function sampleFiles(id: string, corruptions: readonly CorruptionName[], severities: readonly Severity[]): string[] {
+  const files = [variantFile({ sample: { id }, corruption: 'clean', severity: 0 })];
+  for (const corruption of corruptions) for (const severity of severities) files.push(variantFile({ sample: { id }, corruption, severity }));
+  return files;
+}
+
+/**
+ * The finished samples whose image files no longer match the checksum the
+ * manifest recorded (lost, cut short, changed): their files are removed so the
+ * repair pass writes them again.
+ */
+function damagedSamples(out: string, manifest: RunManifest, corruptions: readonly CorruptionName[], severities: readonly Severity[]): Set<string> {
+  const damaged = new Set<string>();
+  for (const s of manifest.resume.finished) {
+    if (s.sum === undefined) continue;
+    const files = sampleFiles(s.id, corruptions, severities);
+    if (imageChecksum(out, files) === s.sum) continue;
+    damaged.add(s.id);
+    for (const f of files) rmSync(join(out, f), { force: true });
+  }
+  return damaged;
 }
 
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  await requireSamples(options.source, options.limit ?? Infinity, options.sourceName);
+  const lock = RunLock.acquire(options.outputDir, { command: 'fer-c run', log });
+  try {
+    return await runLocked(options, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(options: PipelineRunOptions, log: (line: string) => void): Promise<PipelineSummary> {
   const out = options.outputDir;
   prepareOutputFolder(out, options.corruptions, options.overwrite ?? false);
-  // The GMM the labels use travels with the run (AffWild-C borrows AffectNet-C's by class name).
-  if (options.labels?.fuser.gmm) saveGmm(join(out, 'gmm.json'), options.labels.fuser.gmm);
   const limit = options.limit ?? Infinity;
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const window = Math.max(1, options.window ?? 2 * workers);
@@ -148,20 +196,58 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const K = classes.length;
   const labels = options.labels;
   const predict = options.model !== undefined;
+  const images = options.images ?? true;
   const started = performance.now();
-
-  const pool = new VariantPool({
-    backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
-    encode: options.images ?? true, pixels: false, outputDir: out,
-    ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
-    ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16, ...(options.modelDir ? { modelDir: options.modelDir } : {}) } } : {}),
-  }, workers);
 
   let labelsSink: LabelsCsvSink | undefined;
   let predictionsSink: PredictionsCsvSink | undefined;
-  let manifest: RunManifest | undefined;
+  // 0. The manifest first, before any other file of the run: a folder killed at any moment holds its fingerprint.
+  //    On resume it cuts the row files back to the last finished sample.
+  const labelsPath = join(out, 'labels.csv');
+  const predictionsPath = join(out, 'predictions.csv');
+  const rowFiles = [...(labels ? ['labels.csv'] : []), ...(predict ? ['predictions.csv'] : [])];
+  const manifest = RunManifest.open(out, options.fingerprint, rowFiles, {
+    ...(options.overwrite ? { overwrite: true } : {}),
+    prepareRowFiles: () => {
+      if (labels) labelsSink = LabelsCsvSink.open(labelsPath, K);
+      if (predict) predictionsSink = PredictionsCsvSink.open(predictionsPath, K);
+    },
+  });
+  let pool: VariantPool | undefined;
   const stopLive: (() => void)[] = [];
   try {
+    if (labels) labelsSink ??= LabelsCsvSink.open(labelsPath, K, { append: true });
+    if (predict) predictionsSink ??= PredictionsCsvSink.open(predictionsPath, K, { append: true });
+    const resumed = manifest.resume.completed;
+    if (resumed > 0) log(`resuming: ${resumed} samples already finished (${manifest.path})`);
+    if (images && manifest.resume.finished.length > 0) log(`resuming: checking the images of ${manifest.resume.finished.length} finished samples against the manifest`);
+    const damaged = images && resumed > 0 ? damagedSamples(out, manifest, options.corruptions, options.severities) : new Set<string>();
+    if (damaged.size > 0) {
+      log(`resuming: ${damaged.size} finished samples have lost or damaged images (${[...damaged].slice(0, 3).join(', ')}${damaged.size > 3 ? ', …' : ''}); they are redone`);
+    }
+    // The GMM the labels use travels with the run (AffWild-C borrows AffectNet-C's by class name).
+    if (labels?.fuser.gmm) saveGmm(join(out, 'gmm.json'), labels.fuser.gmm);
+
+    pool = new VariantPool({
+      backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
+      encode: images, pixels: false, outputDir: out,
+      ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
+      ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16, ...(options.modelDir ? { modelDir: options.modelDir } : {}) } } : {}),
+    }, workers);
+    const variantPool = pool;
+    /** The samples of `ids` through the fan-out, their images written (for passes without a manifest line per sample). */
+    const imagesOf = (ids: ReadonlySet<string>): Observable<RunItem> => {
+      const gate = new CreditGate(window);
+      let index = 0;
+      return pullSource(slice(options.source, 0, limit), gate).pipe(
+        map((s) => toWork(s, index++)),
+        filter((w) => { if (ids.has(w.sample.id)) return true; gate.release(1); return false; }),
+        corrupt(variantPool, { window }),
+        images ? writeImages(out) : (items: Observable<RunItem>) => items,
+        releaseEach(gate),
+      );
+    };
+
     // 1. The visibility table: given, left by an earlier part of this run, or measured on the calibration sample.
     let table: VisibilityTable | undefined;
     const calibrated = new Map<string, RunItem[]>();
@@ -177,17 +263,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
         for await (const s of slice(options.source, 0, limit)) ids.push(s.id);
         sampleCount = ids.length;
         const chosen = new Set(selectCalibrationIds(ids, plan.calibration, options.seed));
-        log(`visibility: measuring ${plan.measure} on ${chosen.size} calibration samples × ${options.corruptions.length * options.severities.length} variants`);
+        log(`phase: calibration — measuring ${plan.measure} visibility on ${chosen.size} calibration samples × ${options.corruptions.length * options.severities.length} variants`);
         // The calibration samples are done in full here (images written, model scored); the main
         // pass replays their items from memory (ids, distances, probabilities: small) instead of redoing them.
-        const gate = new CreditGate(window);
-        let index = 0;
-        table = await lastValueFrom(pullSource(slice(options.source, 0, limit), gate).pipe(
-          map((s) => toWork(s, index++)),
-          filter((w) => { if (chosen.has(w.sample.id)) return true; gate.release(1); return false; }),
-          corrupt(pool, { window }),
-          options.images ?? true ? writeImages(out) : (items: Observable<RunItem>) => items,
-          releaseEach(gate),
+        table = await lastValueFrom(imagesOf(chosen).pipe(
           tap((item) => {
             const list = calibrated.get(item.sample.id) ?? [];
             const { png: _png, image: _image, ...small } = item as RunItem & { png?: unknown; image?: unknown };
@@ -200,23 +279,13 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       saveVisibilityTable(visibilityPath, table);
     }
 
-    // 2. Row files and the manifest (which, on resume, cuts them back to the last finished sample).
-    const labelsPath = join(out, 'labels.csv');
-    const predictionsPath = join(out, 'predictions.csv');
-    const rowFiles = [...(labels ? ['labels.csv'] : []), ...(predict ? ['predictions.csv'] : [])];
-    manifest = RunManifest.open(out, options.fingerprint, rowFiles, {
-      ...(options.overwrite ? { overwrite: true } : {}),
-      prepareRowFiles: () => {
-        if (labels) labelsSink = LabelsCsvSink.open(labelsPath, K);
-        if (predict) predictionsSink = PredictionsCsvSink.open(predictionsPath, K);
-      },
-    });
-    if (labels) labelsSink ??= LabelsCsvSink.open(labelsPath, K, { append: true });
-    if (predict) predictionsSink ??= PredictionsCsvSink.open(predictionsPath, K, { append: true });
-    const resumed = manifest.resume.completed;
-    if (resumed > 0) log(`resuming: ${resumed} samples already finished (${manifest.path})`);
-
+    // 2. Finished samples whose images were lost or damaged: written again (their rows are already in the row files).
+    if (damaged.size > 0) {
+      log(`phase: repair — writing the images of ${damaged.size} finished samples again`);
+      await lastValueFrom(imagesOf(damaged), { defaultValue: undefined });
+    }
     // 3. The main pass.
+    log(`phase: main — ${sampleCount !== undefined ? `${Math.max(0, sampleCount - resumed)} samples` : 'every sample'} to go${resumed > 0 ? ` (${resumed} finished earlier)` : ''}`);
     const online = predict && labels && options.metrics ? new GroupedMetrics({ classes: K, bins: options.metrics.bins }) : undefined;
     const progress = options.progress === false ? undefined : new Progress({
       ...(sampleCount !== undefined ? { total: Math.max(0, sampleCount - resumed) } : {}), unit: 'samples', secondaryUnit: 'variants',
@@ -233,15 +302,15 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     let index = resumed;
     const stages: MonoTypeOperatorFunction<RunItem>[] = [
       ...(labels && table ? [softLabels({ table, fuser: labels.fuser, exponent: labels.exponent })] : []),
-      ...(options.images ?? true ? [writeImages(out)] : []),
+      ...(images ? [writeImages(out)] : []),
       ...(labelsSink ? [writeLabels(labelsSink)] : []),
       ...(predictionsSink ? [writePredictions(predictionsSink)] : []),
       ...(online ? [scoreOnline(online)] : []),
-      checkpoint(manifest, gate),
+      checkpoint(manifest, gate, images ? { imagesDir: out } : {}),
     ];
     let items$: Observable<RunItem> = pullSource(slice(options.source, resumed, limit, options.signal), gate).pipe(
       map((s) => toWork(s, index++)),
-      corrupt(pool, {
+      corrupt(variantPool, {
         window,
         known: (w) => {
           const items = calibrated.get(w.sample.id);
@@ -275,11 +344,14 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     // 4. The report, from the files (temperature scaling needs the clean rows before the Post pass).
     let report: Report | undefined;
     const reportDir = join(out, 'report');
-    if (!interrupted && predict && labels && options.metrics?.report) {
-      const model = await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {});
+    const scored = predict ? predictionsPath : options.predictionsFile?.path;
+    if (!interrupted && scored !== undefined && labels && options.metrics?.report) {
+      // Still under the folder's lock: the report is part of the run.
+      log(`phase: report — scoring ${scored} against ${labelsPath} into ${reportDir}`);
+      const model = predict ? await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {}) : undefined;
       const written = await evaluateFiles({
-        labels: labelsPath, predictions: predictionsPath, out: reportDir, bins: options.metrics.bins, classNames: classes,
-        model: model.info(model.mapTo(classes)),
+        labels: labelsPath, predictions: scored, out: reportDir, bins: options.metrics.bins, classNames: classes,
+        ...(model ? { model: model.info(model.mapTo(classes)) } : { renormalize: options.predictionsFile?.renormalize ?? false }),
         ...(typeof options.metrics.temperature === 'number' ? { temperature: options.metrics.temperature } : options.metrics.temperature ? {} : { temperature: 1 }),
         ...(options.metrics.calibrators ? { calibrators: options.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
       });
@@ -298,7 +370,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     for (const stop of stopLive) stop();
     labelsSink?.close();
     predictionsSink?.close();
-    manifest?.close();
-    await pool.close();
+    manifest.close();
+    await pool?.close();
   }
 }

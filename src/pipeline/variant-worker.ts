@@ -34,6 +34,24 @@ function post(message: VariantMessage): void {
   parentPort!.postMessage(message, transfer);
 }
 
+/**
+ * A variant an earlier part of the run left in the folder, decoded, or
+ * undefined when there is none or it is not a whole image of the run's size
+ * (cut short by a full disk, damaged): then it is made and written again.
+ */
+function readBack(file: string): RgbImage | undefined {
+  if (!config.outputDir) return undefined;
+  const path = join(config.outputDir, file);
+  if (!existsSync(path)) return undefined;
+  try {
+    const image = readImageFile(path);
+    return image.width === config.size && image.height === config.size ? image : undefined;
+  } catch (e) {
+    if (e instanceof ImageDecodeError) return undefined;
+    throw e;
+  }
+}
+
 async function runTask(task: VariantTask): Promise<void> {
   let clean: RgbImage;
   try {
@@ -66,25 +84,20 @@ async function runTask(task: VariantTask): Promise<void> {
 
   const total = config.corruptions.length * config.severities.length;
   let n = 0;
-  // The clean image too is only encoded when its file is not already there.
-  const cleanDone = config.outputDir !== undefined && existsSync(join(config.outputDir, variantFile({ sample: { id: task.id }, corruption: 'clean', severity: 0 })));
+  // The clean image too is only encoded when its file is already there, whole.
+  const cleanDone = readBack(variantFile({ sample: { id: task.id }, corruption: 'clean', severity: 0 })) !== undefined;
   await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0, ...(cleanDone ? { reused: true } : {}) }, clean);
   // Variants already written (calibration pass, interrupted run) are read back: deterministic, so the same bytes.
-  const existing = (c: CorruptionName, s: Severity): string | undefined => {
-    if (!config.outputDir) return undefined;
-    const path = join(config.outputDir, variantFile({ sample: { id: task.id }, corruption: c, severity: s }));
-    return existsSync(path) ? path : undefined;
-  };
-  const reused: { corruption: CorruptionName; severity: Severity; path: string }[] = [];
+  const reused: { corruption: CorruptionName; severity: Severity; image: RgbImage }[] = [];
   const skip = (c: CorruptionName, s: Severity): boolean => {
-    const path = existing(c, s);
-    if (path) reused.push({ corruption: c, severity: s, path });
-    return path !== undefined;
+    const image = readBack(variantFile({ sample: { id: task.id }, corruption: c, severity: s }));
+    if (image) reused.push({ corruption: c, severity: s, image });
+    return image !== undefined;
   };
   const flushReused = async (): Promise<void> => {
     for (const r of reused.splice(0)) {
       n++;
-      await emit({ kind: 'variant', index: task.index, corruption: r.corruption, severity: r.severity, last: n === total, reused: true }, readImageFile(r.path));
+      await emit({ kind: 'variant', index: task.index, corruption: r.corruption, severity: r.severity, last: n === total, reused: true }, r.image);
     }
   };
   for await (const v of variantsOf(clean, { seed: config.seed, sampleId: task.id, corruptions: config.corruptions, severities: config.severities, skip }, kernels)) {

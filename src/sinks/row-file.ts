@@ -11,8 +11,9 @@
  * no '\n'. The readers ignore or reject it, and opening the file with
  * `append` truncates it before adding rows. close() fsyncs.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeAllSync, writeErrorOf } from '../io/atomic.js';
 
 export interface RowFileOptions {
   /**
@@ -39,6 +40,14 @@ export class RowFile {
 
   /** `header` is the first line, '\n' included. */
   static open(path: string, header: string, role: string, options: RowFileOptions = {}): RowFile {
+    try {
+      return RowFile.openUnchecked(path, header, role, options);
+    } catch (e) {
+      throw (e as NodeJS.ErrnoException).code !== undefined ? writeErrorOf(path, e) : e;
+    }
+  }
+
+  private static openUnchecked(path: string, header: string, role: string, options: RowFileOptions): RowFile {
     mkdirSync(dirname(path), { recursive: true });
     const earlier = options.append && existsSync(path) && statSync(path).size > 0 ? readFileSync(path) : Buffer.alloc(0);
     const whole = earlier.lastIndexOf(0x0a) + 1; // bytes up to the last '\n'
@@ -61,15 +70,15 @@ export class RowFile {
   writeLine(text: string): void {
     if (this.fd === undefined) throw new Error(`${this.role}: ${this.path} is closed`);
     const buf = Buffer.from(text, 'utf8');
-    const n = writeSync(this.fd, buf, 0, buf.length);
-    // A regular file takes a small write whole; anything else is an I/O fault worth stopping for.
-    if (n !== buf.length) throw new Error(`${this.role}: short write to ${this.path} (${n} of ${buf.length} bytes)`);
+    // A short write is retried; a failing one (EFBIG, ENOSPC, EIO) stops the run naming the file. The cut
+    // row it may leave is removed on resume (the manifest records the sizes of whole samples).
+    try { writeAllSync(this.fd, buf); } catch (e) { throw writeErrorOf(this.path, e, `${this.role}: cannot write`); }
   }
 
   close(): void {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try { fsyncSync(fd); } catch (e) { throw writeErrorOf(this.path, e, `${this.role}: cannot write`); } finally { closeSync(fd); }
   }
 }

@@ -12,3 +12,4 @@ export { SPEC_DEFAULTS, AFFECTNET_TRAINING_CSV } from './normalize-spec.js';
 export { describeSpec } from './describe-spec.js';
 export { inputPaths, missingInputs } from './check-files.js';
 export { PIPELINE_SCHEMA_URL, PIPELINE_SCHEMA_FILE } from './spec-schema.js';
+export { outputConflicts } from './output-conflicts.js';

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { lineOfPointer } from '../../labels/json-locate.js';
 import { missingInputs } from './check-files.js';
+import { outputConflicts } from './output-conflicts.js';
 import { lineColumnOf, scanJson } from './json-syntax.js';
 import { normalizeSpec, type SpecDocument } from './normalize-spec.js';
 import { SET_WITH_SET, type PipelineSpec } from './pipeline-spec.js';
@@ -67,6 +68,8 @@ export function parseSpec(text: string, fileName: string, overrides: readonly st
   const { spec, problems: found } = check(document, options);
   for (const p of found) problems.push(before === undefined || before.has(problemKey(p)) ? p : blame(p, valid));
   if (spec && problems.length === 0 && options.checkFiles) problems.push(...missingInputs(spec).map((p) => ownerOfPath(p, document, valid)));
+  // Always (not only with checkFiles): an output over an input would destroy it.
+  if (spec && problems.length === 0) problems.push(...outputConflicts(spec).map((p) => ownerOfPath(p, document, valid)));
   if (problems.length > 0 || !spec) throw new SpecError(fileName, inFileOrder(problems.map((p) => locate(p, body))));
   return spec;
 }

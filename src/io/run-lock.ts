@@ -1,0 +1,201 @@
+/**
+ * One writer per run folder: an exclusive lock file in the folder, holding the
+ * pid and host of the process that writes there. Created atomically with its
+ * content (written to a temp file, then link(2)ed to the lock name: like
+ * O_EXCL, link fails with EEXIST when the lock exists, and a reader never sees
+ * an empty lock). A lock whose process is gone (same host, pid not running,
+ * or running but started at another time: a reused pid) is stale: it is taken
+ * over with a log line. Otherwise the second writer is refused, naming the holder.
+ *
+ * The lock's name is a parameter: `fer-c run` and `fer-c corrupt` take the
+ * folder's lock (`.fer-c.lock`); shards sharing a folder can each take their own
+ * (`runLockName('shard-3')` → `.fer-c-shard-3.lock`).
+ */
+import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { reasonOf, tempPathFor, writeErrorOf, WriteError } from './atomic.js';
+
+export interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** The holder's start time in clock ticks since boot (Linux /proc), to tell a reused pid. */
+  readonly start?: number;
+  readonly command: string;
+  readonly since: string;
+  /** Unique per lock taken: tells this lock from a later one with the same pid. */
+  readonly token: string;
+}
+
+export class RunLockedError extends Error {
+  constructor(readonly lockPath: string, readonly holder: LockHolder | undefined, message: string) {
+    super(message);
+    this.name = 'RunLockedError';
+  }
+}
+
+/** The lock file's name: `.fer-c.lock`, or `.fer-c-<scope>.lock` for a scope (e.g. a shard). */
+export function runLockName(scope?: string): string {
+  if (scope !== undefined && !/^[A-Za-z0-9_-]+$/.test(scope)) throw new Error(`lock scope must be letters, digits, - or _, got "${scope}"`);
+  return scope === undefined ? '.fer-c.lock' : `.fer-c-${scope}.lock`;
+}
+
+/** Whether a file name is a run lock (kept by --overwrite, skipped as input). */
+export function isRunLockName(name: string): boolean {
+  return /^\.fer-c(-[A-Za-z0-9_-]+)?\.lock$/.test(name);
+}
+
+/** Fields 3… of /proc/<pid>/stat (state, ppid, …), or undefined off Linux or when there is no such process. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Counted after the ")" that ends the command name (which may hold spaces).
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function startTimeOf(pid: number): number | undefined {
+  const start = Number(procStat(pid)?.[19]); // field 22, starttime
+  return Number.isFinite(start) ? start : undefined;
+}
+
+function isRunning(pid: number): boolean {
+  // A killed process nobody has reaped yet (a zombie) still answers kill(pid, 0).
+  const state = procStat(pid)?.[0];
+  if (state === 'Z' || state === 'X') return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
+  }
+}
+
+/** Why a holder is stale, or undefined when it may still be writing (or cannot be told: another host). */
+function staleReason(holder: LockHolder): string | undefined {
+  if (holder.host !== hostname()) return undefined;
+  if (!isRunning(holder.pid)) return `pid ${holder.pid} is no longer running`;
+  const start = startTimeOf(holder.pid);
+  if (holder.start !== undefined && start !== undefined && start !== holder.start) return `pid ${holder.pid} is now another process`;
+  return undefined;
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RunLockOptions {
+  /** Lock scope (default: the whole folder). */
+  readonly scope?: string;
+  /** What holds it, for the holder's message (e.g. "fer-c run"). */
+  readonly command?: string;
+  /** Where a stale-lock takeover is reported. */
+  readonly log?: (line: string) => void;
+}
+
+export class RunLock {
+  private held = true;
+
+  private constructor(readonly path: string, readonly holder: LockHolder, private readonly createdDir: string | undefined) {}
+
+  /**
+   * Takes the lock of `dir` (created if missing), or throws RunLockedError
+   * naming the process that holds it.
+   */
+  static acquire(dir: string, options: RunLockOptions = {}): RunLock {
+    let createdDir: string | undefined;
+    try {
+      createdDir = existsSync(dir) ? undefined : dir;
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new WriteError(dir, (e as NodeJS.ErrnoException).code, `cannot create the output folder ${dir}: ${reasonOf(e)}`);
+    }
+    const path = join(dir, runLockName(options.scope));
+    const holder: LockHolder = {
+      pid: process.pid, host: hostname(), ...(startTimeOf(process.pid) !== undefined ? { start: startTimeOf(process.pid)! } : {}),
+      command: options.command ?? 'fer-c', since: new Date().toISOString(), token: randomBytes(8).toString('hex'),
+    };
+    const tmp = tempPathFor(path); // a killed process's leftover is swept with the run's other temp files
+    try {
+      writeFileSync(tmp, `${JSON.stringify(holder)}\n`);
+    } catch (e) {
+      try { unlinkSync(tmp); } catch { /* not created */ }
+      throw writeErrorOf(path, e);
+    }
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          linkSync(tmp, path);
+          return new RunLock(path, holder, createdDir);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          // ENOENT: the holder swept this temp file as a killed run's leftover, so there is a holder.
+          if (code === 'ENOENT') throw lockedError(path, readHolder(path));
+          if (code !== 'EEXIST') throw writeErrorOf(path, e);
+        }
+        const other = readHolder(path);
+        const stale = other ? staleReason(other) : undefined;
+        if (other === undefined || stale === undefined || attempt > 2) throw lockedError(path, other);
+        if (takeOver(path, other)) options.log?.(`${path}: taking over a stale lock (${other.command}, ${stale})`);
+      }
+    } finally {
+      try { unlinkSync(tmp); } catch { /* gone */ }
+    }
+  }
+
+  /**
+   * Removes the lock if it is still this process's own, and the folder if the
+   * lock created it and the run left nothing in it (it stopped before writing).
+   */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    if (readHolder(this.path)?.token === this.holder.token) {
+      try { unlinkSync(this.path); } catch { /* gone */ }
+    }
+    if (this.createdDir !== undefined) {
+      try { rmdirSync(this.createdDir); } catch { /* not empty: the run wrote there */ }
+    }
+  }
+}
+
+/**
+ * Moves the stale lock aside (rename is atomic: of two processes taking it over
+ * at once, one moves it) and checks that what was moved is the stale one; a
+ * fresh lock taken meanwhile is put back.
+ */
+function takeOver(path: string, stale: LockHolder): boolean {
+  const aside = tempPathFor(path); // a temp name: swept with the run's other leftovers if killed right here
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false; // someone else moved it first
+  }
+  const moved = readHolder(aside);
+  if (moved?.token !== stale.token) {
+    try { linkSync(aside, path); } catch { /* a third lock now: it wins */ }
+  }
+  try { unlinkSync(aside); } catch { /* gone */ }
+  return moved?.token === stale.token;
+}
+
+function lockedError(path: string, holder: LockHolder | undefined): RunLockedError {
+  const who = holder
+    ? `${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+    : 'another process (the lock file cannot be read)';
+  return new RunLockedError(path, holder,
+    `the output folder is in use by ${who}: only one run may write a folder at a time; wait for it to finish ` +
+    `(or, if that process is gone, remove ${path})`);
+}
+
+/** Lock files in a folder (for tests and tools). */
+export function lockFilesIn(dir: string): string[] {
+  try { return readdirSync(dir).filter(isRunLockName); } catch { return []; }
+}
