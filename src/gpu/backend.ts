@@ -7,11 +7,9 @@
  * chosen automatically. Between gpu.js's `cpu` (transpiled JS) and `webasm`
  * (wasm SIMD) modes, `npm run bench` measures both on our kernels
  * (bench/results/corrupt-throughput.json, corrupt-memory.json). webasm is
- * faster (191 against 139 variants/s on one core, PNG included) but every
- * compiled kernel reserves its own WebAssembly memory (~80 MB more per worker):
- * `fer-c corrupt` on two workers peaks at ~495 MB against ~315 MB, over the
- * 400 MB budget. So cpu is the CPU default (it meets the 170 variants/s target
- * on two cores); `--backend webasm` trades memory for speed.
+ * the faster (about 1.5× on the corruptions alone), and since a KernelHost's
+ * webasm kernels share one WebAssembly memory (kernel-host.ts) it fits the
+ * 400 MB budget too, so it is the CPU default; `--backend cpu` remains.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
@@ -29,7 +27,7 @@ export interface BackendChoice {
   readonly renderer?: string;
 }
 
-const CPU_DEFAULT: BackendName = 'cpu';
+const CPU_DEFAULT: BackendName = 'webasm';
 const SOFTWARE_GL = /llvmpipe|softpipe|swiftshader|software/i;
 
 export function isBackendRequest(s: string): s is BackendRequest {
@@ -105,7 +103,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   passed.push('error' in probe ? `headlessgl: ${probe.error}`
     : SOFTWARE_GL.test(probe.renderer) ? `headlessgl: software renderer ${probe.renderer}`
     : 'headlessgl: a GL context opens but no GPU device exists (software GL)');
-  return { backend: CPU_DEFAULT, reason: `CPU default (webasm is faster but holds ~80 MB more per worker); passed over ${passed.join('; ')}` };
+  return { backend: CPU_DEFAULT, reason: `CPU default (webasm: wasm SIMD, the faster CPU mode); passed over ${passed.join('; ')}` };
 }
 
 function shortReason(message: string): string {
