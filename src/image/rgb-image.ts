@@ -32,8 +32,9 @@ export function quantize(image: FloatImage): RgbImage {
   const src = image.data;
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) {
-    const v = src[i]!;
-    out[i] = v >= 255 ? 255 : v > 0 ? Math.floor(v + 0.5) : 0;
+    // v + 0.5 clipped to [0.5, 255]: the Uint8Array store truncates, which is floor for these
+    const v = src[i]! + 0.5;
+    out[i] = v >= 255 ? 255 : v > 0.5 ? v : 0;
   }
   return { width: image.width, height: image.height, data: out };
 }
