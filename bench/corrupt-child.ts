@@ -2,7 +2,7 @@
 import { corruptDirectory } from '../src/pipeline/corrupt-directory.js';
 import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
 
-const [input, output, backend = 'cpu'] = process.argv.slice(2) as [string, string, ('cpu' | 'webasm')?];
+const [input, output, backend = 'webasm'] = process.argv.slice(2) as [string, string, ('cpu' | 'webasm')?];
 const summary = await corruptDirectory({
   inputDir: input!, outputDir: output!, seed: 0, corruptions: CORRUPTION_NAMES, severities: SEVERITIES,
   backend, progress: false,

@@ -1,26 +1,40 @@
 /**
- * Corruption engine throughput (issue 2 §3): all 85 variants of 224×224 faces,
- * PNG encoding included, per corruption and in total.
- *  1. one core, in-process, for gpu.js's cpu and webasm modes (the CPU default is the faster);
- *  2. both cores: `fer-c corrupt`'s worker pool end to end (decode, corrupt, encode, write).
- * Compared with the Python reference library as measured on this machine class
- * (numbers from the issue: corrupt+PNG save 45 variants/s in one process, 57 with two;
- * corruption alone ~77/s on one core).
+ * Corruption engine throughput (issue 2 §3, issue 10 §4–6): all 85 variants of 224×224 faces,
+ * PNG encoding included, measured on this machine only (the result records it and its load):
+ *  1. one core, in-process, for gpu.js's cpu and webasm modes: ms per variant per corruption;
+ *  2. both cores: `fer-c corrupt`'s worker pool end to end (decode, corrupt, encode, write), per mode;
+ *  3. start-up: `fer-c corrupt` on one image (85 variants), the whole command's wall time, default backend;
+ *  4. with REFLIB=<an unpacked github:bethgelab/imagecorruptions>: the Python reference side by side
+ *     (bench/ref_generate.py, one process per core) on the same faces, one run right after the other,
+ *     and the ratio — on the 22 reference faces and on crops of face-api's demo photos.
+ * Absolute rates depend on the machine and on what else runs on it; the side-by-side ratio is the figure
+ * to compare. BENCH_FACES (default 6) faces for part 1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readdirSync, copyFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir, loadavg, availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { toFloat, encodePng } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
+import { selectBackend } from '../src/gpu/backend.js';
 import { corruptImage } from '../src/corruptions/engine.js';
 import { CORRUPTION_NAMES, SEVERITIES, type CorruptionName } from '../src/corruptions/corruption.js';
 import { corruptDirectory } from '../src/pipeline/corrupt-directory.js';
-import { loadFaces, FACES_DIR } from '../test/helpers/fixtures.js';
+import { loadFaces, FACES_DIR, REPO_ROOT } from '../test/helpers/fixtures.js';
 import { writeResult } from './write-result.js';
 
-const REFERENCE = { python_corrupt_and_png_1_process: 45, python_corrupt_and_png_2_processes: 57, python_corrupt_only_1_core: 77 };
 const FACES = Number(process.env['BENCH_FACES'] ?? 6);
+const REFLIB = process.env['REFLIB'];
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
+const BIN = join(REPO_ROOT, 'bin', 'fer-c.js');
+const REF_SCRIPT = fileURLToPath(new URL('../../bench/ref_generate.py', import.meta.url));
+/** The Python with the reference's dependencies: PYTHON, else Debian's (where apt puts python3-numpy & co.). */
+const PYTHON = process.env['PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const faces = loadFaces().slice(0, FACES).map((f) => ({ name: f.name, image: toFloat(f.image) }));
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAtStart = load();
 
 interface PerCorruption { corrupt_ms: number; png_ms: number; worst_severity_ms: number; worst_severity: number }
 
@@ -73,7 +87,86 @@ async function bothCores(backend: 'cpu' | 'webasm') {
   }
 }
 
+/** `fer-c corrupt` as a command (process start to exit), default backend and workers; seconds. */
+function ferc(input: string, output: string): number {
+  const t0 = performance.now();
+  execFileSync(process.execPath, [BIN, 'corrupt', '--input', input, '--output', output, '--seed', '1', '--quiet'], { stdio: 'ignore' });
+  return (performance.now() - t0) / 1000;
+}
+
+function startUp() {
+  const root = mkdtempSync(join(tmpdir(), 'ferc-start-'));
+  try {
+    mkdirSync(join(root, 'in'));
+    copyFileSync(join(FACES_DIR, 'sample1_face0.png'), join(root, 'in', 'face.png'));
+    const runs = [1, 2, 3].map((i) => round(ferc(join(root, 'in'), join(root, `out${i}`))));
+    return { images: 1, variants: 85, wall_seconds: runs, median_wall_seconds: [...runs].sort((a, b) => a - b)[1]!, limit_seconds: 2 };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** 224×224 crops of face-api's demo photos (whole photo, centre square, a corner): faces the fixtures do not hold. */
+async function demoCrops(dir: string): Promise<string> {
+  const demo = join(REPO_ROOT, 'node_modules/@vladmandic/face-api/demo');
+  for (const file of readdirSync(demo).filter((f) => /^sample\d\.jpg$/.test(f))) {
+    const img = await loadImage(join(demo, file));
+    const side = Math.min(img.width, img.height);
+    const boxes = [[0, 0, img.width, img.height], [(img.width - side) / 2, (img.height - side) / 2, side, side], [0, 0, side / 2, side / 2]] as const;
+    boxes.forEach(([x, y, w, h], k) => {
+      const canvas = createCanvas(224, 224);
+      canvas.getContext('2d').drawImage(img, x, y, w, h, 0, 0, 224, 224);
+      writeFileSync(join(dir, `${file.replace('.jpg', '')}_${k}.png`), canvas.encodeSync('png'));
+    });
+  }
+  return dir;
+}
+
+/**
+ * fer-c (default backend, all cores), then the reference (one process per core) on the same images,
+ * alternating for BENCH_ROUNDS rounds (default 2); each side's best time makes the ratio, so that a
+ * burst of other work on the machine during one run does not decide it.
+ */
+function sideBySide(input: string, reflib: string) {
+  const root = mkdtempSync(join(tmpdir(), 'ferc-ref-'));
+  try {
+    const images = readdirSync(input).filter((f) => /\.(png|jpg)$/.test(f)).length;
+    const processes = availableParallelism();
+    const loadBefore = load();
+    const ours: number[] = [], ref: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push(ferc(input, join(root, `ours${round}`)));
+      const t0 = performance.now();
+      execFileSync(PYTHON, [REF_SCRIPT, reflib, input, join(root, `ref${round}`), String(processes)], { stdio: ['ignore', 'ignore', 'inherit'] });
+      ref.push((performance.now() - t0) / 1000);
+      rmSync(join(root, `ours${round}`), { recursive: true, force: true });
+      rmSync(join(root, `ref${round}`), { recursive: true, force: true });
+    }
+    const variants = images * 85;
+    const best = (xs: number[]): number => Math.min(...xs);
+    return {
+      images, variants, load_average_before: loadBefore, load_average_after: load(),
+      fer_c: { seconds: ours.map(round), variants_per_second: round(variants / best(ours)) },
+      reference: { processes, seconds: ref.map(round), variants_per_second: round(variants / best(ref)) },
+      ratio: round(best(ref) / best(ours)),
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 function round(x: number): number { return Math.round(x * 100) / 100; }
+
+// Check the reference can run before spending minutes on the rest.
+if (REFLIB) {
+  if (!existsSync(join(REFLIB, 'imagecorruptions'))) throw new Error(`REFLIB=${REFLIB}: no imagecorruptions/ folder there`);
+  try {
+    execFileSync(PYTHON, ['-c', 'import numpy, scipy, skimage, cv2, numba, PIL'], { stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(`REFLIB is set but ${PYTHON} lacks the reference's dependencies (numpy, scipy, scikit-image, opencv, numba, Pillow; ` +
+      `Debian: apt-get install python3-numpy python3-scipy python3-skimage python3-opencv python3-numba python3-pil; or set PYTHON): ${(e as Error).message.split('\n')[0]}`);
+  }
+}
 
 const cpu = await singleCore('cpu');
 const webasm = await singleCore('webasm');
@@ -82,19 +175,34 @@ const two = await bothCores('cpu');
 const twoWebasm = await bothCores('webasm');
 const slowIn = (r: typeof cpu): string[] => Object.entries(r.per_corruption).filter(([, v]) => v.worst_severity_ms > 25).map(([k]) => k);
 const slow = { cpu: slowIn(cpu), webasm: slowIn(webasm) };
+const defaultBackend = (await selectBackend('auto')).backend;
+const start = startUp();
+let reference: Record<string, unknown> = { skipped: 'set REFLIB to an unpacked github:bethgelab/imagecorruptions to run the reference side by side' };
+if (REFLIB) {
+  const crops = await demoCrops(mkdtempSync(join(tmpdir(), 'ferc-crops-')));
+  reference = { reference_faces: sideBySide(FACES_DIR, REFLIB), demo_photo_crops: sideBySide(crops, REFLIB), target_ratio: 3 };
+  rmSync(crops, { recursive: true, force: true });
+}
 
 const path = writeResult('corrupt-throughput', {
+  load_average_at_start: loadAtStart,
   faces: faces.length,
   single_core: { cpu, webasm },
   fastest_cpu_mode: fastest,
+  default_backend: defaultBackend,
   two_cores_end_to_end: { cpu: two, webasm: twoWebasm },
-  default_backend: 'cpu (webasm is faster but over the memory budget: bench/results/corrupt-memory.json)',
-  target_variants_per_second_two_cores: 170,
   corruptions_over_25ms_one_core: slow,
-  python_reference_variants_per_second: REFERENCE,
+  start_up_one_image: start,
+  side_by_side_with_reference: reference,
 });
-console.log(`one core, with PNG: cpu ${cpu.variants_per_second_with_png}/s, webasm ${webasm.variants_per_second_with_png}/s (python reference 45/s)`);
-console.log(`two cores end to end: cpu (default) ${two.variants_per_second}/s, webasm ${twoWebasm.variants_per_second}/s (target 170/s; python reference 57/s)`);
+console.log(`load average at start ${loadAtStart}, at end ${load()} (${availableParallelism()} cores)`);
+console.log(`one core, with PNG: cpu ${cpu.variants_per_second_with_png}/s, webasm ${webasm.variants_per_second_with_png}/s`);
+console.log(`two cores end to end: cpu ${two.variants_per_second}/s, webasm ${twoWebasm.variants_per_second}/s (default: ${defaultBackend})`);
+console.log(`one image × 85 variants, whole command: ${start.wall_seconds.join(', ')} s (limit ${start.limit_seconds} s)`);
+for (const [set, r] of Object.entries(reference)) {
+  const s = r as { fer_c?: { variants_per_second: number }; reference?: { variants_per_second: number; processes: number }; ratio?: number; load_average_before?: string };
+  if (s.ratio !== undefined) console.log(`side by side, ${set}: fer-c ${s.fer_c!.variants_per_second}/s, reference (${s.reference!.processes} processes) ${s.reference!.variants_per_second}/s: ratio ${s.ratio} (load ${s.load_average_before})`);
+}
 console.log('per corruption, ms per variant on one core (corrupt + png; worst severity):      cpu | webasm');
 for (const [k, v] of Object.entries(cpu.per_corruption)) {
   const w = webasm.per_corruption[k]!;

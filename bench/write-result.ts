@@ -1,5 +1,5 @@
 /** Bench results go to bench/results/<name>.json (atomically), with the machine they ran on. */
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, totalmem, platform, release, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/io/atomic.js';
@@ -13,6 +13,8 @@ export function machine(): Record<string, string | number> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     os: `${platform()} ${release()}`,
+    /** 1, 5 and 15 min load averages when the result was written: other work on the machine skews timings. */
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100).join(' '),
   };
 }
 

@@ -149,6 +149,10 @@ class ScriptedRng extends Rng {
     if (v < lo || v >= hi) throw new Error(`scripted draw ${v} outside [${lo}, ${hi})`);
     return v;
   }
+  override intArray(n: number, lo: number, hi: number, out = new Int32Array(n)): Int32Array {
+    for (let i = 0; i < n; i++) out[i] = this.int(lo, hi);
+    return out;
+  }
 }
 
 test('glass shuffle: loop from bottom-right, draws dx then dy, copies (the reference swap of views)', () => {

@@ -15,7 +15,7 @@ import { SEVERITIES } from '../src/corruptions/corruption.js';
 
 const reference = fixtureJson<CorruptionStatsFixture>('corruption-stats.json');
 const faces = loadFaces().map((f) => ({ name: f.name, image: toFloat(f.image) }));
-// The default CPU backend (cpu); cpu-parity.test.ts holds the webasm mode to it.
+// gpu.js's cpu mode (float64 arithmetic); cpu-parity.test.ts holds webasm, the CPU default, to it.
 const kernels = new KernelHost('cpu');
 const only = parseCorruptions(process.env['FERC_CORRUPTIONS']);
 

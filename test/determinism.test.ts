@@ -15,19 +15,24 @@ const RANDOM: readonly CorruptionName[] = [
   'gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'glass_blur', 'motion_blur', 'snow', 'spatter', 'elastic_transform',
 ];
 const face = toFloat(loadFaces(['sample4_face1.png'])[0]!.image);
-const kernels = new KernelHost('cpu');   // the default CPU backend
+const kernels = new KernelHost('webasm');   // the default CPU backend
+// webasm kernels share one WebAssembly memory (kernel-host.ts): interleaved kernels must not leak into each other.
+const hosts = { webasm: kernels, cpu: new KernelHost('cpu') };
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-test('same key gives the same bytes, whatever ran before', async () => {
-  for (const corruption of CORRUPTION_NAMES) {
-    const key = { seed: 3, sampleId: 'x', corruption, severity: 3 as const };
-    const first = await corruptImage(face, key, kernels);
-    await corruptImage(face, { ...key, severity: 5 }, kernels);   // interleave other work
-    const again = await corruptImage(face, key, kernels);
-    assert.ok(equal(first.data, again.data), `${corruption}: repeated run differs`);
+test('same key gives the same bytes, whatever ran before (both CPU modes)', async () => {
+  for (const [mode, host] of Object.entries(hosts)) {
+    for (const corruption of CORRUPTION_NAMES) {
+      const key = { seed: 3, sampleId: 'x', corruption, severity: 3 as const };
+      const first = await corruptImage(face, key, host);
+      await corruptImage(face, { ...key, severity: 5 }, host);   // interleave other work
+      await corruptImage(face, { ...key, corruption: CORRUPTION_NAMES[(CORRUPTION_NAMES.indexOf(corruption) + 1) % CORRUPTION_NAMES.length]! }, host);
+      const again = await corruptImage(face, key, host);
+      assert.ok(equal(first.data, again.data), `${mode} ${corruption}: repeated run differs`);
+    }
   }
 });
 

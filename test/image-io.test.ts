@@ -73,6 +73,14 @@ test('imageDimensions reads the size from PNG, JPEG and WebP headers, as decodin
 test('quantize clips and rounds half up', () => {
   const q = quantize({ width: 1, height: 1, data: Float32Array.from([-3, 127.5, 300.2]) });
   assert.equal([...q.data], [0, 128, 255]);
+  // every half (even and odd), the float32 just below each, NaN and the ends: floor(v + 0.5) clipped, NaN → 0
+  const values: number[] = [NaN, -0.5, 0, 254.5, 255, 255.5];
+  for (let k = 0; k < 255; k++) values.push(k + 0.5, Math.fround(k + 0.5) - (k < 1 ? 2 ** -25 : 2 ** -23 * 2 ** Math.floor(Math.log2(k + 0.5))));
+  while (values.length % 3) values.push(0);
+  const data = Float32Array.from(values);
+  assert.ok(data.some((v, i) => i > 6 && v !== Math.floor(v) + 0.5 && v > Math.floor(v) + 0.49), 'holds floats just below a half');
+  const want = Array.from(data, (v) => (Number.isNaN(v) ? 0 : Math.min(255, Math.max(0, Math.floor(v + 0.5)))));
+  assert.equal([...quantize({ width: data.length / 3, height: 1, data }).data], want);
 });
 
 test.run();

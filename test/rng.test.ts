@@ -139,6 +139,14 @@ test('uniform and uniformArray: range [lo, hi), mean and variance of U', () => {
   assert.ok(ints.every((v) => v >= 3 && v < 9 && Number.isInteger(v)), 'int(3, 9) outside {3..8}');
 });
 
+test('intArray(n, lo, hi) equals n calls of int(lo, hi), and leaves the generator where they leave it', () => {
+  const a = new Rng('int-array'), b = new Rng('int-array');
+  const bulk = a.intArray(5_001, -4, 4);
+  const one = Int32Array.from({ length: 5_001 }, () => b.int(-4, 4));
+  assert.equal(Array.from(bulk), Array.from(one));
+  assert.is(a.nextUint32(), b.nextUint32());
+});
+
 for (const lambda of [0.5, 3, 30, 60]) {
   test(`poisson(${lambda}): mean, variance and χ² against the pmf`, () => {
     const n = 100_000;

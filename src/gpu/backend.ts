@@ -14,10 +14,11 @@
  * adapter is used, and the log line says it is software.
  *
  * Between gpu.js's `cpu` (transpiled JS) and `webasm` (wasm SIMD) modes,
- * `npm run bench` measures both on our kernels (bench/results/). webasm is
- * faster but every compiled kernel reserves its own WebAssembly memory
- * (~80 MB more per worker), over the 400 MB budget on two workers; so cpu is
- * the CPU default and `--backend webasm` trades memory for speed.
+ * `npm run bench` measures both on our kernels (bench/results/corrupt-throughput.json,
+ * corrupt-memory.json). webasm is the faster (about 1.5× on the corruptions
+ * alone), and since a KernelHost's webasm kernels share one WebAssembly memory
+ * (kernel-host.ts) it fits the 400 MB budget too, so it is the CPU default;
+ * `--backend cpu` remains.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
@@ -41,7 +42,7 @@ export interface BackendChoice {
   readonly renderer?: string;
 }
 
-const CPU_DEFAULT: BackendName = 'cpu';
+const CPU_DEFAULT: BackendName = 'webasm';
 
 export function isBackendRequest(s: string): s is BackendRequest {
   return s === 'auto' || (BACKENDS as readonly string[]).includes(s);
@@ -136,7 +137,7 @@ async function chooseAuto(): Promise<BackendChoice> {
     return { backend: 'headlessgl', reason: `GL on a hardware GPU (${cls.why})`, device: cls.name, deviceKind: cls.kind, renderer: gl.renderer };
   }
   passed.push('error' in gl ? `headlessgl: ${gl.error}` : `headlessgl: ${cls!.kind} renderer ${cls!.name} (${cls!.why})`);
-  return { backend: CPU_DEFAULT, reason: `CPU default (webasm is faster but holds ~80 MB more per worker); passed over ${passed.join('; ')}` };
+  return { backend: CPU_DEFAULT, reason: `CPU default (webasm: wasm SIMD, the faster CPU mode); passed over ${passed.join('; ')}` };
 }
 
 function kindNote(cls: DeviceClass): string {

@@ -2,6 +2,13 @@
  * One gpu.js instance per process (or worker) and a cache of compiled kernels.
  * Kernels are built once per (name, output size) and reused for every image;
  * building is the expensive part (transpile / GLSL compile / wasm compile).
+ *
+ * webasm: gpu.js gives every compiled kernel its own WebAssembly memory
+ * (arguments + output, ~2 MB at 224²), so the ~80 kernels of the 17
+ * corruptions pinned ~170 MB per worker. Kernels run one at a time and write
+ * all their arguments before each run, so they can share one memory: after a
+ * kernel's first run its instance is re-made over the host's shared memory
+ * (see SharedWasmMemory), and its own memory is dropped.
  */
 import gpujs from 'gpu.js';
 import type { IKernelRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
@@ -29,11 +36,13 @@ export class KernelHost {
   private readonly gpu: InstanceType<typeof gpujs.GPU>;
   private readonly cache = new Map<string, IKernelRunShortcut>();
   private readonly checked = new WeakSet<IKernelRunShortcut>();
+  private readonly wasmMemory: SharedWasmMemory | undefined;
 
   constructor(backend: BackendName) {
     this.backend = backend;
     const mode = backend === 'headlessgl' ? 'headlessgl' : backend;
     this.gpu = new gpujs.GPU({ mode });
+    this.wasmMemory = backend === 'webasm' ? new SharedWasmMemory() : undefined;
   }
 
   /** Runs a kernel (compiled on first use) and returns its output as a flat Float32Array. */
@@ -41,8 +50,12 @@ export class KernelHost {
     const k = this.kernel(spec);
     const out = flatten(await (k(...args) as unknown));
     if (!this.checked.has(k)) { this.checkBackend(spec.name, k); this.checked.add(k); }
+    this.wasmMemory?.adopt(k);
     return out;
   }
+
+  /** Bytes of WebAssembly memory the host's kernels share (webasm), for benches. */
+  get wasmBytes(): number { return this.wasmMemory?.bytes ?? 0; }
 
   /** gpu.js may quietly run a kernel it cannot compile for webasm on its cpu backend; we refuse that. */
   private checkBackend(name: string, k: IKernelRunShortcut): void {
@@ -75,7 +88,78 @@ export class KernelHost {
 
   destroy(): void {
     this.cache.clear();
+    this.wasmMemory?.clear();
     this.gpu.destroy();
+  }
+}
+
+/** The parts of gpu.js's WebAssembly kernel (backend/web-assembly/kernel.js) that SharedWasmMemory re-binds. */
+interface WasmEntry {
+  /** A SharedArrayBuffer memory for gpu.js's own thread pool (async mode; not ours). */
+  shared: boolean;
+  memory: WebAssembly.Memory | null;
+  module: WebAssembly.Module | null;
+  instance: WebAssembly.Instance | null;
+  run: ((...a: number[]) => void) | null;
+  runSimd: ((...a: number[]) => void) | null;
+  f32: Float32Array | null;
+  i32: Int32Array | null;
+  mathImports: string[];
+  layout: { constantArrays: Record<string, unknown>; outputOffset: number };
+  cells: number;
+}
+interface WasmKernel { _active: WasmEntry | null; componentCount: number }
+
+const WASM_PAGE = 65536;
+/** gpu.js declares every module's memory import with at least this maximum (pages). */
+const WASM_MAX_PAGES = 4096;
+
+/**
+ * One WebAssembly memory for all of a host's webasm kernels. gpu.js's run()
+ * writes every argument into memory before each run and copies the output out
+ * after it, so sharing is safe for kernels run one after another (our host
+ * never runs two at once: `run` is synchronous for webasm). Kernels with
+ * constant arrays (written once, at instantiation) keep their own memory.
+ */
+class SharedWasmMemory {
+  private memory: WebAssembly.Memory | undefined;
+  private readonly adopted = new Set<WasmEntry>();
+
+  get bytes(): number { return this.memory?.buffer.byteLength ?? 0; }
+
+  adopt(k: IKernelRunShortcut): void {
+    const entry = (k as unknown as { kernel?: WasmKernel }).kernel?._active;
+    if (!entry || entry.shared || !entry.module || !entry.memory || entry.memory === this.memory || this.adopted.has(entry)) return;
+    if (Object.keys(entry.layout.constantArrays).length > 0) return;
+    const needed = entry.memory.buffer.byteLength;
+    if (!this.memory) {
+      this.memory = new WebAssembly.Memory({ initial: needed / WASM_PAGE, maximum: WASM_MAX_PAGES });
+    } else if (this.memory.buffer.byteLength < needed) {
+      this.memory.grow((needed - this.memory.buffer.byteLength) / WASM_PAGE);
+      // growing detaches the old buffer: every adopted kernel needs new views
+      for (const e of this.adopted) if (e.module) this.bindViews(e);
+    }
+    const env: Record<string, unknown> = { memory: this.memory };
+    for (const name of entry.mathImports) env[`math_${name}`] = (Math as unknown as Record<string, unknown>)[name];
+    const instance = new WebAssembly.Instance(entry.module, { env: env as WebAssembly.ModuleImports });
+    const exports = instance.exports as Record<string, unknown>;
+    entry.instance = instance;
+    entry.run = exports['run'] as WasmEntry['run'];
+    entry.runSimd = (exports['run_simd'] as WasmEntry['runSimd']) ?? null;
+    entry.memory = this.memory;
+    this.bindViews(entry);
+    this.adopted.add(entry);
+  }
+
+  private bindViews(e: WasmEntry): void {
+    e.memory = this.memory!;
+    e.f32 = new Float32Array(this.memory!.buffer);
+    e.i32 = new Int32Array(this.memory!.buffer);
+  }
+
+  clear(): void {
+    this.adopted.clear();
+    this.memory = undefined;
   }
 }
 

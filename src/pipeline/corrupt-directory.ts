@@ -153,7 +153,8 @@ async function corruptLocked(options: CorruptDirectoryOptions): Promise<CorruptS
     const calibration = new Set(plan.calibrationFiles);
     files = [...plan.calibrationFiles, ...files.filter((f) => !calibration.has(f) && plan.labels.get(basename(f)))];
   }
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), files.length || 1));
+  // Not capped by the number of files: a sample's corruptions are spread over the workers (VariantPool).
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), files.length === 0 ? 1 : Infinity));
   // The pipeline's fan-out: variants already in outputDir are read back, not recomputed (resume).
   const pool = new VariantPool({
     backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,

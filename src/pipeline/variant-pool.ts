@@ -1,7 +1,18 @@
-/** The worker threads of a pipeline's fan-out (variant-worker.ts), one per core by default. */
+/**
+ * The worker threads of a pipeline's fan-out (variant-worker.ts), one per core by default.
+ *
+ * A sample read from a file is handed out as one part per corruption (the
+ * clean image with the first), so that one sample keeps every worker busy
+ * (start-up, the last samples of a run), and parts go by corruption to the
+ * worker that already compiled its kernels (WorkerPool's affinity): a worker
+ * compiles about its share of the kernels instead of all of them. Parts are
+ * put back in order here. Samples with pixels (video frames) or scored by a
+ * model (batched per task) stay whole.
+ */
 import { availableParallelism } from 'node:os';
-import { filter, map, type Observable } from 'rxjs';
+import { filter, from, map, type Observable } from 'rxjs';
 import { WorkerPool } from './worker-pool.js';
+import { orderedMergeMap } from './operators/ordered-merge-map.js';
 import { isFinalMessage, type VariantMessage, type VariantTask, type VariantWorkerConfig } from './variant-protocol.js';
 import type { RunItem, SampleWork } from './run-item.js';
 
@@ -10,7 +21,10 @@ export class VariantPool {
 
   constructor(readonly config: VariantWorkerConfig, workers = availableParallelism()) {
     const script = new URL(`./variant-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-    this.pool = new WorkerPool(script, Math.max(1, workers), config, { isFinal: isFinalMessage });
+    this.pool = new WorkerPool(script, Math.max(1, workers), config, {
+      isFinal: isFinalMessage,
+      affinity: (task) => task.corruptions?.join(',') ?? '*',
+    });
   }
 
   get size(): number { return this.pool.size; }
@@ -24,14 +38,26 @@ export class VariantPool {
       ...(sample.box ? { box: sample.box } : {}),
       ...(pixels && work.pixels ? { pixels, width: work.pixels.width, height: work.pixels.height } : {}),
     };
-    return this.pool.stream(task, pixels ? [pixels.buffer as ArrayBuffer] : []).pipe(
-      filter((m) => m.kind !== 'done'),
+    const { corruptions } = this.config;
+    if (pixels || this.config.predict || corruptions.length < 2 || this.pool.size < 2) {
+      return this.messages(work, this.pool.stream(task, pixels ? [pixels.buffer as ArrayBuffer] : []), true, true);
+    }
+    const parts = corruptions.map((c, i): VariantTask => ({ ...task, corruptions: [c], clean: i === 0 }));
+    return from(parts).pipe(orderedMergeMap((part, i) => this.messages(work, this.pool.stream(part), i === 0, i === parts.length - 1), parts.length));
+  }
+
+  /** One task's messages as items; whether it is the sample's first part, and whether its last variant is the sample's. */
+  private messages(work: SampleWork, messages: Observable<VariantMessage>, first: boolean, endsSample: boolean): Observable<RunItem> {
+    const { sample } = work;
+    return messages.pipe(
+      // a file that does not decode fails every part: the sample gets one skipped item, the first part's
+      filter((m): m is Exclude<VariantMessage, { kind: 'done' }> => m.kind !== 'done' && (m.kind !== 'skipped' || first)),
       map((m): RunItem => {
         if (m.kind === 'error') throw new Error(`${sample.file}: ${m.error}`);
         if (m.kind === 'skipped') return { kind: 'skipped', index: m.index, sample, reason: m.reason };
         const size = this.config.size;
         return {
-          kind: 'variant', index: m.index, sample, corruption: m.corruption, severity: m.severity, last: m.last,
+          kind: 'variant', index: m.index, sample, corruption: m.corruption, severity: m.severity, last: m.last && endsSample,
           ...(m.png ? { png: m.png } : {}),
           ...(m.pixels ? { image: { width: size, height: size, data: m.pixels } } : {}),
           ...(m.d !== undefined ? { d: m.d } : {}),

@@ -42,6 +42,13 @@ export interface VariantTask {
   readonly pixels?: Uint8Array;
   readonly width?: number;
   readonly height?: number;
+  /**
+   * A part of the sample: these corruptions only (default: the config's), and
+   * the clean image only when `clean` is not false. `last` then marks the
+   * part's last variant; the pool knows which part ends the sample.
+   */
+  readonly corruptions?: readonly CorruptionName[];
+  readonly clean?: boolean;
 }
 
 export interface VariantPayload {

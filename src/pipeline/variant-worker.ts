@@ -17,7 +17,8 @@ import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import { variantFile } from './run-item.js';
 import { measureVariant } from '../labels/variant-measure.js';
 import type { VariantTask, VariantMessage, VariantWorkerConfig, VariantPayload } from './variant-protocol.js';
-import { loadPredictor, type WorkerPredictor } from './worker-predictor.js';
+// The predictor (face-api, rxjs, …) is imported only when a model is configured: ~0.4 s of start-up otherwise.
+import type { WorkerPredictor } from './worker-predictor.js';
 
 const config = workerData as VariantWorkerConfig;
 // gpu.js's webgpu mode needs navigator.gpu before the GPU instance exists; this thread opens the same kind of adapter the main thread chose.
@@ -52,17 +53,36 @@ function readBack(file: string): RgbImage | undefined {
   }
 }
 
+/**
+ * The parts of one sample (one corruption each, see VariantPool) mostly run on
+ * different workers, but a worker often gets several: it decodes the image once.
+ */
+const decoded = new Map<string, RgbImage>();
+const DECODED_KEPT = 4;
+
+function decode(task: VariantTask): RgbImage {
+  if (task.pixels) return { width: task.width!, height: task.height!, data: task.pixels };
+  const key = `${task.index}|${task.file}|${task.box ? JSON.stringify(task.box) : ''}`;
+  let image = decoded.get(key);
+  if (!image) {
+    image = readImageFile(task.file, { size: config.size, ...(task.box ? { box: task.box } : {}) });
+    decoded.set(key, image);
+    if (decoded.size > DECODED_KEPT) decoded.delete(decoded.keys().next().value!);
+  }
+  return image;
+}
+
 async function runTask(task: VariantTask): Promise<void> {
   let clean: RgbImage;
   try {
-    clean = task.pixels ? { width: task.width!, height: task.height!, data: task.pixels } : readImageFile(task.file, { size: config.size, ...(task.box ? { box: task.box } : {}) });
+    clean = decode(task);
   } catch (e) {
     if (!(e instanceof ImageDecodeError)) throw e;
     post({ kind: 'skipped', index: task.index, reason: e.reason });
     return;
   }
   const batch: { payload: VariantPayload; image: RgbImage }[] = [];
-  const model = config.predict ? await (predictor ??= loadPredictor(config.predict)) : undefined;
+  const model = config.predict ? await (predictor ??= import('./worker-predictor.js').then((m) => m.loadPredictor(config.predict!))) : undefined;
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -82,11 +102,14 @@ async function runTask(task: VariantTask): Promise<void> {
     if (!model || batch.length >= config.predict!.batchSize) await flush();
   };
 
-  const total = config.corruptions.length * config.severities.length;
+  const corruptions = task.corruptions ?? config.corruptions;
+  const total = corruptions.length * config.severities.length;
   let n = 0;
-  // The clean image too is only encoded when its file is already there, whole.
-  const cleanDone = readBack(variantFile({ sample: { id: task.id }, corruption: 'clean', severity: 0 })) !== undefined;
-  await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0, ...(cleanDone ? { reused: true } : {}) }, clean);
+  if (task.clean !== false) {
+    // The clean image too is only encoded when its file is already there, whole.
+    const cleanDone = readBack(variantFile({ sample: { id: task.id }, corruption: 'clean', severity: 0 })) !== undefined;
+    await emit({ kind: 'variant', index: task.index, corruption: 'clean', severity: 0, last: total === 0, ...(cleanDone ? { reused: true } : {}) }, clean);
+  }
   // Variants already written (calibration pass, interrupted run) are read back: deterministic, so the same bytes.
   const reused: { corruption: CorruptionName; severity: Severity; image: RgbImage }[] = [];
   const skip = (c: CorruptionName, s: Severity): boolean => {
@@ -100,7 +123,7 @@ async function runTask(task: VariantTask): Promise<void> {
       await emit({ kind: 'variant', index: task.index, corruption: r.corruption, severity: r.severity, last: n === total, reused: true }, r.image);
     }
   };
-  for await (const v of variantsOf(clean, { seed: config.seed, sampleId: task.id, corruptions: config.corruptions, severities: config.severities, skip }, kernels)) {
+  for await (const v of variantsOf(clean, { seed: config.seed, sampleId: task.id, corruptions, severities: config.severities, skip }, kernels)) {
     await flushReused();
     n++;
     await emit({ kind: 'variant', index: task.index, corruption: v.corruption, severity: v.severity, last: n === total }, v.image);

@@ -20,9 +20,16 @@ interface Pending<R> { next: (r: R) => void; done: (r: R) => void; fail: (e: Err
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
-export interface WorkerPoolOptions<R> {
+export interface WorkerPoolOptions<T, R> {
   /** Which message ends a task (default: every message). */
   readonly isFinal?: (message: R) => boolean;
+  /**
+   * Tasks with the same key share costly per-worker state (compiled kernels):
+   * a free worker takes the oldest queued task of a key it has run, else of a
+   * key no worker has run yet, else the oldest task (no worker waits while
+   * work is queued). So each key tends to stay on one worker.
+   */
+  readonly affinity?: (task: T) => string;
 }
 
 export class WorkerPool<T, R> {
@@ -31,10 +38,15 @@ export class WorkerPool<T, R> {
   private readonly busy = new Map<Worker, Pending<R>>();
   private readonly all: Worker[] = [];
   private readonly isFinal: (message: R) => boolean;
+  private readonly affinity: ((task: T) => string) | undefined;
+  /** Affinity keys each worker has run, and the keys some worker has run. */
+  private readonly keysOf = new Map<Worker, Set<string>>();
+  private readonly claimed = new Set<string>();
   private closed = false;
 
-  constructor(script: URL, size: number, workerData: unknown, options: WorkerPoolOptions<R> = {}) {
+  constructor(script: URL, size: number, workerData: unknown, options: WorkerPoolOptions<T, R> = {}) {
     this.isFinal = options.isFinal ?? (() => true);
+    this.affinity = options.affinity;
     for (let i = 0; i < size; i++) {
       const w = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       w.on('message', (r: R) => this.message(w, r));
@@ -42,6 +54,7 @@ export class WorkerPool<T, R> {
       w.on('exit', (code) => { if (!this.closed && code !== 0) this.fail(w, new Error(`worker exited with code ${code}`)); });
       this.all.push(w);
       this.idle.push(w);
+      this.keysOf.set(w, new Set());
     }
   }
 
@@ -67,10 +80,27 @@ export class WorkerPool<T, R> {
   private dispatch(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const w = this.idle.pop()!;
-      const { task, transfer, pending } = this.queue.shift()!;
+      const { task, transfer, pending } = this.queue.splice(this.pick(w), 1)[0]!;
       this.busy.set(w, pending);
       w.postMessage(task, [...transfer]);
     }
+  }
+
+  /** Index in the queue of the task worker `w` takes next (see `affinity`). */
+  private pick(w: Worker): number {
+    if (!this.affinity) return 0;
+    const own = this.keysOf.get(w)!;
+    let unclaimed = -1;
+    for (let i = 0; i < this.queue.length; i++) {
+      const key = this.affinity(this.queue[i]!.task);
+      if (own.has(key)) return i;
+      if (unclaimed < 0 && !this.claimed.has(key)) unclaimed = i;
+    }
+    const i = unclaimed >= 0 ? unclaimed : 0;
+    const key = this.affinity(this.queue[i]!.task);
+    own.add(key);
+    this.claimed.add(key);
+    return i;
   }
 
   private message(w: Worker, r: R): void {

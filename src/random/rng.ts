@@ -156,6 +156,22 @@ export class Rng {
     return out;
   }
 
+  /** n integers in [lo, hi): the same values as n calls of `int(lo, hi)`, the state kept in locals. */
+  intArray(n: number, lo: number, hi: number, out = new Int32Array(n)): Int32Array {
+    const span = hi - lo;
+    const st = this.s;
+    let s0 = st[0]!, s1 = st[1]!, s2 = st[2]!, s3 = st[3]!;
+    for (let i = 0; i < n; i++) {
+      // xoshiro128**, inlined (identical to nextUint32).
+      const bits = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+      out[i] = lo + Math.floor((bits / 4294967296) * span);
+    }
+    st[0] = s0; st[1] = s1; st[2] = s2; st[3] = s3;
+    return out;
+  }
+
   /** Poisson(lambda): inversion for small lambda, PTRS (Hörmann 1993) above 10. */
   poisson(lambda: number): number {
     if (!(lambda > 0)) return 0;

@@ -52,18 +52,25 @@ export async function diskFilter(
   for (let i = 0; i < data.length; i++) mean += data[i]!;
   mean /= data.length;
   const prefix = new Float32Array(rowsP * rowP + rowP);
-  const acc = new Float64Array(C);
   for (let qy = 0; qy < rowsP; qy++) {
     const sy = extendIndex(qy - r, height, mode);
     let o = qy * rowP + C;
-    acc.fill(0);
     const inRow = sy * width * C;
+    // Running sums in float64 locals, one per channel (C is 1 or 3).
+    let a0 = 0, a1 = 0, a2 = 0;
     for (let q = 0; q < paddedWidth; q++) {
       const sx = cols[q]!;
       // mode 'constant' (cval 0): outside values are 0, i.e. −mean here.
-      if (sy < 0 || sx < 0) { for (let c = 0; c < C; c++) prefix[o++] = acc[c]! -= mean; continue; }
+      const outside = sy < 0 || sx < 0;
       const from = inRow + sx * C;
-      for (let c = 0; c < C; c++) prefix[o++] = acc[c]! += data[from + c]! - mean;
+      a0 += outside ? -mean : data[from]! - mean;
+      prefix[o++] = a0;
+      if (C === 3) {
+        a1 += outside ? -mean : data[from + 1]! - mean;
+        a2 += outside ? -mean : data[from + 2]! - mean;
+        prefix[o++] = a1;
+        prefix[o++] = a2;
+      }
     }
   }
   // Output (x, y) sits at prefix index y·rowP + x·C; its row dy run spans padded

@@ -43,9 +43,14 @@ export function stencilSpec(taps: readonly StencilTap[], output: number): Kernel
     return `${floatLiteral(weight)} * (${reads})`;
   });
   const body = `const i = this.thread.x;\nreturn ${terms.length > 0 ? terms.join(' +\n  ') : '0.0'};`;
-  return {
-    name: `stencil:${body}`,
-    fn: new Function('p', body) as KernelFunction,
-    output,
-  };
+  // The same stencils come back for every image: make each spec (and its Function) once.
+  const key = `${output}|${body}`;
+  let spec = SPECS.get(key);
+  if (!spec) {
+    spec = { name: `stencil:${body}`, fn: new Function('p', body) as KernelFunction, output };
+    SPECS.set(key, spec);
+  }
+  return spec;
 }
+
+const SPECS = new Map<string, KernelSpec>();

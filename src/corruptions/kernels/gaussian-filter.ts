@@ -22,10 +22,12 @@
  *   noise it matters: output variance goes with Σw², which is 4–5% lower for
  *   the cascade (σ 2: −3.8%, σ ≥ 4: −5%), so smoothed random fields should use
  *   `exact`.
- * `auto` (the default) uses `exact` up to radius 24 (σ ≤ 6, every σ of the
- * reference corruptions): unrolled, it costs about what the boxes cost there
- * (cpu mode, 224×224 RGB, σ 4: 6.4 vs 8.7 ms; σ 6: 10.3 vs 8.5 ms), and `boxes`
- * above, where its cost keeps growing (σ 12: 26 vs 10 ms).
+ * `auto` (the default) uses `exact` up to radius 16 (σ ≤ 4): unrolled, it
+ * costs about what the boxes cost there (webasm, 224×224 RGB, σ 4: about the
+ * same; cpu mode σ 4: 6.4 vs 8.7 ms), and `boxes` above, where its cost keeps
+ * growing (webasm σ 6: ~2× the boxes' time, interleaved runs in one process;
+ * cpu mode σ 12: 26 vs 10 ms). gaussian_blur's σ 6 (severity 5) is the one
+ * reference σ this puts on the boxes.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
 import type { KernelHost } from '../../gpu/kernel-host.js';
@@ -46,7 +48,7 @@ export interface GaussianFilterOptions {
 }
 
 /** Largest radius the `auto` method still filters exactly. */
-export const EXACT_MAX_RADIUS = 24;
+export const EXACT_MAX_RADIUS = 16;
 
 /** scipy's `radius = int(truncate * sd + 0.5)`. */
 export function gaussianRadius(sigma: number, truncate = 4): number {

@@ -133,5 +133,11 @@ export async function motionBlur(
   const offset = new Array<number>(slots).fill(0), weight = new Array<number>(slots).fill(0);
   // Weights rounded to float32, as every backend receives them.
   taps.forEach((t, i) => { offset[i] = ((t.dy + pad) * paddedWidth + t.dx + pad) * channels; weight[i] = Math.fround(t.weight); });
-  return kernels.run(motionBlurSpec(slots, data.length, { width, channels, pad }), padded, ...offset, ...weight);
+  const key = `${slots}|${data.length}|${width}|${channels}|${pad}`;
+  let spec = SPECS.get(key);
+  if (!spec) { spec = motionBlurSpec(slots, data.length, { width, channels, pad }); SPECS.set(key, spec); }
+  return kernels.run(spec, padded, ...offset, ...weight);
 }
+
+/** One spec (and Function) per size and radius, made once. */
+const SPECS = new Map<string, KernelSpec>();

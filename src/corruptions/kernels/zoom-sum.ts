@@ -105,5 +105,11 @@ export function zoomSum(host: KernelHost, data: Float32Array, width: number, hei
   if (data.length !== width * height * 3) throw new Error(`zoomSum: data has ${data.length} values, ${width}x${height}x3 needs ${width * height * 3}`);
   if (zooms.length === 0) throw new Error('zoomSum: no zoom factors');
   if (zooms.some((z) => !(z > 1))) throw new Error(`zoomSum: zoom factors must exceed 1, got ${zooms.join(', ')}`);
-  return host.run(zoomSumSpec(width, height, zooms), data);
+  const key = `${width}x${height}/${zooms.join(',')}`;
+  let spec = ZOOM_SPECS.get(key);
+  if (!spec) { spec = zoomSumSpec(width, height, zooms); ZOOM_SPECS.set(key, spec); }
+  return host.run(spec, data);
 }
+
+/** One spec (and Function) per zoom list and size: the severities come back for every image. */
+const ZOOM_SPECS = new Map<string, KernelSpec>();
