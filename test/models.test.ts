@@ -1,0 +1,194 @@
+/**
+ * Bring-your-own-model adapters against independent computations:
+ * preprocessing against hand formulas; the real FER net (human's mini-Xception)
+ * as ONNX (logits, NCHW, onnxruntime) against the same net as TF.js
+ * (probabilities, NHWC, tfjs-wasm) — two runtimes, two layouts, one softmax
+ * apart; batching against singletons; class mapping by name against a
+ * hand-written permutation; every bad-model error; and the model in the
+ * pipeline's worker threads against the scorer run here on the written images.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { FIXTURES, REPO_ROOT, loadFaces } from './helpers/fixtures.js';
+import { readImageFile, type RgbImage } from '../src/image/index.js';
+import { preprocess, inputShape } from '../src/models/preprocess.js';
+import { softmax } from '../src/models/softmax.js';
+import { checkModel, ModelScorer, modelClassMapping } from '../src/models/load-model.js';
+import type { FileModelDescription, ModelInputSpec } from '../src/models/model-description.js';
+import { ModelError, NonFiniteOutputError } from '../src/models/prediction-model.js';
+import { loadSpec, SpecError } from '../src/pipeline/spec/index.js';
+import { runOptionsFromSpec } from '../src/pipeline/from-spec.js';
+import { runPipeline } from '../src/pipeline/run-pipeline.js';
+
+const HUMAN_CLASSES = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+const AFFECTNET = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'];
+const GRAY_INPUT = { size: 64, channels: 'gray', scale: 255, mean: [0.5], std: [0.5] } as const;
+const ONNX: FileModelDescription = { type: 'onnx', path: join(FIXTURES, 'models', 'human-emotion.onnx'), classes: HUMAN_CLASSES, input: { ...GRAY_INPUT, layout: 'NCHW' }, output: 'logits', batch: 16 };
+const TFJS: FileModelDescription = { type: 'tfjs', path: join(FIXTURES, 'models', 'human-emotion', 'emotion.json'), classes: HUMAN_CLASSES, input: { ...GRAY_INPUT, layout: 'NHWC' }, output: 'probabilities', batch: 16 };
+const faces = loadFaces().slice(0, 6).map((f) => f.image);
+const tmp = mkdtempSync(join(tmpdir(), 'ferc-models-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function rejects(p: Promise<unknown>, kind: new (...a: never[]) => Error, pattern: RegExp): Promise<void> {
+  try { await p; } catch (e) {
+    assert.instance(e, kind, String(e));
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected ${kind.name} ${pattern}`);
+}
+
+test('preprocess: (x / scale − mean) / std per channel, NCHW and NHWC, RGB, BGR and BT.601 grey', () => {
+  const img: RgbImage = { width: 2, height: 2, data: Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120]) };
+  const rgb: ModelInputSpec = { size: 2, layout: 'NCHW', channels: 'RGB', scale: 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+  const x = preprocess([img], rgb);
+  assert.equal(inputShape(rgb, 1), [1, 3, 2, 2]);
+  // pixel 1 (x=1, y=0) is (40, 50, 60); channel 1 (G) of NCHW sits at 1·4 + 1
+  assert.ok(Math.abs(x[1 * 4 + 1]! - (50 / 255 - 0.456) / 0.224) < 1e-6);
+  assert.ok(Math.abs(x[2 * 4 + 3]! - (120 / 255 - 0.406) / 0.225) < 1e-6);
+  const bgr = preprocess([img], { ...rgb, layout: 'NHWC', channels: 'BGR', mean: [0], std: [1] });
+  assert.ok(Math.abs(bgr[3 * 3 + 0]! - 120 / 255) < 1e-6);   // pixel 3, first channel = B
+  assert.ok(Math.abs(bgr[3 * 3 + 2]! - 100 / 255) < 1e-6);   // last = R
+  const gray = preprocess([img], { size: 2, layout: 'NHWC', channels: 'gray', scale: 1, mean: [0], std: [1] });
+  assert.equal(gray.length, 4);
+  assert.ok(Math.abs(gray[2]! - (0.299 * 70 + 0.587 * 80 + 0.114 * 90)) < 1e-4);
+});
+
+test('preprocess: a 4×4 → 2×2 bilinear resize with half-pixel centres averages each 2×2 block', () => {
+  const data = new Uint8Array(4 * 4 * 3);
+  for (let i = 0; i < 16; i++) data.fill(i * 10, i * 3, i * 3 + 3);
+  const x = preprocess([{ width: 4, height: 4, data }], { size: 2, layout: 'NCHW', channels: 'RGB', scale: 1, mean: [0], std: [1] });
+  const block = (bx: number, by: number): number => [0, 1].flatMap((dy) => [0, 1].map((dx) => ((by * 2 + dy) * 4 + bx * 2 + dx) * 10)).reduce((a, b) => a + b) / 4;
+  assert.ok(Math.abs(x[0]! - block(0, 0)) < 1e-4 && Math.abs(x[1]! - block(1, 0)) < 1e-4 && Math.abs(x[3]! - block(1, 1)) < 1e-4, String([...x.slice(0, 4)]));
+});
+
+test('softmax is stable and sums to 1', () => {
+  const p = softmax([1000, 1001, 999]);
+  const e = [Math.exp(-1), 1, Math.exp(-2)], s = e[0]! + e[1]! + e[2]!;
+  p.forEach((v, k) => assert.ok(Math.abs(v - e[k]! / s) < 1e-12));
+});
+
+test('the ONNX net (logits, NCHW, onnxruntime) softmaxed = the TF.js net (probabilities, NHWC, tfjs-wasm) on real faces', async () => {
+  const onnx = await ModelScorer.load(ONNX, HUMAN_CLASSES);
+  const tfjs = await ModelScorer.load(TFJS, HUMAN_CLASSES);
+  const a = await onnx.predict(faces), b = await tfjs.predict(faces);
+  let worst = 0;
+  a.forEach((row, i) => row.forEach((v, k) => { worst = Math.max(worst, Math.abs(v - b[i]![k]!)); }));
+  assert.ok(worst < 1e-4, `max |Δp| ${worst}`);
+  // the faces are not all one class: the model discriminates
+  assert.ok(new Set(a.map((r) => r.indexOf(Math.max(...r)))).size > 1);
+  // raw outputs are logits (not a distribution) for ONNX, probabilities for TF.js
+  const raw = await onnx.model.run(faces.slice(0, 1));
+  assert.ok(Math.abs(raw[0]!.reduce((s, v) => s + v, 0) - 1) > 1e-3);
+  assert.ok(Math.abs((await tfjs.model.run(faces.slice(0, 1)))[0]!.reduce((s, v) => s + v, 0) - 1) < 1e-5);
+  await onnx.model.dispose(); await tfjs.model.dispose();
+});
+
+test('batching: one batch of 6 gives what 6 single-image calls give', async () => {
+  for (const d of [ONNX, TFJS]) {
+    const scorer = await ModelScorer.load(d, HUMAN_CLASSES);
+    const batched = await scorer.model.run(faces);
+    for (let i = 0; i < faces.length; i++) {
+      const single = (await scorer.model.run([faces[i]!]))[0]!;
+      single.forEach((v, k) => assert.ok(Math.abs(v - batched[i]![k]!) < 1e-4, `${d.type} face ${i} class ${k}: ${v} vs ${batched[i]![k]}`));
+    }
+    await scorer.model.dispose();
+  }
+});
+
+test('class mapping by name: AffectNet order from the model order, Contempt 0, against onnxruntime run directly', async () => {
+  const scorer = await ModelScorer.load(ONNX, AFFECTNET);
+  assert.equal(scorer.mapping.missing, ['Contempt']);
+  const mapped = await scorer.predict(faces.slice(0, 2));
+  // independent: the session run here, on the same tensor, softmaxed by hand, permuted by a hand-written table
+  const session = await ort.InferenceSession.create(ONNX.path);
+  const out = await session.run({ input: new ort.Tensor('float32', preprocess(faces.slice(0, 2), ONNX.input), [2, 1, 64, 64]) });
+  const logits = out['logits']!.data as Float32Array;
+  const fromModel = [6, 3, 4, 5, 2, 1, 0, -1];   // Neutral←neutral(6), Happy←happy(3), Sad←sad(4), Surprise←surprise(5), Fear←fear(2), Disgust←disgust(1), Anger←angry(0), Contempt←none
+  for (let i = 0; i < 2; i++) {
+    const z = Array.from(logits.subarray(i * 7, i * 7 + 7)), m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b);
+    fromModel.forEach((j, k) => assert.ok(Math.abs(mapped[i]![k]! - (j < 0 ? 0 : e[j]! / s)) < 1e-6, `face ${i} ${AFFECTNET[k]}`));
+  }
+  await session.release(); await scorer.model.dispose();
+});
+
+test('class names: aliases match, an unmatched model class is an error unless dropped (then renormalised)', async () => {
+  const aliased = { ...ONNX, classes: ['Anger', 'Disgusted', 'Fearful', 'Happiness', 'Sadness', 'Surprised', 'NEUTRAL'] };
+  assert.equal(Array.from(modelClassMapping(aliased, AFFECTNET).source), [6, 3, 4, 5, 2, 1, 0, -1]);
+  const seven = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger'];
+  const extra = { ...ONNX, classes: ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'calm'] };
+  assert.throws(() => modelClassMapping(extra, seven), /"calm" matches no dataset class.*predictions\.drop/);
+  assert.throws(() => modelClassMapping({ ...extra, drop: ['angry'] }, seven), /drop names "angry", but the dataset has that class/);
+  assert.throws(() => modelClassMapping({ ...extra, drop: ['bored'] }, seven), /drop names "bored", which is not one of the model's classes/);
+  const dropped = await ModelScorer.load({ ...extra, drop: ['calm'] }, seven);
+  const full = await ModelScorer.load(ONNX, seven);
+  const [p] = await dropped.predict(faces.slice(0, 1)), [q] = await full.predict(faces.slice(0, 1));
+  // calm (the model's 7th output, neutral's slot) is gone: the others are q renormalised without Neutral
+  const rest = 1 - q![0]!;
+  assert.ok(Math.abs(p![0]!) < 1e-15);
+  for (let k = 1; k < 7; k++) assert.ok(Math.abs(p![k]! - q![k]! / rest) < 1e-9);
+  await dropped.model.dispose(); await full.model.dispose();
+});
+
+test('bad models are clear errors: missing file, not a model, input rank/size/layout, output width, NaN outputs', async () => {
+  await rejects(checkModel({ ...ONNX, path: join(tmp, 'nope.onnx') }, AFFECTNET), ModelError, /nope\.onnx: model file not found/);
+  writeFileSync(join(tmp, 'text.onnx'), 'not a model\n');
+  await rejects(checkModel({ ...ONNX, path: join(tmp, 'text.onnx') }, AFFECTNET), ModelError, /text\.onnx: not an ONNX model/);
+  writeFileSync(join(tmp, 'model.json'), '{"hello": 1}');
+  await rejects(checkModel({ ...TFJS, path: join(tmp, 'model.json') }, AFFECTNET), ModelError, /model\.json: not a TF\.js model\.json/);
+  writeFileSync(join(tmp, 'broken.json'), '{"modelTopology": ');
+  await rejects(checkModel({ ...TFJS, path: join(tmp, 'broken.json') }, AFFECTNET), ModelError, /broken\.json: not a TF\.js model\.json/);
+  await rejects(checkModel({ ...ONNX, input: { ...ONNX.input, size: 48 } }, AFFECTNET), ModelError, /dimension 2 is 64 .*gives 48/);
+  await rejects(checkModel({ ...ONNX, input: { ...ONNX.input, layout: 'NHWC' } }, AFFECTNET), ModelError, /dimension 1 is 1 .*gives 64/);
+  await rejects(checkModel({ ...ONNX, input: { ...ONNX.input, channels: 'RGB', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } }, AFFECTNET), ModelError, /dimension 1 is 1 .*gives 3/);
+  await rejects(checkModel({ ...TFJS, input: { ...TFJS.input, size: 48 } }, AFFECTNET), ModelError, /dimension 1 is 64 .*gives 48/);
+  await rejects(checkModel({ ...ONNX, classes: HUMAN_CLASSES.slice(0, 6) }, AFFECTNET), ModelError, /7 values per image, but the spec names 6 classes/);
+  await rejects(checkModel({ ...TFJS, classes: [...HUMAN_CLASSES, 'contempt'] }, AFFECTNET), ModelError, /7 values per image, but the spec names 8 classes/);
+  // NaN inputs make NaN outputs: named with the sample's row id
+  const nan = await ModelScorer.load({ ...ONNX, input: { ...ONNX.input, mean: [Number.NaN] } }, AFFECTNET);
+  await rejects(nan.predict(faces.slice(0, 2), ['face7__clean', 'face7__snow__3']), NonFiniteOutputError, /NaN for class "angry" of face7__clean/);
+  await nan.model.dispose();
+});
+
+test('spec: onnx/tfjs blocks normalised (defaults), mean/std lengths and schema errors reported', () => {
+  const spec = (sets: string[]): ReturnType<typeof loadSpec> => loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), sets, { cwd: REPO_ROOT });
+  const p = spec(['predictions.output=null', 'predictions.batch=null', 'predictions.input={"size":64,"channels":"gray"}']).predictions;
+  assert.equal(p, { type: 'onnx', path: ONNX.path, classes: HUMAN_CLASSES, input: { size: 64, layout: 'NCHW', channels: 'gray', scale: 255, mean: [0], std: [1] }, output: 'logits', batch: 16 });
+  assert.throws(() => spec(['predictions.input.mean=[0.5,0.5]']), (e: unknown) => e instanceof SpecError && /\/predictions\/input\/mean.*2 values; gray input has 1 channel/.test(e.message));
+  assert.throws(() => spec(['predictions.input=null']), (e: unknown) => e instanceof SpecError && /input/.test(e.message));
+  assert.throws(() => spec(['predictions.output="scores"']), (e: unknown) => e instanceof SpecError && /output/.test(e.message));
+});
+
+test('fer-c run with the ONNX model: scored in the workers as here, Contempt named in the report; a bad model stops it before any file', async () => {
+  const out = join(tmp, 'run');
+  const spec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), [
+    'limit=3', 'corruptions=["contrast","gaussian_noise"]', 'severities=[2]', `output.dir=${out}`, 'workers=2', 'labels.visibility.calibration=3', 'predictions.batch=2',
+  ], { cwd: REPO_ROOT });
+  const summary = await runPipeline(await runOptionsFromSpec(spec, 'cpu', { log: () => {} }));
+  assert.is(summary.variants, 9);
+  const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.is(rows.length, 9);
+  const labels = readFileSync(join(out, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const scorer = await ModelScorer.load(spec.predictions as FileModelDescription, AFFECTNET);
+  const images = labels.map((l) => readImageFile(join(out, l[2]!)));
+  const here = await scorer.predict(images);
+  rows.forEach((r, i) => {
+    assert.is(r[0], labels[i]![0]);
+    for (let k = 0; k < 8; k++) assert.ok(Math.abs(Number(r[k + 1]) - here[i]![k]!) < 1e-6, `${r[0]} class ${k}`);
+  });
+  await scorer.model.dispose();
+  const report = JSON.parse(readFileSync(join(out, 'report', 'report.json'), 'utf8')) as { model: { missing_classes: string[] } };
+  assert.equal(report.model.missing_classes, ['Contempt']);
+  assert.match(readFileSync(join(out, 'report', 'report.md'), 'utf8'), /Classes the model lacks.*Contempt/);
+
+  const bad = join(tmp, 'bad-run');
+  const badSpec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), ['limit=1', `output.dir=${bad}`, 'predictions.input.size=96'], { cwd: REPO_ROOT });
+  await rejects(runOptionsFromSpec(badSpec, 'cpu', { log: () => {} }).then(runPipeline), ModelError, /human-emotion\.onnx: input "input": dimension 2 is 64 .*gives 96/);
+  assert.not.ok(existsSync(bad), 'nothing written');
+});
+
+test.run();
