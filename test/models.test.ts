@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FIXTURES, REPO_ROOT, loadFaces } from './helpers/fixtures.js';
+import { encodeOnnx } from './helpers/onnx-writer.js';
 import { readImageFile, type RgbImage } from '../src/image/index.js';
 import { preprocess, inputShape } from '../src/models/preprocess.js';
 import { softmax } from '../src/models/softmax.js';
@@ -64,6 +65,40 @@ test('preprocess: a 4×4 → 2×2 bilinear resize with half-pixel centres averag
   const x = preprocess([{ width: 4, height: 4, data }], { size: 2, layout: 'NCHW', channels: 'RGB', scale: 1, mean: [0], std: [1] });
   const block = (bx: number, by: number): number => [0, 1].flatMap((dy) => [0, 1].map((dx) => ((by * 2 + dy) * 4 + bx * 2 + dx) * 10)).reduce((a, b) => a + b) / 4;
   assert.ok(Math.abs(x[0]! - block(0, 0)) < 1e-4 && Math.abs(x[1]! - block(1, 0)) < 1e-4 && Math.abs(x[3]! - block(1, 1)) < 1e-4, String([...x.slice(0, 4)]));
+});
+
+test('an ONNX model made here (Flatten → Gemm [→ Softmax]): outputs = W·x + b by hand, softmaxed; logits vs probabilities', async () => {
+  // input 1×3×2×2 (NCHW RGB), 3 classes; W[k][j] = (k + 1)·(j − 5.5)/10, b = [0.1, −0.2, 0.3]
+  const W = new Float32Array(3 * 12).map((_, i) => (Math.floor(i / 12) + 1) * ((i % 12) - 5.5) / 10), B = Float32Array.from([0.1, -0.2, 0.3]);
+  const graph = (softmaxed: boolean): Uint8Array => encodeOnnx({
+    nodes: [
+      { op: 'Flatten', inputs: ['input'], outputs: ['flat'], attrs: { axis: 1 } },
+      { op: 'Gemm', inputs: ['flat', 'W', 'B'], outputs: [softmaxed ? 'z' : 'out'], attrs: { transB: 1 } },
+      ...(softmaxed ? [{ op: 'Softmax', inputs: ['z'], outputs: ['out'], attrs: { axis: 1 } }] : []),
+    ],
+    initializers: [{ name: 'W', dims: [3, 12], data: W }, { name: 'B', dims: [3], data: B }],
+    input: { name: 'input', shape: ['batch', 3, 2, 2] }, output: { name: 'out', shape: ['batch', 3] },
+  });
+  writeFileSync(join(tmp, 'gemm.onnx'), graph(false));
+  writeFileSync(join(tmp, 'gemm-softmax.onnx'), graph(true));
+  const input: ModelInputSpec = { size: 2, layout: 'NCHW', channels: 'RGB', scale: 255, mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] };
+  const classes = ['Happy', 'Sad', 'Neutral'];
+  const images: RgbImage[] = [0, 1, 2].map((n) => ({ width: 2, height: 2, data: Uint8Array.from({ length: 12 }, (_, i) => (n * 70 + i * 17) % 256) }));
+  const expected = images.map((img) => {
+    const x: number[] = [];   // NCHW flatten: channel-major
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 4; p++) x.push((img.data[p * 3 + c]! / 255 - input.mean[c]!) / input.std[c]!);
+    const z = [0, 1, 2].map((k) => B[k]! + x.reduce((s, v, j) => s + W[k * 12 + j]! * v, 0));
+    const e = z.map((v) => Math.exp(v - Math.max(...z))), sum = e.reduce((a, b) => a + b);
+    return { z, p: e.map((v) => v / sum) };
+  });
+  const logits = await ModelScorer.load({ type: 'onnx', path: join(tmp, 'gemm.onnx'), classes, input, output: 'logits', batch: 2 }, classes);
+  const raw = await logits.model.run(images);
+  raw.forEach((row, n) => row.forEach((v, k) => assert.ok(Math.abs(v - expected[n]!.z[k]!) < 1e-4, `z ${n} ${k}: ${v} vs ${expected[n]!.z[k]}`)));
+  const probs = await ModelScorer.load({ type: 'onnx', path: join(tmp, 'gemm-softmax.onnx'), classes, input, output: 'probabilities', batch: 2 }, classes);
+  for (const scorer of [logits, probs]) {
+    (await scorer.predict(images)).forEach((row, n) => row.forEach((v, k) => assert.ok(Math.abs(v - expected[n]!.p[k]!) < 1e-5, `p ${n} ${k}`)));
+    await scorer.model.dispose();
+  }
 });
 
 test('softmax is stable and sums to 1', () => {
