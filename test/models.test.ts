@@ -24,6 +24,8 @@ import { ModelError, NonFiniteOutputError } from '../src/models/prediction-model
 import { loadSpec, SpecError } from '../src/pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../src/pipeline/from-spec.js';
 import { runPipeline } from '../src/pipeline/run-pipeline.js';
+import { fitTemperature, TEMPERATURE_RANGE } from '../src/calibration/index.js';
+import { temperatureBoundNote } from '../src/report/index.js';
 
 const HUMAN_CLASSES = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
 const AFFECTNET = ['Neutral', 'Happy', 'Sad', 'Surprise', 'Fear', 'Disgust', 'Anger', 'Contempt'];
@@ -224,6 +226,16 @@ test('fer-c run with the ONNX model: scored in the workers as here, Contempt nam
   const badSpec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), ['limit=1', `output.dir=${bad}`, 'predictions.input.size=96'], { cwd: REPO_ROOT });
   await rejects(runOptionsFromSpec(badSpec, 'cpu', { log: () => {} }).then(runPipeline), ModelError, /human-emotion\.onnx: input "input": dimension 2 is 64 .*gives 96/);
   assert.not.ok(existsSync(bad), 'nothing written');
+});
+
+test('a temperature fit on the upper bound (confidently wrong clean predictions) is reported as a bound, and why', () => {
+  // every clean row puts 6 logits of confidence on class 0 and is labelled class 2: NLL keeps falling as T grows
+  const n = 20, K = 3, logits = new Float64Array(n * K), targets = new Float64Array(n * K);
+  for (let i = 0; i < n; i++) { logits[i * K] = 6 + (i % 3); targets[i * K + 2] = 1; }
+  const fit = fitTemperature(logits, targets, K);
+  assert.ok(fit.atBoundary && fit.temperature === TEMPERATURE_RANGE.max, `T = ${fit.temperature}`);
+  assert.match(temperatureBoundNote(fit.temperature), /T = 100 is the search's upper bound, not an optimum: .*confidently wrong/);
+  assert.match(temperatureBoundNote(TEMPERATURE_RANGE.min), /lower bound, not an optimum: .*under-confident/);
 });
 
 test.run();
