@@ -11,6 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FIXTURES, REPO_ROOT, loadFaces } from './helpers/fixtures.js';
@@ -221,6 +222,13 @@ test('fer-c run with the ONNX model: scored in the workers as here, Contempt nam
   const report = JSON.parse(readFileSync(join(out, 'report', 'report.json'), 'utf8')) as { model: { missing_classes: string[] } };
   assert.equal(report.model.missing_classes, ['Contempt']);
   assert.match(readFileSync(join(out, 'report', 'report.md'), 'utf8'), /Classes the model lacks.*Contempt/);
+
+  // the other route: the same files through `fer-c evaluate`, the missing class named from the command line
+  execFileSync(process.execPath, [join(REPO_ROOT, 'bin', 'fer-c.js'), 'evaluate', '--labels', join(out, 'labels.csv'), '--predictions', join(out, 'predictions.csv'),
+    '--out', join(tmp, 'evaluated'), '--classes', AFFECTNET.join(','), '--missing-classes', 'Contempt', '--model', 'mini-Xception', '--no-figures'], { stdio: 'ignore' });
+  const evaluated = JSON.parse(readFileSync(join(tmp, 'evaluated', 'report.json'), 'utf8')) as { model: { name: string; missing_classes: string[] } };
+  assert.equal(evaluated.model, { name: 'mini-Xception', missing_classes: ['Contempt'], dropped_classes: [] });
+  assert.match(readFileSync(join(tmp, 'evaluated', 'report.md'), 'utf8'), /Classes the model lacks.*Contempt/);
 
   const bad = join(tmp, 'bad-run');
   const badSpec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), ['limit=1', `output.dir=${bad}`, 'predictions.input.size=96'], { cwd: REPO_ROOT });
