@@ -11,11 +11,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FIXTURES, REPO_ROOT, loadFaces } from './helpers/fixtures.js';
 import { encodeOnnx } from './helpers/onnx-writer.js';
+import { pasteFace, writeExpr, writeVa, writeVideo } from './helpers/make-video.js';
+import { queryVa, writeAffectNetGmm } from './helpers/make-affwild.js';
 import { readImageFile, type RgbImage } from '../src/image/index.js';
 import { preprocess, inputShape } from '../src/models/preprocess.js';
 import { softmax } from '../src/models/softmax.js';
@@ -206,7 +208,7 @@ test('fer-c run with the ONNX model: scored in the workers as here, Contempt nam
   const spec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), [
     'limit=3', 'corruptions=["contrast","gaussian_noise"]', 'severities=[2]', `output.dir=${out}`, 'workers=2', 'labels.visibility.calibration=3', 'predictions.batch=2',
   ], { cwd: REPO_ROOT });
-  const summary = await runPipeline(await runOptionsFromSpec(spec, 'cpu', { log: () => {} }));
+  const summary = await runPipeline(await runOptionsFromSpec(spec, 'cpu', { log: () => {}, progress: false }));
   assert.is(summary.variants, 9);
   const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
   assert.is(rows.length, 9);
@@ -234,6 +236,35 @@ test('fer-c run with the ONNX model: scored in the workers as here, Contempt nam
   const badSpec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), ['limit=1', `output.dir=${bad}`, 'predictions.input.size=96'], { cwd: REPO_ROOT });
   await rejects(runOptionsFromSpec(badSpec, 'cpu', { log: () => {} }).then(runPipeline), ModelError, /human-emotion\.onnx: input "input": dimension 2 is 64 .*gives 96/);
   assert.not.ok(existsSync(bad), 'nothing written');
+});
+
+test('the TF.js model on a video source (Aff-Wild2 EXPR/VA, its 7 classes by alias) with the live summary', () => {
+  const dir = join(tmp, 'video');
+  const frames = faces.flatMap((f) => [f, f]).map((f) => pasteFace(f, 320, 240, 40, 8));
+  const mp4 = join(tmp, 'clip.mp4'), expr = join(tmp, 'clip.txt'), va = join(tmp, 'clip_va.txt'), gmm = join(tmp, 'gmm.json');
+  writeVideo(mp4, frames);
+  writeExpr(expr, frames.map((_, k) => k % 7));
+  writeVa(va, frames.map((_, k) => queryVa(k + 1)));
+  writeAffectNetGmm(gmm);
+  const spec = join(tmp, 'video.json');
+  writeFileSync(spec, JSON.stringify({
+    name: 'video-tfjs', seed: 1, workers: 2, backend: 'cpu', output: { dir },
+    source: { type: 'video', file: mp4, expr, va, crop: { x: 40, y: 8, width: 224, height: 224 } },
+    corruptions: ['contrast'], severities: [3],
+    labels: { gmm: { file: gmm }, visibility: { measure: 'l2', calibration: 2 } },
+    predictions: { ...TFJS, batch: 3 },
+    metrics: { interval: 0.2 },
+  }));
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'fer-c.js'), 'run', spec, '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /model: TF\.js graph model .*emotion\.json/);
+  assert.not.match(r.stderr, /lacks the dataset class/);     // angry/happy/sad … meet Anger/Happiness/Sadness by alias
+  assert.ok(r.stderr.split('\n').some((l) => l.startsWith('live: ')), r.stderr);
+  const labels = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const preds = readFileSync(join(dir, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.is(preds.length, frames.length * 2);
+  assert.equal(preds.map((p) => p[0]), labels.map((l) => l[0]));
+  assert.ok(existsSync(join(dir, 'report', 'report.json')));
 });
 
 test('a temperature fit on the upper bound (confidently wrong clean predictions) is reported as a bound, and why', () => {
