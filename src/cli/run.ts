@@ -75,6 +75,7 @@ export const runCommand: Command = {
         for (const [name, g] of [['ID ', r.id], ['OOD', r.ood]] as const) {
           if (g) log(`  ${name} acc ${pct(g.pre.accuracy)}  F1 ${pct(g.pre.macro_f1)}  ECE ${pct(g.pre.ece)} → ${pct(g.post.ece)} (T = ${r.temperature.toPrecision(4)}${r.temperature_fit?.at_boundary ? ', a bound of the search, not an optimum' : ''})  NLL ${g.pre.nll?.toFixed(3)} → ${g.post.nll?.toFixed(3)}`);
         }
+        if (r.model?.missing_classes.length) log(`  the model lacks ${r.model.missing_classes.join(', ')}: probability 0, never predicted`);
         if (r.temperature_fit?.at_boundary) log(`  note: ${temperatureBoundNote(r.temperature)}`);
         printCalibrators(r, log);
       }
