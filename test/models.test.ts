@@ -267,6 +267,38 @@ test('the TF.js model on a video source (Aff-Wild2 EXPR/VA, its 7 classes by ali
   assert.ok(existsSync(join(dir, 'report', 'report.json')));
 });
 
+test('a model that gives NaN on some faces passes the start-up check, then stops the run naming the row', async () => {
+  // mean grey value m of the input ((g/255 − 0.5)/0.5): logits = sqrt(m)·w — NaN for faces darker than mid-grey
+  writeFileSync(join(tmp, 'sqrt.onnx'), encodeOnnx({
+    nodes: [
+      { op: 'GlobalAveragePool', inputs: ['input'], outputs: ['m4'] },
+      { op: 'Flatten', inputs: ['m4'], outputs: ['m'], attrs: { axis: 1 } },
+      { op: 'Sqrt', inputs: ['m'], outputs: ['r'] },
+      { op: 'Gemm', inputs: ['r', 'W', 'B'], outputs: ['logits'], attrs: { transB: 1 } },
+    ],
+    initializers: [{ name: 'W', dims: [7, 1], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7]) }, { name: 'B', dims: [7], data: new Float32Array(7) }],
+    input: { name: 'input', shape: ['batch', 1, 64, 64] }, output: { name: 'logits', shape: ['batch', 7] },
+  }));
+  const description = { ...ONNX, path: join(tmp, 'sqrt.onnx') };
+  await checkModel(description, AFFECTNET);                           // mid-grey: m > 0, finite
+  // the source's order: the demo CSV's rows
+  const files = readFileSync(join(REPO_ROOT, 'examples', 'data', 'demo-faces.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+  const dark = files.findIndex((f) => preprocess([readImageFile(join(FIXTURES, 'faces', f), { size: 224 })], ONNX.input).reduce((a, b) => a + b, 0) < 0);
+  assert.ok(dark >= 0, 'a demo face darker than mid-grey');
+  const out = join(tmp, 'nan-run');
+  const spec = loadSpec(join(REPO_ROOT, 'pipelines', 'demo-onnx.json'), [
+    `limit=${dark + 1}`, 'corruptions=["contrast"]', 'severities=[1]', `output.dir=${out}`, 'workers=1', `labels.visibility.calibration=${dark + 1}`, `predictions.path=${description.path}`,
+  ], { cwd: REPO_ROOT });
+  try {
+    await runPipeline(await runOptionsFromSpec(spec, 'cpu', { log: () => {}, progress: false }));
+    assert.unreachable('the run must stop');
+  } catch (e) {
+    if (process.env['FERC_VERBOSE']) console.log((e as Error).message.split('\n')[0]);
+    assert.match((e as Error).message, /output NaN for class "angry" of \S+__(clean|contrast__1)/);
+    assert.ok((e as Error).message.includes(files[dark]!.replace(/\.\w+$/, '')), `names ${files[dark]}: ${(e as Error).message.slice(0, 300)}`);
+  }
+});
+
 test('a temperature fit on the upper bound (confidently wrong clean predictions) is reported as a bound, and why', () => {
   // every clean row puts 6 logits of confidence on class 0 and is labelled class 2: NLL keeps falling as T grows
   const n = 20, K = 3, logits = new Float64Array(n * K), targets = new Float64Array(n * K);
