@@ -51,6 +51,13 @@ export { evaluateFiles, type EvaluateFilesOptions } from './report/evaluate-file
 
 // Models
 export { FaceApiExpressionModel, FACE_API_EXPRESSIONS, type FaceApiOptions, type FaceSample } from './models/face-api.js';
+export { loadModel, ModelScorer, checkModel, checkRunModel, modelClassMapping, modelInfoOf } from './models/load-model.js';
+export { ModelError, NonFiniteOutputError, type PredictionModel } from './models/prediction-model.js';
+export type { ModelDescription, FileModelDescription, FaceApiModelDescription, ModelInputSpec, ModelOutputKind } from './models/model-description.js';
+export { OnnxModel } from './models/onnx-model.js';
+export { TfjsModel } from './models/tfjs-model.js';
+export { preprocess, inputShape } from './models/preprocess.js';
+export { softmax } from './models/softmax.js';
 
 // Pipelines: the whole run, and the stages to compose one in code
 export {

@@ -8,7 +8,7 @@ import { bestCalibrator } from '../report/report-markdown.js';
 
 const USAGE = `usage: fer-c evaluate --labels labels.csv --predictions preds.csv --out DIR
                       [--state S.json] [--bins 15] [--renormalize] [--temperature T]
-                      [--classes A,B,…] [--no-figures]
+                      [--classes A,B,…] [--missing-classes A,…] [--model NAME] [--no-figures]
                       [--calibrators temperature,vector,dirichlet,histogram,isotonic]
                       [--save-calibrators C.json | --load-calibrators C.json]
 
@@ -28,6 +28,9 @@ metrics side by side.
   --renormalize       rescale probability rows to sum to 1 (otherwise |Σp − 1| > 1e-3 is an error)
   --temperature T     use this temperature instead of fitting one (shards merged later need the same T)
   --classes LIST      class names in label order, for the report
+  --missing-classes LIST  classes (of --classes) the model that made the predictions
+                      lacks (probability 0): named in the report, as fer-c run does
+  --model NAME        the model's name, for the report (with --missing-classes)
   --no-figures        skip the PNG figures
   --calibrators LIST  post-hoc calibrators fitted on the clean rows and applied to every row (default
                       temperature; temperature is always one, it is Post): temperature (one T),
@@ -41,7 +44,7 @@ export const evaluateCommand: Command = {
   summary: 'score predictions on FER-C labels (ID/OOD, Pre/Post temperature scaling)',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, { values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes', 'calibrators', 'save-calibrators', 'load-calibrators'], booleans: ['renormalize', 'no-figures'] });
+    const args = parseArgs(argv, { values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes', 'missing-classes', 'model', 'calibrators', 'save-calibrators', 'load-calibrators'], booleans: ['renormalize', 'no-figures'] });
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const labels = requiredFlag(args, 'labels');
     const predictions = requiredFlag(args, 'predictions');
@@ -50,6 +53,11 @@ export const evaluateCommand: Command = {
     const temperatureRaw = flag(args, 'temperature');
     const temperature = temperatureRaw === undefined ? undefined : numberFlag(args, 'temperature', 1, (n) => n > 0, 'a positive number');
     const classNames = listFlag(args, 'classes', 'class name');
+    const missingClasses = listFlag(args, 'missing-classes', 'class name');
+    if (missingClasses && !classNames) throw new UsageError('--missing-classes names classes of --classes: give --classes too');
+    for (const c of missingClasses ?? []) if (!classNames!.includes(c)) throw new UsageError(`--missing-classes: "${c}" is not one of --classes (${classNames!.join(', ')})`);
+    const modelName = flag(args, 'model');
+    const model = missingClasses || modelName ? { name: modelName ?? `the model of ${predictions}`, missing_classes: missingClasses ?? [], dropped_classes: [] } : undefined;
     const renormalize = args.booleans.has('renormalize');
     const calibratorsRaw = flag(args, 'calibrators');
     let calibrators;
@@ -64,7 +72,7 @@ export const evaluateCommand: Command = {
     try {
       result = await evaluateFiles({
         labels, predictions, out, bins, renormalize, figures: !args.booleans.has('no-figures'),
-        ...(temperature !== undefined ? { temperature } : {}), ...(classNames ? { classNames } : {}), ...(statePath ? { statePath } : {}),
+        ...(temperature !== undefined ? { temperature } : {}), ...(classNames ? { classNames } : {}), ...(model ? { model } : {}), ...(statePath ? { statePath } : {}),
         ...(calibrators ? { calibrators } : {}), ...(saveCalibrators ? { saveCalibrators } : {}), ...(loadCalibrators ? { loadCalibrators } : {}),
       });
     } catch (e) {

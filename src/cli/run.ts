@@ -5,7 +5,7 @@ import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
-import type { Report } from '../report/report.js';
+import { temperatureBoundNote, type Report } from '../report/report.js';
 import { formatSeconds } from '../pipeline/progress.js';
 import { describeFfmpeg, systemFfmpeg } from '../sources/ffmpeg.js';
 
@@ -73,8 +73,10 @@ export const runCommand: Command = {
       if (r) {
         const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
         for (const [name, g] of [['ID ', r.id], ['OOD', r.ood]] as const) {
-          if (g) log(`  ${name} acc ${pct(g.pre.accuracy)}  F1 ${pct(g.pre.macro_f1)}  ECE ${pct(g.pre.ece)} → ${pct(g.post.ece)} (T = ${r.temperature.toPrecision(4)})  NLL ${g.pre.nll?.toFixed(3)} → ${g.post.nll?.toFixed(3)}`);
+          if (g) log(`  ${name} acc ${pct(g.pre.accuracy)}  F1 ${pct(g.pre.macro_f1)}  ECE ${pct(g.pre.ece)} → ${pct(g.post.ece)} (T = ${r.temperature.toPrecision(4)}${r.temperature_fit?.at_boundary ? ', a bound of the search, not an optimum' : ''})  NLL ${g.pre.nll?.toFixed(3)} → ${g.post.nll?.toFixed(3)}`);
         }
+        if (r.model?.missing_classes.length) log(`  the model lacks ${r.model.missing_classes.join(', ')}: probability 0, never predicted`);
+        if (r.temperature_fit?.at_boundary) log(`  note: ${temperatureBoundNote(r.temperature)}`);
         printCalibrators(r, log);
       }
       return summary.interrupted ? 130 : 0;

@@ -2,6 +2,9 @@
 import { parseArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { describeSpec, loadSpec, SpecError } from '../pipeline/spec/index.js';
+import { sourceFromSpec } from '../pipeline/from-spec.js';
+import { checkRunModel } from '../models/load-model.js';
+import { ModelError, NonFiniteOutputError } from '../models/prediction-model.js';
 
 const USAGE = `usage: fer-c validate SPEC.json [--set key=value …] [--check-files] [--print]
 
@@ -12,7 +15,8 @@ and says what the run would do, or lists every problem with its JSON path
   --set key=value   override a field before validation; key is a dotted path
                     (source.root, labels.lambda, severities); value is JSON when
                     it parses ([1,2], 0.3, true), else a string (/data/affectnet)
-  --check-files     also check that the input files and folders exist
+  --check-files     also check that the input files and folders exist, and load an
+                    ONNX / TF.js model and run one batch through it
   --print           print the spec with every default filled in (JSON)`;
 
 export const validateCommand: Command = {
@@ -27,6 +31,17 @@ export const validateCommand: Command = {
     const file = args.positionals[0]!;
     try {
       const spec = loadSpec(file, args.flags.get('set') ?? [], { checkFiles: args.booleans.has('check-files') });
+      // --check-files also loads an ONNX / TF.js model and runs one batch through it (file, shape, classes, outputs).
+      const p = spec.predictions;
+      if (args.booleans.has('check-files') && (p?.type === 'onnx' || p?.type === 'tfjs')) {
+        try {
+          for (const line of await checkRunModel(p, sourceFromSpec(spec.source).classes.names)) console.log(line);
+        } catch (e) {
+          if (!(e instanceof ModelError || e instanceof NonFiniteOutputError)) throw e;
+          console.error(`${file}: /predictions: ${e.message}`);
+          return 1;
+        }
+      }
       console.log(`ok: ${describeSpec(spec)}`);
       if (args.booleans.has('print')) console.log(JSON.stringify(spec, null, 2));
       return 0;

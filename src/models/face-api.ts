@@ -18,36 +18,11 @@ import { applyClassMapping, mapClassesByName, type ClassMapping } from '../predi
 import type { PredictionRow } from '../predictions/prediction-row.js';
 import { predictionsFrom } from '../predictions/predictor.js';
 import type { ModelInfo } from '../report/evaluation-state.js';
+import type { PredictionModel } from './prediction-model.js';
+import { tfjsWasm, type FaceApiModule, type TfTensor } from './tfjs-runtime.js';
 
 /** The net's outputs, in its order. */
 export const FACE_API_EXPRESSIONS = ['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised'] as const;
-
-interface TfTensor {
-  readonly shape: readonly number[];
-  data(): Promise<Float32Array>;
-  dispose(): void;
-}
-
-/** The part of tfjs (as face-api exposes it) this adapter uses. */
-interface TfApi {
-  setWasmPaths(prefix: string): void;
-  setBackend(name: string): Promise<boolean>;
-  ready(): Promise<void>;
-  getBackend(): string;
-  tensor3d(values: Float32Array, shape: [number, number, number], dtype: 'float32'): TfTensor;
-  version_core?: string;
-}
-
-interface FaceApiModule {
-  readonly tf: TfApi;
-  readonly version?: string;
-  readonly nets: {
-    readonly faceExpressionNet: {
-      loadFromDisk(dir: string): Promise<void>;
-      forward(input: TfTensor[]): Promise<TfTensor>;
-    };
-  };
-}
 
 export interface FaceApiOptions {
   /** Folder with face_expression_model-weights_manifest.json (default: the package's model/). */
@@ -64,8 +39,9 @@ export interface FaceSample {
 const require = createRequire(import.meta.url);
 let loading: Promise<FaceApiExpressionModel> | undefined;
 
-export class FaceApiExpressionModel {
+export class FaceApiExpressionModel implements PredictionModel {
   readonly classes: readonly string[] = FACE_API_EXPRESSIONS;
+  readonly output = 'probabilities' as const;
 
   private constructor(private readonly api: FaceApiModule, readonly name: string) {}
 
@@ -76,12 +52,8 @@ export class FaceApiExpressionModel {
   }
 
   private static async create(options: FaceApiOptions): Promise<FaceApiExpressionModel> {
-    const api = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
-    const wasmDir = options.wasmDir ?? join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    const api = await tfjsWasm(options.wasmDir);
     const modelDir = options.modelDir ?? join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
-    api.tf.setWasmPaths(wasmDir.endsWith('/') ? wasmDir : `${wasmDir}/`);
-    if (!(await api.tf.setBackend('wasm'))) throw new Error(`face-api: cannot start the tfjs wasm backend (wasm files in ${wasmDir})`);
-    await api.tf.ready();
     try {
       await api.nets.faceExpressionNet.loadFromDisk(modelDir);
     } catch (e) {
@@ -110,6 +82,14 @@ export class FaceApiExpressionModel {
       for (const t of inputs) t.dispose();
     }
   }
+
+  /** PredictionModel: the same probabilities (the net ends in a softmax). */
+  run(images: readonly RgbImage[]): Promise<Float64Array[]> {
+    return this.predict(images);
+  }
+
+  /** The net is shared by the whole process (load() caches it): nothing to free per user. */
+  async dispose(): Promise<void> {}
 
   /** How this model's classes map onto a dataset's (by name). */
   mapTo(datasetClasses: readonly string[]): ClassMapping {

@@ -67,10 +67,16 @@ export async function gmmFromSpec(spec: PipelineSpec, classes: readonly string[]
  * Hash of everything that decides the run's output bytes — not workers, window,
  * report intervals, or where the folder is (a run folder may be moved).
  */
+/** A model's type, file and every setting that changes its outputs (batch does not). */
+function fingerprintOfPredictions(p: PipelineSpec['predictions']): unknown {
+  if (p?.type !== 'onnx' && p?.type !== 'tfjs') return p?.type ?? null;
+  return { type: p.type, path: p.path, classes: p.classes, input: p.input, output: p.output, drop: p.drop ?? [] };
+}
+
 export function fingerprintOf(spec: PipelineSpec, backend: BackendName): string {
   const decisive = {
     source: spec.source, limit: spec.limit ?? null, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed,
-    labels: spec.labels ?? null, output: { images: spec.output.images, labels: spec.output.labels }, predictions: spec.predictions?.type ?? null, backend,
+    labels: spec.labels ?? null, output: { images: spec.output.images, labels: spec.output.labels }, predictions: fingerprintOfPredictions(spec.predictions), backend,
   };
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }
@@ -89,7 +95,8 @@ export async function runOptionsFromSpec(
     const visibility: VisibilityPlan = 'table' in v ? { table: loadVisibilityTable(v.table) } : { measure: v.measure, calibration: v.calibration };
     labels = { fuser: new LabelFuser(classes.length, gmm, spec.labels.lambda), exponent: spec.labels.exponent, visibility };
   }
-  const model = spec.predictions?.type === 'face-api' ? 'face-api' as const : undefined;
+  const p = spec.predictions;
+  const model = p?.type === 'face-api' ? 'face-api' as const : p?.type === 'onnx' || p?.type === 'tfjs' ? p : undefined;
   // A predictions file is scored with the default metrics when the spec gives none.
   const metrics = spec.metrics ?? (spec.predictions?.type === 'file' ? SPEC_DEFAULTS.metrics : undefined);
   const modelDir = spec.predictions?.type === 'face-api' ? spec.predictions.modelDir : undefined;

@@ -25,6 +25,8 @@ import { LabelsCsvSink } from '../sinks/labels-csv.js';
 import { PredictionsCsvSink } from '../sinks/predictions-csv.js';
 import { GroupedMetrics } from '../metrics/grouped.js';
 import { FaceApiExpressionModel } from '../models/face-api.js';
+import { checkRunModel, modelDescriptionOf, modelInfoOf } from '../models/load-model.js';
+import { batchSizeOf, type ModelDescription } from '../models/model-description.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
 import { LiveCalibration } from '../calibration/live-calibration.js';
 import type { CalibratorName } from '../calibration/calibrator.js';
@@ -65,8 +67,8 @@ export interface PipelineRunOptions {
   /** Write the images (default true). */
   readonly images?: boolean;
   readonly labels?: { readonly fuser: LabelFuser; readonly exponent: number; readonly visibility: VisibilityPlan };
-  /** Score every image with a model (in the workers). */
-  readonly model?: 'face-api';
+  /** Score every image with a model (in the workers): 'face-api' or an ONNX / TF.js model's description. */
+  readonly model?: 'face-api' | ModelDescription;
   /** The model's weights folder (default: the package's). */
   readonly modelDir?: string;
   /** Predictions made elsewhere (a CSV or JSON Lines file), scored against this run's labels in the report. */
@@ -178,6 +180,8 @@ function damagedSamples(out: string, manifest: RunManifest, corruptions: readonl
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   await requireSamples(options.source, options.limit ?? Infinity, options.sourceName);
+  // A bad model (file, shape, classes, outputs) is an error before anything is written.
+  if (options.model) for (const line of await checkRunModel(modelDescriptionOf(options.model, options.modelDir), options.source.classes.names)) log(line);
   const lock = RunLock.acquire(options.outputDir, { command: 'fer-c run', log });
   try {
     return await runLocked(options, log);
@@ -232,7 +236,7 @@ async function runLocked(options: PipelineRunOptions, log: (line: string) => voi
       backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
       encode: images, pixels: false, outputDir: out,
       ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
-      ...(predict ? { predict: { model: 'face-api' as const, classes, batchSize: 16, ...(options.modelDir ? { modelDir: options.modelDir } : {}) } } : {}),
+      ...(options.model ? { predict: { model: modelDescriptionOf(options.model, options.modelDir), classes, batchSize: batchSizeOf(modelDescriptionOf(options.model)) } } : {}),
     }, workers);
     const variantPool = pool;
     /** The samples of `ids` through the fan-out, their images written (for passes without a manifest line per sample). */
@@ -348,10 +352,11 @@ async function runLocked(options: PipelineRunOptions, log: (line: string) => voi
     if (!interrupted && scored !== undefined && labels && options.metrics?.report) {
       // Still under the folder's lock: the report is part of the run.
       log(`phase: report — scoring ${scored} against ${labelsPath} into ${reportDir}`);
-      const model = predict ? await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {}) : undefined;
+      const faceApi = options.model === 'face-api' ? await FaceApiExpressionModel.load(options.modelDir ? { modelDir: options.modelDir } : {}) : undefined;
+      const model = faceApi ? faceApi.info(faceApi.mapTo(classes)) : options.model ? modelInfoOf(modelDescriptionOf(options.model), classes) : undefined;
       const written = await evaluateFiles({
         labels: labelsPath, predictions: scored, out: reportDir, bins: options.metrics.bins, classNames: classes,
-        ...(model ? { model: model.info(model.mapTo(classes)) } : { renormalize: options.predictionsFile?.renormalize ?? false }),
+        ...(model ? { model } : { renormalize: options.predictionsFile?.renormalize ?? false }),
         ...(typeof options.metrics.temperature === 'number' ? { temperature: options.metrics.temperature } : options.metrics.temperature ? {} : { temperature: 1 }),
         ...(options.metrics.calibrators ? { calibrators: options.metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),
       });

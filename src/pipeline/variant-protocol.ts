@@ -2,9 +2,11 @@
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import type { Box } from '../image/io.js';
+import type { ModelDescription } from '../models/model-description.js';
 
 export interface PredictorConfig {
-  readonly model: 'face-api';
+  /** What to load ('face-api' = { type: 'face-api' }). */
+  readonly model: 'face-api' | ModelDescription;
   /** The dataset's classes, in order; the model's outputs are mapped onto them by name. */
   readonly classes: readonly string[];
   readonly batchSize: number;

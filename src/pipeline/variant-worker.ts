@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { variantsOf } from '../corruptions/fan-out.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import { variantFile } from './run-item.js';
+
+const rowIdOf = (id: string, p: VariantPayload): string => (p.corruption === 'clean' ? `${id}__clean` : `${id}__${p.corruption}__${p.severity}`);
 import { measureVariant } from '../labels/variant-measure.js';
 import type { VariantTask, VariantMessage, VariantWorkerConfig, VariantPayload } from './variant-protocol.js';
 // The predictor (face-api, rxjs, …) is imported only when a model is configured: ~0.4 s of start-up otherwise.
@@ -86,7 +88,7 @@ async function runTask(task: VariantTask): Promise<void> {
 
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const probs = model ? await model.predict(batch.map((b) => b.image)) : undefined;
+    const probs = model ? await model.predict(batch.map((b) => b.image), batch.map((b) => rowIdOf(task.id, b.payload))) : undefined;
     batch.forEach((b, i) => post({ ...b.payload, ...(probs ? { probs: probs[i]! } : {}) }));
     batch.length = 0;
   };

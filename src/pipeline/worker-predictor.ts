@@ -1,20 +1,14 @@
-/** The model a variant worker loads for itself (functions cannot cross threads; a model name can). */
+/** The model a variant worker loads for itself (functions cannot cross threads; a model description can). */
 import type { RgbImage } from '../image/rgb-image.js';
-import { FaceApiExpressionModel } from '../models/face-api.js';
-import { applyClassMapping } from '../predictions/class-mapping.js';
+import { ModelScorer } from '../models/load-model.js';
 import type { PredictorConfig } from './variant-protocol.js';
 
 export interface WorkerPredictor {
-  /** Probabilities over the dataset's classes, one array per image. */
-  predict(images: readonly RgbImage[]): Promise<Float64Array[]>;
+  /** Probabilities over the dataset's classes, one array per image; `ids` name the rows in errors. */
+  predict(images: readonly RgbImage[], ids?: readonly string[]): Promise<Float64Array[]>;
 }
 
 export async function loadPredictor(config: PredictorConfig): Promise<WorkerPredictor> {
-  const model = await FaceApiExpressionModel.load(config.modelDir ? { modelDir: config.modelDir } : {});
-  const mapping = model.mapTo(config.classes);
-  return {
-    async predict(images) {
-      return (await model.predict(images)).map((p) => applyClassMapping(mapping, p));
-    },
-  };
+  const description = config.model === 'face-api' ? { type: 'face-api' as const, ...(config.modelDir ? { modelDir: config.modelDir } : {}) } : config.model;
+  return ModelScorer.load(description, config.classes);
 }

@@ -1,4 +1,4 @@
-export { buildReport, type Report, type CalibratorReport, type PrePost, type MetricTable, type ReliabilityBinJson } from './report.js';
+export { buildReport, temperatureBoundNote, type Report, type CalibratorReport, type PrePost, type MetricTable, type ReliabilityBinJson } from './report.js';
 export { validateReport, ReportSchemaError, REPORT_SCHEMA_URL } from './report-schema.js';
 export { renderMarkdown, bestCalibrator } from './report-markdown.js';
 export { renderFigures, calibratorSeverityFigure, reliabilityFigure, severityFigure, corruptionFigure, type RenderedFigure } from './figures.js';

@@ -4,6 +4,7 @@
  * Shape fixed by schemas/report.schema.json. JSON has no NaN, so a metric
  * that is undefined for a group (none today; kept for safety) is null.
  */
+import { TEMPERATURE_RANGE } from '../calibration/temperature-scaling.js';
 import { METRIC_NAMES, type MetricName } from '../metrics/metric.js';
 import type { GroupedResults, GroupResult } from '../metrics/grouped.js';
 import type { MetricValues } from '../metrics/collection.js';
@@ -121,6 +122,19 @@ function bins(reliability: readonly ReliabilityBin[]): ReliabilityBinJson[] {
  * `calibrated` holds the results of the calibrators other than temperature
  * (whose results are `post`), by name.
  */
+/**
+ * Why a temperature fit on the edge of its range is a bound, not an optimum:
+ * at the top the clean NLL still falls as T grows (the clean predictions are
+ * confidently wrong, flattening keeps helping); at the bottom it still falls as
+ * T shrinks (right but under-confident).
+ */
+export function temperatureBoundNote(T: number): string {
+  const top = T >= Math.sqrt(TEMPERATURE_RANGE.min * TEMPERATURE_RANGE.max);
+  return top
+    ? `The fitted temperature T = ${T} is the search's upper bound, not an optimum: the clean NLL still falls as T grows, i.e. the clean predictions are confidently wrong and flattening them towards uniform keeps helping. Post numbers are those of T = ${T}.`
+    : `The fitted temperature T = ${T} is the search's lower bound, not an optimum: the clean NLL still falls as T shrinks, i.e. the clean predictions are right but under-confident. Post numbers are those of T = ${T}.`;
+}
+
 export function buildReport(state: EvaluationSummary, pre: GroupedResults, post: GroupedResults, created = new Date(), calibrated: ReadonlyMap<string, GroupedResults> = new Map()): Report {
   const byCorruptionSeverity: Record<string, Record<string, PrePost>> = {};
   for (const c of Object.keys(pre.byCorruptionSeverity)) {
@@ -135,7 +149,7 @@ export function buildReport(state: EvaluationSummary, pre: GroupedResults, post:
   }
   if (state.labels_without_prediction > 0) notes.push(`${state.labels_without_prediction} label rows had no prediction and were not scored.`);
   if (state.temperature_source === 'default') notes.push('No clean (ID) rows to fit the temperature on: T = 1, so Post differs from Pre only by the log-probability floor.');
-  if (state.temperature_fit?.at_boundary) notes.push('The fitted temperature lies on the edge of the search range; the optimum may lie beyond it.');
+  if (state.temperature_fit?.at_boundary) notes.push(temperatureBoundNote(state.temperature));
   // Fits name classes by index; the report has their names.
   const named = (w: string) => (state.class_names ? w.replace(/\bclass(es)? ([\d, ]+) never/, (_m, _s: string | undefined, list: string) => {
     const names = list.split(',').map((k) => state.class_names![Number(k.trim())] ?? k.trim());

@@ -43,7 +43,7 @@ export function inputPaths(spec: PipelineSpec): { pointer: string; path: string;
   const visibility = spec.labels?.visibility;
   if (visibility && 'table' in visibility) add('/labels/visibility/table', visibility.table, 'file');
   const p = spec.predictions;
-  if (p?.type === 'file') add('/predictions/path', p.path, 'file');
+  if (p?.type === 'file' || p?.type === 'onnx' || p?.type === 'tfjs') add('/predictions/path', p.path, 'file');
   if (p?.type === 'face-api') add('/predictions/modelDir', p.modelDir, 'folder');
   return out;
 }

@@ -31,7 +31,7 @@ export function describeSpec(spec: PipelineSpec, cwd = process.cwd()): string {
     parts.push('no soft labels');
   }
   const p = spec.predictions;
-  if (p) parts.push(`predictions: ${p.type === 'file' ? show(p.path) : 'face-api'}`);
+  if (p) parts.push(`predictions: ${p.type === 'file' ? show(p.path) : p.type === 'face-api' ? 'face-api' : `${p.type} model ${show(p.path)} (${p.classes.length} classes, ${p.input.size}² ${p.input.channels} ${p.input.layout}, ${p.output}, batch ${p.batch})`}`);
   const m = spec.metrics;
   if (m) {
     const t = m.temperature === true ? 'temperature fitted' : m.temperature === false ? 'no temperature scaling' : `temperature ${m.temperature}`;

@@ -4,6 +4,7 @@
  * paths made absolute against the working directory, and the checks that
  * span several fields, which JSON Schema cannot say clearly.
  */
+import { DEFAULT_MODEL_BATCH, type FileModelDescription } from '../../models/model-description.js';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { CORRUPTION_NAMES, type CorruptionName, type Severity } from '../../corruptions/corruption.js';
@@ -98,11 +99,48 @@ export interface SpecDocument {
   readonly seed?: number;
   readonly labels?: LabelsDocument;
   readonly output: { readonly dir: string; readonly images?: boolean; readonly labels?: boolean };
-  readonly predictions?: { readonly type: 'face-api' | 'file'; readonly modelDir?: string; readonly path?: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize?: boolean };
+  readonly predictions?: BuiltInPredictionsDocument | ModelPredictionsDocument;
   readonly metrics?: { readonly bins?: number; readonly temperature?: boolean | number; readonly report?: boolean; readonly interval?: number; readonly calibrators?: readonly CalibratorName[] };
   readonly workers?: number;
   readonly window?: number;
   readonly backend?: BackendRequest;
+}
+
+interface BuiltInPredictionsDocument { readonly type: 'face-api' | 'file'; readonly modelDir?: string; readonly path?: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize?: boolean }
+
+/** The spec's onnx / tfjs block as written (defaults not filled in). */
+interface ModelPredictionsDocument {
+  readonly type: 'onnx' | 'tfjs';
+  readonly path: string;
+  readonly classes: readonly string[];
+  readonly input: { readonly size: number; readonly layout?: 'NCHW' | 'NHWC'; readonly channels?: 'RGB' | 'BGR' | 'gray'; readonly scale?: number; readonly mean?: readonly number[]; readonly std?: readonly number[] };
+  readonly output?: 'logits' | 'probabilities';
+  readonly batch?: number;
+  readonly drop?: readonly string[];
+}
+
+/** Defaults, and what the schema cannot say: mean/std lengths against the channels, repeated class names. */
+function normalizeModelPredictions(p: ModelPredictionsDocument, path: (p: string) => string, problems: SpecProblem[]): FileModelDescription {
+  const channels = p.input.channels ?? 'RGB';
+  const C = channels === 'gray' ? 1 : 3;
+  const perChannel = (values: readonly number[] | undefined, fill: number, key: string): number[] => {
+    if (values === undefined) return Array<number>(C).fill(fill);
+    if (values.length !== 1 && values.length !== C) problems.push({ pointer: `/predictions/input/${key}`, message: `has ${values.length} values; ${channels} input has ${C} channel${C > 1 ? 's' : ''} (give ${C === 1 ? 'one' : 'one or three'})` });
+    return [...values];
+  };
+  const repeated = repeatedClassNames(p.classes);
+  if (repeated.length > 0) problems.push({ pointer: '/predictions/classes', message: `names ${repeated.map((c) => `"${c}"`).join(', ')} twice (class names are matched ignoring case)` });
+  return {
+    type: p.type, path: path(p.path), classes: [...p.classes],
+    input: { size: p.input.size, layout: p.input.layout ?? 'NCHW', channels, scale: p.input.scale ?? 255, mean: perChannel(p.input.mean, 0, 'mean'), std: perChannel(p.input.std, 1, 'std') },
+    output: p.output ?? 'logits', batch: p.batch ?? DEFAULT_MODEL_BATCH,
+    ...(p.drop && p.drop.length > 0 ? { drop: [...p.drop] } : {}),
+  };
+}
+
+function builtInPredictions(p: BuiltInPredictionsDocument, path: (p: string) => string): PredictionsSpec {
+  return p.type === 'face-api' ? { type: 'face-api', ...(p.modelDir !== undefined ? { modelDir: path(p.modelDir) } : {}) }
+    : { type: 'file', path: path(p.path!), ...(p.format !== undefined ? { format: p.format } : {}), renormalize: p.renormalize ?? false };
 }
 
 const DATASET_NAMES: Record<SourceType, string> = {
@@ -138,8 +176,8 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
 
   const p = doc.predictions;
   const predictions: PredictionsSpec | undefined = p === undefined ? undefined
-    : p.type === 'face-api' ? { type: 'face-api', ...(p.modelDir !== undefined ? { modelDir: path(p.modelDir) } : {}) }
-      : { type: 'file', path: path(p.path!), ...(p.format !== undefined ? { format: p.format } : {}), renormalize: p.renormalize ?? false };
+    : p.type === 'onnx' || p.type === 'tfjs' ? normalizeModelPredictions(p as ModelPredictionsDocument, path, problems)
+    : builtInPredictions(p as BuiltInPredictionsDocument, path);
 
   let metrics: MetricsSpec | undefined;
   if (doc.metrics !== undefined) {

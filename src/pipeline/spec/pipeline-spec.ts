@@ -117,6 +117,8 @@ export interface LabelsSpec {
   readonly visibility: VisibilitySpec;
 }
 
+import type { FileModelDescription } from '../../models/model-description.js';
+
 export interface OutputSpec {
   readonly dir: string;
   readonly images: boolean;
@@ -125,6 +127,7 @@ export interface OutputSpec {
 
 export type PredictionsSpec =
   | { readonly type: 'face-api'; readonly modelDir?: string }
+  | FileModelDescription
   | { readonly type: 'file'; readonly path: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize: boolean };
 
 export interface MetricsSpec {
