@@ -1,6 +1,7 @@
 /** Child process for corrupt-memory.ts: one `corruptDirectory` run, then its summary and peak RSS as JSON. */
 import { corruptDirectory } from '../src/pipeline/corrupt-directory.js';
-import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
+import { SEVERITIES } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 
 const [input, output, backend = 'webasm'] = process.argv.slice(2) as [string, string, ('cpu' | 'webasm')?];
 const summary = await corruptDirectory({

@@ -11,7 +11,8 @@ import { toFloat } from '../src/image/index.js';
 import { KernelHost, type KernelArg, type KernelSpec } from '../src/gpu/kernel-host.js';
 import { selectBackend, describeChoice, type BackendName } from '../src/gpu/backend.js';
 import { corruptImage } from '../src/corruptions/engine.js';
-import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
+import { SEVERITIES } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 import { loadFaces } from '../test/helpers/fixtures.js';
 import { writeResult } from './write-result.js';
 

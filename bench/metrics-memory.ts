@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/random/rng.js';
-import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
+import { SEVERITIES } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 import { writeResult } from './write-result.js';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000);

@@ -12,12 +12,12 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { count, lastValueFrom, map, mergeMap, take, tap } from 'rxjs';
+import { count, lastValueFrom } from 'rxjs';
 import {
-  AFFECTNET_CLASSES, CreditGate, LabelFuser, LabelsCsvSink, VariantPool, FER_SIZE,
-  corrupt, endsSample, fitGmm, pullSource, readFolder, reduceVisibility, saveVisibilityTable, selectBackend,
+  AFFECTNET_CLASSES, LabelFuser, LabelsCsvSink, VariantPool, FER_SIZE,
+  fitGmm, pipeSamples, readFolder, saveVisibilityTable, selectBackend, visibility,
   softLabels, writeImages, writeLabels,
-  type CorruptionName, type MeasuredVariant, type SampleWork, type Severity, type VaSample,
+  type CorruptionName, type Severity, type VaSample,
 } from '../src/index.js';
 
 // Compiled to dist/examples/, two levels below the repository.
@@ -57,44 +57,28 @@ const { backend } = await selectBackend('auto');
 const pool = new VariantPool({
   backend, seed, corruptions, severities, size: FER_SIZE, encode: true, pixels: false, measure: 'd', outputDir: out,
 });
-// Samples in flight: the source is only read when one of these credits is free.
-const window = 2 * pool.size;
 
 try {
   // Pass 1, calibration: the visibility table v(c, s) = 1 − D(c, s) / max D from the
   // mean RMS distance of each (corruption, severity). Its images are written now,
   // so that pass 2 reads them back rather than corrupting every face twice.
-  const calibrationGate = new CreditGate(window);
-  const table = await lastValueFrom(pullSource(source, calibrationGate).pipe(
-    take(faces),
-    map((sample, index): SampleWork => ({ index, sample })),
-    corrupt(pool, { window }),
-    writeImages(out),
-    tap((item) => { if (endsSample(item)) calibrationGate.release(1); }),
-    mergeMap((item): MeasuredVariant[] => (item.kind === 'variant' && item.corruption !== 'clean' && item.d !== undefined
-      ? [{ sourceId: item.sample.id, corruption: item.corruption, severity: item.severity, d: item.d }]
-      : [])),
-    reduceVisibility({ measure: 'l2', seed }),
+  // pipeSamples owns the backpressure: at most 2 samples per worker are in flight,
+  // and the source is read only when one has passed the last stage.
+  const table = await lastValueFrom(pipeSamples(source, pool, { limit: faces }, writeImages(out)).pipe(
+    visibility({ measure: 'l2', seed }),
   ));
   saveVisibilityTable(join(out, 'visibility.json'), table);
 
-  // Pass 2: soft labels for every variant, then the sinks. A sample's credit goes
-  // back only after its last row is written: that closes the backpressure loop,
-  // so memory stays bounded however long the source is.
-  const gate = new CreditGate(window);
+  // Pass 2: soft labels for every variant, then the sinks. Memory stays bounded
+  // however long the source is.
   const labels = LabelsCsvSink.open(join(out, 'labels.csv'), K);
   let images: number;
   try {
-    images = await lastValueFrom(pullSource(source, gate).pipe(
-      take(faces),
-      map((sample, index): SampleWork => ({ index, sample })),
-      corrupt(pool, { window }),
+    images = await lastValueFrom(pipeSamples(source, pool, { limit: faces },
       softLabels({ table, fuser, exponent: 2 }),
       writeImages(out),
       writeLabels(labels),
-      tap((item) => { if (endsSample(item)) gate.release(1); }),
-      count((item) => item.kind === 'variant'),
-    ));
+    ).pipe(count((item) => item.kind === 'variant')));
   } finally {
     labels.close();
   }

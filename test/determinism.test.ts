@@ -9,7 +9,8 @@ import { loadFaces } from './helpers/fixtures.js';
 import { toFloat } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { corruptImage } from '../src/corruptions/engine.js';
-import { CORRUPTION_NAMES, type CorruptionName } from '../src/corruptions/corruption.js';
+import { type CorruptionName } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 
 const RANDOM: readonly CorruptionName[] = [
   'gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'glass_blur', 'motion_blur', 'snow', 'spatter', 'elastic_transform',

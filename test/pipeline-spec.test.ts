@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { loadSpec, parseSpec, SpecError, SET_WITH_SET, type PipelineSpec } from '../src/pipeline/spec/index.js';
 import { validateCommand } from '../src/cli/validate.js';
-import { CORRUPTION_NAMES } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 import { BACKENDS } from '../src/gpu/backend.js';
 import { AFFECTNET_DEFAULT_CSV, AFFECTNET_DEFAULT_IMAGES_DIR } from '../src/sources/affectnet.js';
 import { RAFDB_DEFAULT_LABEL_FILE } from '../src/sources/rafdb.js';

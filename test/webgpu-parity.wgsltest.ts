@@ -17,7 +17,8 @@ import { toFloat } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { selectBackend } from '../src/gpu/backend.js';
 import { corruptImage } from '../src/corruptions/engine.js';
-import { CORRUPTION_NAMES, SEVERITIES } from '../src/corruptions/corruption.js';
+import { SEVERITIES } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 
 const PARITY = { meanAbs: 0.05, bigDiff: 2, bigFraction: 0.005 } as const;
 

@@ -10,6 +10,7 @@ import { ExpectedCalibrationError } from '../metrics/ece.js';
 import { PredictionBatch } from '../metrics/prediction-batch.js';
 import { CLEAN } from '../labels/visibility-table.js';
 import { Rng } from '../random/rng.js';
+import { DEFAULT_BINS } from '../metrics/metric.js';
 import type { CalibratorName, Calibrator } from './calibrator.js';
 import { CALIBRATORS, fitCalibrator } from './registry.js';
 
@@ -33,7 +34,7 @@ export class LiveCalibration {
   private oodSeen = 0;
   private readonly rng = new Rng('fer-c live calibration');
 
-  constructor(readonly classes: number, readonly names: readonly CalibratorName[], readonly bins = 15, readonly capacity = 4096) {
+  constructor(readonly classes: number, readonly names: readonly CalibratorName[], readonly bins = DEFAULT_BINS, readonly capacity = 4096) {
     this.sampleLogits = new Float64Array(capacity * classes);
     this.sampleTargets = new Float64Array(capacity * classes);
   }

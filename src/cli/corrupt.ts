@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from './command.js';
 import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError } from './args.js';
 import { parseCorruptions, parseSeverities } from '../corruptions/engine.js';
+import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
 import { corruptDirectory } from '../pipeline/corrupt-directory.js';
 import type { CorruptLabelOptions } from '../pipeline/corrupt-labels.js';
@@ -16,7 +17,7 @@ const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corru
 
 Reads every image in DIR (PNG, JPEG, WebP; resized to 224×224) and writes
   OUT/clean/<name>.png and OUT/<corruption>/<severity>/<name>.png
-for each requested corruption (default: all 17) and severity (default: 1–5).
+for each requested corruption (default: all ${CORRUPTION_NAMES.length}) and severity (default: 1–5).
 Unreadable files are reported by name and skipped. Re-running the same command
 resumes: variants already written are kept.
 
@@ -42,7 +43,7 @@ Soft labels (also writes OUT/labels.csv and OUT/visibility.json):
 
 export const corruptCommand: Command = {
   name: 'corrupt',
-  summary: 'write the 17×5 corrupted variants of every image in a folder',
+  summary: `write the ${CORRUPTION_NAMES.length}×5 corrupted variants of every image in a folder`,
   usage,
   async run(argv) {
     const args = parseArgs(argv, {

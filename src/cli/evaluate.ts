@@ -5,9 +5,10 @@ import type { Command } from './command.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
 import { parseCalibratorList } from '../calibration/registry.js';
 import { bestCalibrator } from '../report/report-markdown.js';
+import { DEFAULT_BINS } from '../metrics/metric.js';
 
 const USAGE = `usage: fer-c evaluate --labels labels.csv --predictions preds.csv --out DIR
-                      [--state S.json] [--bins 15] [--renormalize] [--temperature T]
+                      [--state S.json] [--bins ${DEFAULT_BINS}] [--renormalize] [--temperature T]
                       [--classes A,B,…] [--missing-classes A,…] [--model NAME] [--no-figures]
                       [--calibrators temperature,vector,dirichlet,histogram,isotonic]
                       [--save-calibrators C.json | --load-calibrators C.json]
@@ -24,7 +25,7 @@ metrics side by side.
                       or JSON Lines (.jsonl): {"id": …, "p": […]} or {"id": …, "logits": […]}
   --out DIR           writes report.json (schemas/report.schema.json), report.md and PNG figures
   --state FILE        also write the metric state (for fer-c merge-metrics)
-  --bins N            bins of ECE, MCE, AdaECE and CECE (default 15)
+  --bins N            bins of ECE, MCE, AdaECE and CECE (default ${DEFAULT_BINS})
   --renormalize       rescale probability rows to sum to 1 (otherwise |Σp − 1| > 1e-3 is an error)
   --temperature T     use this temperature instead of fitting one (shards merged later need the same T)
   --classes LIST      class names in label order, for the report
@@ -49,7 +50,7 @@ export const evaluateCommand: Command = {
     const labels = requiredFlag(args, 'labels');
     const predictions = requiredFlag(args, 'predictions');
     const out = requiredFlag(args, 'out');
-    const bins = numberFlag(args, 'bins', 15, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+    const bins = numberFlag(args, 'bins', DEFAULT_BINS, (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
     const temperatureRaw = flag(args, 'temperature');
     const temperature = temperatureRaw === undefined ? undefined : numberFlag(args, 'temperature', 1, (n) => n > 0, 'a positive number');
     const classNames = listFlag(args, 'classes', 'class name');

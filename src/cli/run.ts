@@ -7,12 +7,13 @@ import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
 import { temperatureBoundNote, type Report } from '../report/report.js';
 import { formatSeconds } from '../pipeline/progress.js';
+import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { describeFfmpeg, systemFfmpeg } from '../sources/ffmpeg.js';
 
 const usage = `usage: fer-c run SPEC.json [--set key=value …] [--overwrite] [--quiet]
 
 Runs a pipeline spec (schemas/pipeline.schema.json; see docs/pipeline-spec.md):
-source → 17×5 corruptions → soft labels → images, labels.csv → predictions →
+source → ${CORRUPTION_NAMES.length}×5 corruptions → soft labels → images, labels.csv → predictions →
 metrics report, streaming with a bounded number of samples in flight.
 
   --set key=value   override a spec field by dotted path, e.g.

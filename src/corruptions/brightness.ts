@@ -9,7 +9,6 @@ import { adjustHsv } from './kernels/color-hsv.js';
 
 export const brightness = defineCorruption<number>({
   name: 'brightness',
-  family: 'digital',
   /** c: added to V (0..1). */
   severities: [0.1, 0.2, 0.3, 0.4, 0.5],
   async apply(image, c, { kernels }) {

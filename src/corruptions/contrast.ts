@@ -20,7 +20,6 @@ function contrastKernel(
 
 export const contrast = defineCorruption<number>({
   name: 'contrast',
-  family: 'digital',
   /** c: factor on the deviation from the channel mean. */
   severities: [0.4, 0.3, 0.2, 0.1, 0.05],
   async apply(image, c, { kernels }) {

@@ -1,20 +1,14 @@
 /**
  * A corruption is one function plus a table of five severity parameters
  * (imagecorruptions' shape). The table sits beside the function in each file;
- * the registry (`registry.ts`) is a plain list of these objects.
+ * the registry (`registry.ts`) lists these objects, and its list is where the
+ * corruption names (CORRUPTION_NAMES, CorruptionName) come from.
  */
 import type { FloatImage } from '../image/rgb-image.js';
 import type { KernelHost } from '../gpu/kernel-host.js';
 import type { Rng } from '../random/rng.js';
 
-export const CORRUPTION_NAMES = [
-  'gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise',
-  'motion_blur', 'defocus_blur', 'glass_blur', 'zoom_blur', 'gaussian_blur',
-  'snow',
-  'brightness', 'contrast', 'elastic_transform', 'pixelate', 'jpeg_compression', 'spatter', 'saturate',
-] as const;
-export type CorruptionName = (typeof CORRUPTION_NAMES)[number];
-export type CorruptionFamily = 'noise' | 'blur' | 'weather' | 'digital';
+export type { CorruptionName } from './registry.js';
 export type Severity = 1 | 2 | 3 | 4 | 5;
 export const SEVERITIES: readonly Severity[] = [1, 2, 3, 4, 5];
 
@@ -26,8 +20,8 @@ export interface CorruptionContext {
 }
 
 export interface Corruption<P = unknown> {
-  readonly name: CorruptionName;
-  readonly family: CorruptionFamily;
+  /** Its key in the registry, the folder name of its images, its name in specs, CLI and reports. */
+  readonly name: string;
   /** Parameters for severities 1..5, as in the reference library. */
   readonly severities: readonly [P, P, P, P, P];
   /**

@@ -29,7 +29,6 @@ export interface DefocusBlurParam {
 
 export const defocusBlur = defineCorruption<DefocusBlurParam>({
   name: 'defocus_blur',
-  family: 'blur',
   severities: [
     { radius: 3, aliasBlur: 0.1 },
     { radius: 4, aliasBlur: 0.5 },

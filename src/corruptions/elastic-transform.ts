@@ -15,7 +15,6 @@ import { warpReflect } from './kernels/warp-reflect.js';
 
 export const elasticTransform = defineCorruption<number>({
   name: 'elastic_transform',
-  family: 'digital',
   /** alpha: scale of the smoothed displacement field. */
   severities: [250 * 0.05, 250 * 0.065, 250 * 0.085, 250 * 0.1, 250 * 0.12],
   async apply(image, alpha, { rng, kernels }) {

@@ -11,7 +11,6 @@ import { gaussianFilter } from './kernels/gaussian-filter.js';
 
 export const gaussianBlur = defineCorruption<number>({
   name: 'gaussian_blur',
-  family: 'blur',
   /** σ in pixels. */
   severities: [1, 2, 3, 4, 6],
   async apply(image, sigma, { kernels }) {

@@ -8,7 +8,6 @@ import { addNoise } from './kernels/noise-add.js';
 
 export const gaussianNoise = defineCorruption<number>({
   name: 'gaussian_noise',
-  family: 'noise',
   /** c: noise sd on the 0..1 scale. */
   severities: [0.08, 0.12, 0.18, 0.26, 0.38],
   async apply(image, c, { rng, kernels }) {

@@ -23,7 +23,6 @@ export interface GlassBlurParam {
 
 export const glassBlur = defineCorruption<GlassBlurParam>({
   name: 'glass_blur',
-  family: 'blur',
   severities: [
     { sigma: 0.7, maxDelta: 1, iterations: 2 },
     { sigma: 0.9, maxDelta: 2, iterations: 1 },

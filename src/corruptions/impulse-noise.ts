@@ -13,7 +13,6 @@ import { defineCorruption } from './corruption.js';
 
 export const impulseNoise = defineCorruption<number>({
   name: 'impulse_noise',
-  family: 'noise',
   /** c: fraction of values replaced. */
   severities: [0.03, 0.06, 0.09, 0.17, 0.27],
   async apply(image, c, { rng }) {

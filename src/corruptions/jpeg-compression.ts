@@ -11,7 +11,6 @@ import { defineCorruption } from './corruption.js';
 
 export const jpegCompression = defineCorruption<number>({
   name: 'jpeg_compression',
-  family: 'digital',
   /** c: JPEG quality (1..100). */
   severities: [25, 18, 15, 10, 7],
   async apply(image, quality) {

@@ -15,7 +15,6 @@ export interface MotionBlurParam {
 
 export const motionBlur = defineCorruption<MotionBlurParam>({
   name: 'motion_blur',
-  family: 'blur',
   severities: [
     { radius: 10, sigma: 3 },
     { radius: 15, sigma: 5 },

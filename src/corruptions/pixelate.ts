@@ -89,7 +89,6 @@ function nearestUpKernel(
 
 export const pixelate = defineCorruption<number>({
   name: 'pixelate',
-  family: 'digital',
   /** c: size factor of the intermediate image. */
   severities: [0.6, 0.5, 0.4, 0.3, 0.25],
   async apply(image, c, { kernels }) {

@@ -16,7 +16,6 @@ export interface SaturateParam {
 
 export const saturate = defineCorruption<SaturateParam>({
   name: 'saturate',
-  family: 'digital',
   severities: [
     { scale: 0.3, offset: 0 },
     { scale: 0.1, offset: 0 },

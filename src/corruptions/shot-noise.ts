@@ -10,7 +10,6 @@ import { poissonPerValue } from './kernels/noise-poisson.js';
 
 export const shotNoise = defineCorruption<number>({
   name: 'shot_noise',
-  family: 'noise',
   /** c: photons per unit intensity (fewer = noisier). */
   severities: [60, 25, 12, 5, 3],
   async apply(image, c, { rng }) {

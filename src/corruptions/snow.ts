@@ -25,7 +25,6 @@ export interface SnowParam {
 
 export const snow = defineCorruption<SnowParam>({
   name: 'snow',
-  family: 'weather',
   severities: [
     { loc: 0.1, scale: 0.3, zoom: 3, threshold: 0.5, radius: 10, sigma: 4, keep: 0.8 },
     { loc: 0.2, scale: 0.3, zoom: 2, threshold: 0.5, radius: 12, sigma: 4, keep: 0.7 },

@@ -37,7 +37,6 @@ const MAX_DISTANCE = 20;
 
 export const spatter = defineCorruption<SpatterParam>({
   name: 'spatter',
-  family: 'digital',
   severities: [
     { loc: 0.65, scale: 0.3, sigma: 4, threshold: 0.69, intensity: 0.6, kind: 'water' },
     { loc: 0.65, scale: 0.3, sigma: 3, threshold: 0.68, intensity: 0.6, kind: 'water' },

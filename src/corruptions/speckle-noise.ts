@@ -8,7 +8,6 @@ import { addNoise } from './kernels/noise-add.js';
 
 export const speckleNoise = defineCorruption<number>({
   name: 'speckle_noise',
-  family: 'noise',
   /** c: sd of the multiplicative noise. */
   severities: [0.15, 0.2, 0.35, 0.45, 0.6],
   async apply(image, c, { rng, kernels }) {

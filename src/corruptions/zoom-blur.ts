@@ -18,7 +18,6 @@ export interface ZoomBlurParam {
 
 export const zoomBlur = defineCorruption<ZoomBlurParam>({
   name: 'zoom_blur',
-  family: 'blur',
   severities: [
     { stop: 1.11, step: 0.01 },
     { stop: 1.16, step: 0.01 },

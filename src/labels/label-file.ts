@@ -62,11 +62,17 @@ export function readLabelFile(path: string, options: LabelFileOptions = {}): Lab
   return parseLabelFile(readFileSync(path, 'utf8'), path, options);
 }
 
-export function parseLabelFile(text: string, fileName: string, options: LabelFileOptions = {}): LabelFile {
-  const records = parseRowsText(text, fileName);
-  if (records.length === 0) throw new Error(`${fileName}: is empty (expected a header row such as "file,label,valence,arousal")`);
-  const header = records[0]!;
-  const at = (line: number): string => `${fileName} line ${line}`;
+/** Where each column of a label file is (-1: absent), from its header row. */
+interface LabelColumns {
+  readonly count: number;
+  readonly file: number;
+  readonly label: number;
+  readonly valence: number;
+  readonly arousal: number;
+  readonly p: readonly number[];
+}
+
+function labelColumns(header: { line: number; fields: readonly string[] }, at: (line: number) => string): LabelColumns {
   const names = header.fields.map((f) => f.toLowerCase());
   const col = (name: string): number => names.indexOf(name);
   const fileCol = col('file');
@@ -81,7 +87,11 @@ export function parseLabelFile(text: string, fileName: string, options: LabelFil
     if (names.indexOf(n) !== i) throw new Error(`${at(header.line)}: column "${header.fields[i]}" appears twice`);
   });
   if (labelCol < 0 && pCols.length === 0) throw new Error(`${at(header.line)}: header needs a "label" column or p_0..p_{K-1} columns`);
+  return { count: names.length, file: fileCol, label: labelCol, valence: vCol, arousal: aCol, p: pCols };
+}
 
+/** K, from the options (a count or the class names) and the p_ columns, which must agree; and the class index by lower-case name. */
+function classCount(options: LabelFileOptions, cols: LabelColumns, fileName: string, headerAt: string): { k: number; byName: Map<string, number> } {
   let k = options.numClasses;
   const classNames = options.classNames;
   if (classNames) {
@@ -91,64 +101,66 @@ export function parseLabelFile(text: string, fileName: string, options: LabelFil
   }
   const byName = new Map((classNames ?? []).map((n, i) => [n.toLowerCase(), i]));
   if (classNames && byName.size !== classNames.length) throw new Error(`${fileName}: class names must be distinct (got ${classNames.join(', ')})`);
-  if (pCols.length > 0) {
-    if (k !== undefined && k !== pCols.length) throw new Error(`${at(header.line)}: header has ${pCols.length} distribution columns but there are ${k} classes`);
-    k = pCols.length;
+  if (cols.p.length > 0) {
+    if (k !== undefined && k !== cols.p.length) throw new Error(`${headerAt}: header has ${cols.p.length} distribution columns but there are ${k} classes`);
+    k = cols.p.length;
   }
   if (k === undefined) {
     throw new Error(`${fileName}: cannot tell the number of classes K: its rows are "file,label" with no p_0..p_{K-1} columns; `
       + 'give it (fer-c corrupt --classes K, or --classes with the class names in label order, or --gmm, whose classes count)');
   }
   if (!Number.isInteger(k) || k < 2) throw new Error(`${fileName}: number of classes must be an integer ≥ 2, got ${k}`);
+  return { k, byName };
+}
 
+/** A row's distribution from its p_ columns (rescaled to sum to 1), or undefined without them. */
+function rowDistribution(fields: readonly string[], cols: LabelColumns, where: string): number[] | undefined {
+  if (cols.p.length === 0) return undefined;
+  const distribution = cols.p.map((c, i) => {
+    const p = parseNumber(fields[c]!);
+    if (p === undefined || p < 0 || p > 1) throw new Error(`${where}: p_${i} "${fields[c]}" is not a probability in [0, 1]`);
+    return p;
+  });
+  const sum = distribution.reduce((s, p) => s + p, 0);
+  if (Math.abs(sum - 1) > DISTRIBUTION_SUM_TOLERANCE) {
+    throw new Error(`${where}: distribution sums to ${sum}, not 1 (±${DISTRIBUTION_SUM_TOLERANCE})`);
+  }
+  return distribution.map((p) => p / sum);
+}
+
+/** A row's label: its label column (an index or a class name), else the argmax of its distribution. */
+function rowLabel(raw: string | undefined, distribution: number[] | undefined, classes: { k: number; byName: Map<string, number>; names?: readonly string[] }, where: string): number {
+  if (raw === undefined) return argmax(distribution!);
+  const named = classes.byName.get(raw.trim().toLowerCase());
+  if (named === undefined && !/^[+-]?\d+$/.test(raw)) {
+    throw new Error(`${where}: label "${raw}" is not an integer${classes.names ? ` nor a class name (${classes.names.join(', ')})` : ''}`);
+  }
+  const label = named ?? Number(raw);
+  if (label < 0 || label >= classes.k) throw new Error(`${where}: label ${label} is outside 0..${classes.k - 1}`);
+  return label;
+}
+
+export function parseLabelFile(text: string, fileName: string, options: LabelFileOptions = {}): LabelFile {
+  const records = parseRowsText(text, fileName);
+  if (records.length === 0) throw new Error(`${fileName}: is empty (expected a header row such as "file,label,valence,arousal")`);
+  const header = records[0]!;
+  const at = (line: number): string => `${fileName} line ${line}`;
+  const cols = labelColumns(header, at);
+  const { k, byName } = classCount(options, cols, fileName, at(header.line));
+  const classes = { k, byName, ...(options.classNames ? { names: options.classNames } : {}) };
   const entries = new Map<string, LabelEntry>();
-  for (const record of records.slice(1)) {
-    const { line, fields } = record;
-    if (fields.length !== names.length) {
-      throw new Error(`${at(line)}: has ${fields.length} columns, the header has ${names.length}`);
-    }
-    const file = normalizeFileKey(fields[fileCol]!);
+  for (const { line, fields } of records.slice(1)) {
+    if (fields.length !== cols.count) throw new Error(`${at(line)}: has ${fields.length} columns, the header has ${cols.count}`);
+    const file = normalizeFileKey(fields[cols.file]!);
     if (file === '') throw new Error(`${at(line)}: empty file name`);
     const earlier = entries.get(file);
     if (earlier) throw new Error(`${at(line)}: duplicate file "${file}" (first on line ${earlier.line})`);
-
-    let distribution: number[] | undefined;
-    if (pCols.length > 0) {
-      distribution = pCols.map((c, i) => {
-        const p = parseNumber(fields[c]!);
-        if (p === undefined || p < 0 || p > 1) throw new Error(`${at(line)}: p_${i} "${fields[c]}" is not a probability in [0, 1]`);
-        return p;
-      });
-      const sum = distribution.reduce((s, p) => s + p, 0);
-      if (Math.abs(sum - 1) > DISTRIBUTION_SUM_TOLERANCE) {
-        throw new Error(`${at(line)}: distribution sums to ${sum}, not 1 (±${DISTRIBUTION_SUM_TOLERANCE})`);
-      }
-      distribution = distribution.map((p) => p / sum);
-    }
-
-    let label: number;
-    if (labelCol >= 0) {
-      const raw = fields[labelCol]!;
-      const named = byName.get(raw.trim().toLowerCase());
-      if (named === undefined && !/^[+-]?\d+$/.test(raw)) {
-        throw new Error(`${at(line)}: label "${raw}" is not an integer${classNames ? ` nor a class name (${classNames.join(', ')})` : ''}`);
-      }
-      label = named ?? Number(raw);
-      if (label < 0 || label >= k) throw new Error(`${at(line)}: label ${label} is outside 0..${k - 1}`);
-    } else {
-      label = argmax(distribution!);
-    }
-
-    let va: Va | undefined;
-    if (vCol >= 0) va = parseVa(fields[vCol]!, fields[aCol]!, at(line));
-
-    entries.set(file, {
-      file, line, label,
-      ...(va ? { va } : {}),
-      ...(distribution ? { distribution } : {}),
-    });
+    const distribution = rowDistribution(fields, cols, at(line));
+    const label = rowLabel(cols.label >= 0 ? fields[cols.label]! : undefined, distribution, classes, at(line));
+    const va = cols.valence >= 0 ? parseVa(fields[cols.valence]!, fields[cols.arousal]!, at(line)) : undefined;
+    entries.set(file, { file, line, label, ...(va ? { va } : {}), ...(distribution ? { distribution } : {}) });
   }
-  return new LabelFile(fileName, k, entries, { label: labelCol >= 0, va: vCol >= 0, distribution: pCols.length > 0 });
+  return new LabelFile(fileName, k, entries, { label: cols.label >= 0, va: cols.valence >= 0, distribution: cols.p.length > 0 });
 }
 
 function parseNumber(raw: string): number | undefined {

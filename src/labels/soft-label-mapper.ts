@@ -10,7 +10,8 @@
  * the output of reduceVisibility); the variants may be hot, since both inputs
  * are subscribed at once.
  */
-import { Observable, isObservable, type OperatorFunction } from 'rxjs';
+import { isObservable, type Observable, type OperatorFunction } from 'rxjs';
+import { operate } from '../pipeline/operators/operate.js';
 import { DEFAULT_EXPONENT, smoothLabel } from './smoothing.js';
 import { isClean, visibilityOfVariant, CLEAN, type VisibilityTable } from './visibility-table.js';
 import { ROW_SUM_TOLERANCE, type LabelRow } from './label-row.js';
@@ -52,36 +53,51 @@ export function toLabelRow(input: SoftLabelInput, table: VisibilityTable, expone
   };
 }
 
-export function mapSoftLabels(options: SoftLabelOptions): OperatorFunction<SoftLabelInput, LabelRow> {
-  const exponent = options.exponent ?? DEFAULT_EXPONENT;
-  if (!(exponent >= 0) || !Number.isFinite(exponent)) throw new Error(`exponent must be a finite number ≥ 0, got ${exponent}`);
-  return (source) => new Observable<LabelRow>((subscriber) => {
-    let table: VisibilityTable | undefined = isObservable(options.table) ? undefined : options.table;
-    let held: SoftLabelInput[] = [];
+/**
+ * `project` with the visibility table: values that arrive before the table
+ * are held (within the subscription) and projected, in order, when it comes.
+ * The one place that waits for a table; mapSoftLabels and the pipeline's
+ * softLabels() both use it.
+ */
+export function withVisibilityTable<T, R>(
+  tableInput: VisibilityTable | Observable<VisibilityTable>, project: (value: T, table: VisibilityTable) => R,
+): OperatorFunction<T, R> {
+  return operate<T, R>((subscriber, guard) => {
+    let table: VisibilityTable | undefined = isObservable(tableInput) ? undefined : tableInput;
+    let held: T[] = [];
     let sourceDone = false;
-    const emit = (input: SoftLabelInput): void => { subscriber.next(toLabelRow(input, table!, exponent)); };
-    const guard = (f: () => void): void => { try { f(); } catch (e) { subscriber.error(e); } };
-
-    if (isObservable(options.table)) {
+    if (isObservable(tableInput)) {
       let got = false;
-      subscriber.add(options.table.subscribe({
+      subscriber.add(tableInput.subscribe({
         next: (t) => guard(() => {
           if (got) return;
           got = true;
           table = t;
           const pending = held;
           held = [];
-          for (const input of pending) emit(input);
+          for (const value of pending) subscriber.next(project(value, t));
           if (sourceDone) subscriber.complete();
         }),
         error: (e: unknown) => subscriber.error(e),
         complete: () => { if (!got) subscriber.error(new Error('soft labels: the visibility table stream completed without a table')); },
       }));
     }
-    subscriber.add(source.subscribe({
-      next: (input) => guard(() => { if (table) emit(input); else held.push(input); }),
-      error: (e: unknown) => subscriber.error(e),
+    return {
+      next: (value) => { if (table) subscriber.next(project(value, table)); else held.push(value); },
       complete: () => { sourceDone = true; if (table) subscriber.complete(); },
-    }));
+    };
   });
+}
+
+/** Checks SoftLabelOptions' exponent (default 2). */
+export function softLabelExponent(options: Pick<SoftLabelOptions, 'exponent'>): number {
+  const exponent = options.exponent ?? DEFAULT_EXPONENT;
+  if (!(exponent >= 0) || !Number.isFinite(exponent)) throw new Error(`exponent must be a finite number ≥ 0, got ${exponent}`);
+  return exponent;
+}
+
+/** Soft labels for bare label inputs (ids, fused label, distance): the row each one gets. */
+export function mapSoftLabels(options: SoftLabelOptions): OperatorFunction<SoftLabelInput, LabelRow> {
+  const exponent = softLabelExponent(options);
+  return withVisibilityTable(options.table, (input: SoftLabelInput, table) => toLabelRow(input, table, exponent));
 }

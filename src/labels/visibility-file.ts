@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
-import { CORRUPTION_NAMES } from '../corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { assertValid, parseValidatedJson } from './json-schema.js';
 import { lineOfPointer } from './json-locate.js';
 import { MEASURED_VISIBILITIES, type MeasuredVisibility, type PairTable, type VisibilityMeasure, type VisibilityTable } from './visibility-table.js';

@@ -1,8 +1,9 @@
 /**
  * What flows through a FER-C pipeline after the fan-out: one item per image
  * variant (the clean image first, then each corruption × severity), or one
- * item for a sample that had to be skipped. Downstream operators add fields
- * (the label row) and pass skipped items through.
+ * item for a sample that had to be skipped. Stages that add a field say so
+ * in their type (softLabels() gives LabelledItem), so a stage that needs it
+ * (writeLabels, scoreOnline) placed before them does not compile.
  */
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
 import type { RgbImage } from '../image/rgb-image.js';
@@ -36,8 +37,6 @@ export interface VariantItem {
   readonly reused?: boolean;
   /** The last item of its sample. */
   readonly last: boolean;
-  /** Added by softLabels(). */
-  readonly label?: LabelRow;
 }
 
 export interface SkippedItem {
@@ -48,6 +47,9 @@ export interface SkippedItem {
 }
 
 export type RunItem = VariantItem | SkippedItem;
+
+/** A run item after softLabels(): every variant carries its label row. */
+export type LabelledItem<T extends RunItem = RunItem> = T extends VariantItem ? T & { readonly label: LabelRow } : T;
 
 /** Whether this item ends its sample (the point where a sample's credit can be released). */
 export function endsSample(item: RunItem): boolean {

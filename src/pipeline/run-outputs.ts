@@ -5,7 +5,7 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORRUPTION_NAMES } from '../corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { isTempName } from '../io/atomic.js';
 
 export const RUN_OUTPUTS: readonly string[] = [

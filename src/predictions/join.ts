@@ -41,65 +41,92 @@ export class UnlabeledPredictionsError extends Error {
   }
 }
 
+/** What the join holds: rows waiting for their partner, the unlabeled predictions' count and first ids, the tallies. */
+class JoinState {
+  private readonly waitingPredictions = new Map<string, PredictionRow>();
+  private readonly waitingLabels = new Map<string, LabelRecord>();
+  private readonly unlabeled: PredictionRow[] = [];
+  private unlabeledCount = 0;
+  private matched = 0;
+  private maxPending = 0;
+  labelsDone = false;
+  predictionsDone = false;
+
+  /** The label's prediction if it came first (the pair is matched), else undefined (the label waits). */
+  addLabel(label: LabelRecord): JoinedRow | undefined {
+    const p = this.waitingPredictions.get(label.id);
+    if (p) { this.waitingPredictions.delete(label.id); return this.match(p, label); }
+    if (this.waitingLabels.has(label.id)) throw new InputError(label.origin, `duplicate label id "${label.id}"`);
+    this.waitingLabels.set(label.id, label);
+    this.track();
+    return undefined;
+  }
+
+  addPrediction(prediction: PredictionRow): JoinedRow | undefined {
+    const l = this.waitingLabels.get(prediction.id);
+    if (l) { this.waitingLabels.delete(prediction.id); return this.match(prediction, l); }
+    if (this.labelsDone) { this.noteUnlabeled(prediction); return undefined; }
+    if (this.waitingPredictions.has(prediction.id)) throw new InputError(prediction.origin, `duplicate prediction id "${prediction.id}"`);
+    this.waitingPredictions.set(prediction.id, prediction);
+    this.track();
+    return undefined;
+  }
+
+  /** No label comes any more: the waiting predictions can no longer be matched; keep only the examples. */
+  endLabels(): void {
+    this.labelsDone = true;
+    for (const p of this.waitingPredictions.values()) this.noteUnlabeled(p);
+    this.waitingPredictions.clear();
+  }
+
+  /** Both streams ended: the summary, or the error naming the predictions without a label. */
+  result(): JoinSummary {
+    if (this.unlabeledCount > 0) throw new UnlabeledPredictionsError(this.unlabeledCount, this.unlabeled);
+    return {
+      matched: this.matched,
+      labelsWithoutPrediction: this.waitingLabels.size,
+      labelsWithoutPredictionIds: [...this.waitingLabels.keys()].slice(0, LISTED),
+      maxPending: this.maxPending,
+    };
+  }
+
+  private match(prediction: PredictionRow, label: LabelRecord): JoinedRow {
+    this.matched++;
+    return { prediction, label };
+  }
+
+  private noteUnlabeled(p: PredictionRow): void {
+    this.unlabeledCount++;
+    if (this.unlabeled.length < LISTED) this.unlabeled.push(p);
+  }
+
+  private track(): void { this.maxPending = Math.max(this.maxPending, this.waitingPredictions.size + this.waitingLabels.size); }
+}
+
 export function joinById(labels$: Observable<LabelRecord>, options: JoinOptions = {}): OperatorFunction<PredictionRow, JoinedRow> {
   return (predictions$) => new Observable<JoinedRow>((subscriber) => {
-    const waitingPredictions = new Map<string, PredictionRow>();
-    const waitingLabels = new Map<string, LabelRecord>();
-    const unlabeled: PredictionRow[] = [];
-    let unlabeledCount = 0, matched = 0, maxPending = 0;
-    let labelsDone = false, predictionsDone = false;
-
-    const noteUnlabeled = (p: PredictionRow): void => {
-      unlabeledCount++;
-      if (unlabeled.length < LISTED) unlabeled.push(p);
+    const state = new JoinState(); // per subscription
+    const guard = (f: () => JoinedRow | undefined): void => {
+      let row: JoinedRow | undefined;
+      try { row = f(); } catch (e) { subscriber.error(e); return; }
+      if (row) subscriber.next(row);
     };
-    const emit = (prediction: PredictionRow, label: LabelRecord): void => {
-      matched++;
-      subscriber.next({ prediction, label });
-    };
-    const track = (): void => { maxPending = Math.max(maxPending, waitingPredictions.size + waitingLabels.size); };
     const finish = (): void => {
-      if (!labelsDone || !predictionsDone) return;
-      for (const p of waitingPredictions.values()) noteUnlabeled(p);
-      waitingPredictions.clear();
-      if (unlabeledCount > 0) { subscriber.error(new UnlabeledPredictionsError(unlabeledCount, unlabeled)); return; }
-      options.onSummary?.({
-        matched,
-        labelsWithoutPrediction: waitingLabels.size,
-        labelsWithoutPredictionIds: [...waitingLabels.keys()].slice(0, LISTED),
-        maxPending,
-      });
+      if (!state.labelsDone || !state.predictionsDone) return;
+      let summary: JoinSummary;
+      try { summary = state.result(); } catch (e) { subscriber.error(e); return; }
+      options.onSummary?.(summary);
       subscriber.complete();
     };
-
     const labelSub = labels$.subscribe({
-      next: (label) => {
-        const p = waitingPredictions.get(label.id);
-        if (p) { waitingPredictions.delete(label.id); emit(p, label); return; }
-        if (waitingLabels.has(label.id)) { subscriber.error(new InputError(label.origin, `duplicate label id "${label.id}"`)); return; }
-        waitingLabels.set(label.id, label);
-        track();
-      },
+      next: (label) => guard(() => state.addLabel(label)),
       error: (e: unknown) => subscriber.error(e),
-      complete: () => {
-        labelsDone = true;
-        // Waiting predictions can no longer be matched; keep only the examples.
-        for (const p of waitingPredictions.values()) noteUnlabeled(p);
-        waitingPredictions.clear();
-        finish();
-      },
+      complete: () => { state.endLabels(); finish(); },
     });
     const predictionSub = predictions$.subscribe({
-      next: (prediction) => {
-        const l = waitingLabels.get(prediction.id);
-        if (l) { waitingLabels.delete(prediction.id); emit(prediction, l); return; }
-        if (labelsDone) { noteUnlabeled(prediction); return; }
-        if (waitingPredictions.has(prediction.id)) { subscriber.error(new InputError(prediction.origin, `duplicate prediction id "${prediction.id}"`)); return; }
-        waitingPredictions.set(prediction.id, prediction);
-        track();
-      },
+      next: (prediction) => guard(() => state.addPrediction(prediction)),
       error: (e: unknown) => subscriber.error(e),
-      complete: () => { predictionsDone = true; finish(); },
+      complete: () => { state.predictionsDone = true; finish(); },
     });
     return () => { labelSub.unsubscribe(); predictionSub.unsubscribe(); };
   });

@@ -33,7 +33,7 @@ function reliabilityPanel(fig: Figure, x: number, y: number, w: number, h: numbe
   c.beginPath(); c.moveTo(ax.x(0), ax.y(0)); c.lineTo(ax.x(1), ax.y(1)); c.stroke(); c.setLineDash([]);
   ax.yTickLabels(ticks, (v) => v.toFixed(1));
   ax.xTickLabels(ticks, (v) => v.toFixed(1));
-  ax.xLabel('Confidence (max probability), 15 equal-width bins');
+  ax.xLabel(`Confidence (max probability), ${bins.length} equal-width bins`);
   ax.yLabel(soft ? 'Mean correctness c (soft labels)' : 'Accuracy (mean correctness)');
   ax.title(title);
   ax.legend([

@@ -118,116 +118,130 @@ function checkSampling(sampling: FrameSampling | undefined): void {
   if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`Aff-Wild2 sampling ${key} must be an integer ≥ 1, got ${String(value)}`);
 }
 
+/** Where one pass finds the frames and annotations, and the counts it keeps. */
+interface AffWildScan {
+  readonly framesDir: string;
+  readonly exprDir: string;
+  readonly vaDir: string | undefined;
+  readonly frameName: (frameNumber: number) => string;
+  readonly checkFiles: boolean;
+  readonly stats: AffWildStats;
+}
+
 export function readAffWild(options: AffWildOptions): AffWildSource {
   const root = resolve(options.root);
   const under = (p: string): string => (isAbsolute(p) ? p : join(root, p));
-  const framesDir = under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR);
-  const exprDir = under(options.exprDir ?? AFFWILD_DEFAULT_EXPR_DIR);
-  const vaDir = options.vaDir === null ? undefined : under(options.vaDir ?? AFFWILD_DEFAULT_VA_DIR);
-  const frameName = options.frameName ?? defaultFrameName;
-  const checkFiles = options.checkFiles ?? true;
-  const sampling = options.sampling;
-  checkSampling(sampling);
+  checkSampling(options.sampling);
   const split = options.split;
   if (split && split.part !== 'train' && split.part !== 'test') throw new Error(`identity split part must be "train" or "test", got "${String(split.part)}"`);
-
-  const stats: AffWildStats = { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 };
-
-  /** The usable frames of one video, in frame order; records skips and warnings. */
-  async function* scanVideo(video: string, identity: string, context: PassContext): AsyncGenerator<SampleDescriptor, void, undefined> {
-    const exprFile = join(exprDir, `${video}.txt`);
-    const framePath = join(framesDir, video);
-    let onDisk: Set<string> | undefined;
-    let diskCount = 0;
-    if (checkFiles) {
-      try {
-        const entries = await readdir(framePath, { withFileTypes: true });
-        onDisk = new Set(entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name));
-        diskCount = onDisk.size;
-      } catch (e) {
-        throw new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-    }
-    let vaFile = vaDir === undefined ? undefined : join(vaDir, `${video}.txt`);
-    if (vaFile !== undefined && !existsSync(vaFile)) {
-      context.warn({ annotation: vaFile, message: `no VA file for video "${video}": its frames have no valence/arousal` });
-      vaFile = undefined;
-    }
-    let exprFrames = 0, missing = 0;
-    const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn });
-    for await (const { frameNumber, line, expression, va } of annotations) {
-      exprFrames = frameNumber;
-      const name = frameName(frameNumber);
-      const present = onDisk === undefined || onDisk.delete(name);
-      if (!present) missing++;
-      if (expression === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: exprFile, line }); continue; }
-      if (expression === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: exprFile, line }); continue; }
-      if (!present) { context.skip({ reason: 'frame missing on disk', annotation: exprFile, line }); continue; }
-      stats.usableFrames++;
-      yield {
-        id: idFromPath(`${video}/${name}`),
-        file: join(framePath, name),
-        frame: frameNumber - 1,
-        classes: AFFWILD_CLASSES,
-        label: expression,
-        ...(va ? { va } : {}),
-        meta: { annotation: exprFile, line, video, identity, ...(vaFile ? { vaAnnotation: vaFile } : {}) },
-      };
-    }
-    const unlisted = onDisk?.size ?? 0; // frames never named by an EXPR line
-    for (let i = 0; i < unlisted; i++) context.skip({ reason: 'frame has no EXPR line', annotation: exprFile });
-    if (onDisk !== undefined && (diskCount !== exprFrames || missing > 0)) {
-      context.warn({
-        annotation: exprFile,
-        message: `${exprFrames} frame lines, but ${framePath} holds ${diskCount} frames ` +
-          `(${missing} listed frames missing on disk, ${unlisted} frames on disk with no line)`,
-      });
-    }
-  }
-
+  const scan: AffWildScan = {
+    framesDir: under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR),
+    exprDir: under(options.exprDir ?? AFFWILD_DEFAULT_EXPR_DIR),
+    vaDir: options.vaDir === null ? undefined : under(options.vaDir ?? AFFWILD_DEFAULT_VA_DIR),
+    frameName: options.frameName ?? defaultFrameName,
+    checkFiles: options.checkFiles ?? true,
+    stats: { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 },
+  };
+  const { stats } = scan;
   return Object.assign(
     defineSource(AFFWILD_CLASSES, options, async function* (context) {
       Object.assign(stats, { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 });
-      const byIdentity = groupByIdentity(await listVideos(exprDir, options.videos));
+      const byIdentity = groupByIdentity(await listVideos(scan.exprDir, options.videos));
       let identities = [...byIdentity.keys()].sort();
       if (split) identities = splitIdentities(identities, split.seed, split.trainFraction)[split.part];
       stats.identities = identities.length;
-
-      for (const identity of identities) {
-        const videos = byIdentity.get(identity)!;
-        stats.videos += videos.length;
-        if (sampling && 'perIdentity' in sampling) {
-          const usable: SampleDescriptor[] = [];
-          for (const video of videos) for await (const s of scanVideo(video, identity, context)) usable.push(s);
-          yield* pick(usable, sampling.perIdentity, `identity "${identity}"`, context);
-          continue;
-        }
-        for (const video of videos) {
-          if (sampling && 'perVideo' in sampling) {
-            const usable: SampleDescriptor[] = [];
-            for await (const s of scanVideo(video, identity, context)) usable.push(s);
-            yield* pick(usable, sampling.perVideo, `video "${video}"`, context);
-            continue;
-          }
-          const every = sampling && 'every' in sampling ? sampling.every : 1;
-          let index = 0;
-          for await (const s of scanVideo(video, identity, context)) {
-            if (index++ % every !== 0) continue;
-            stats.selectedFrames++;
-            yield s;
-          }
-        }
-      }
+      for (const identity of identities) yield* identityFrames(scan, identity, byIdentity.get(identity)!, options.sampling, context);
     }),
     { stats },
   );
+}
 
-  function* pick(usable: readonly SampleDescriptor[], n: number, what: string, context: PassContext): Generator<SampleDescriptor> {
-    if (usable.length < n) context.warn({ message: `${what} has ${usable.length} usable frames, fewer than the ${n} asked for: all are taken` });
-    for (const i of evenlySpaced(usable.length, n)) {
-      stats.selectedFrames++;
-      yield usable[i]!;
+/** The frames of one identity's videos that the sampling selects. */
+async function* identityFrames(
+  scan: AffWildScan, identity: string, videos: readonly string[], sampling: FrameSampling | undefined, context: PassContext,
+): AsyncGenerator<SampleDescriptor, void, undefined> {
+  scan.stats.videos += videos.length;
+  if (sampling && 'perIdentity' in sampling) {
+    const usable: SampleDescriptor[] = [];
+    for (const video of videos) for await (const s of scanVideo(scan, video, identity, context)) usable.push(s);
+    yield* pick(scan.stats, usable, sampling.perIdentity, `identity "${identity}"`, context);
+    return;
+  }
+  for (const video of videos) {
+    if (sampling && 'perVideo' in sampling) {
+      const usable: SampleDescriptor[] = [];
+      for await (const s of scanVideo(scan, video, identity, context)) usable.push(s);
+      yield* pick(scan.stats, usable, sampling.perVideo, `video "${video}"`, context);
+      continue;
     }
+    const every = sampling && 'every' in sampling ? sampling.every : 1;
+    let index = 0;
+    for await (const s of scanVideo(scan, video, identity, context)) {
+      if (index++ % every !== 0) continue;
+      scan.stats.selectedFrames++;
+      yield s;
+    }
+  }
+}
+
+function* pick(stats: AffWildStats, usable: readonly SampleDescriptor[], n: number, what: string, context: PassContext): Generator<SampleDescriptor> {
+  if (usable.length < n) context.warn({ message: `${what} has ${usable.length} usable frames, fewer than the ${n} asked for: all are taken` });
+  for (const i of evenlySpaced(usable.length, n)) {
+    stats.selectedFrames++;
+    yield usable[i]!;
+  }
+}
+
+/** The usable frames of one video, in frame order; records skips and warnings. */
+async function* scanVideo(scan: AffWildScan, video: string, identity: string, context: PassContext): AsyncGenerator<SampleDescriptor, void, undefined> {
+  const { exprDir, framesDir, vaDir, frameName, checkFiles, stats } = scan;
+  const exprFile = join(exprDir, `${video}.txt`);
+  const framePath = join(framesDir, video);
+  let onDisk: Set<string> | undefined;
+  let diskCount = 0;
+  if (checkFiles) {
+    try {
+      const entries = await readdir(framePath, { withFileTypes: true });
+      onDisk = new Set(entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name));
+      diskCount = onDisk.size;
+    } catch (e) {
+      throw new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  let vaFile = vaDir === undefined ? undefined : join(vaDir, `${video}.txt`);
+  if (vaFile !== undefined && !existsSync(vaFile)) {
+    context.warn({ annotation: vaFile, message: `no VA file for video "${video}": its frames have no valence/arousal` });
+    vaFile = undefined;
+  }
+  let exprFrames = 0, missing = 0;
+  const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn });
+  for await (const { frameNumber, line, expression, va } of annotations) {
+    exprFrames = frameNumber;
+    const name = frameName(frameNumber);
+    const present = onDisk === undefined || onDisk.delete(name);
+    if (!present) missing++;
+    if (expression === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: exprFile, line }); continue; }
+    if (expression === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: exprFile, line }); continue; }
+    if (!present) { context.skip({ reason: 'frame missing on disk', annotation: exprFile, line }); continue; }
+    stats.usableFrames++;
+    yield {
+      id: idFromPath(`${video}/${name}`),
+      file: join(framePath, name),
+      frame: frameNumber - 1,
+      classes: AFFWILD_CLASSES,
+      label: expression,
+      ...(va ? { va } : {}),
+      meta: { annotation: exprFile, line, video, identity, ...(vaFile ? { vaAnnotation: vaFile } : {}) },
+    };
+  }
+  const unlisted = onDisk?.size ?? 0; // frames never named by an EXPR line
+  for (let i = 0; i < unlisted; i++) context.skip({ reason: 'frame has no EXPR line', annotation: exprFile });
+  if (onDisk !== undefined && (diskCount !== exprFrames || missing > 0)) {
+    context.warn({
+      annotation: exprFile,
+      message: `${exprFrames} frame lines, but ${framePath} holds ${diskCount} frames ` +
+        `(${missing} listed frames missing on disk, ${unlisted} frames on disk with no line)`,
+    });
   }
 }
 

@@ -382,18 +382,7 @@ export class FrameStream implements AsyncIterable<DecodedFrame> {
     const frameSize = width * height * 3;
     this.expected = probe.frameCount === undefined ? undefined : Math.ceil(probe.frameCount / every);
 
-    const filters: string[] = [];
-    if (every > 1) filters.push(`select=not(mod(n\\,${every}))`);
-    if (options.crop) filters.push(`crop=${options.crop.width}:${options.crop.height}:${options.crop.x}:${options.crop.y}`);
-    if (width !== baseW || height !== baseH) filters.push(`scale=${width}:${height}:flags=area`);
-    const args = [
-      '-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-sn', '-dn',
-      // Passthrough: every decoded frame exactly once (rawvideo would otherwise duplicate frames after `select`).
-      '-vsync', 'passthrough',
-      ...(filters.length > 0 ? ['-vf', filters.join(',')] : []),
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
-    ];
-
+    const args = decodeArgs(file, every, options.crop, { width, height, scaled: width !== baseW || height !== baseH });
     const child = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const stderr = new TextTail(4096);
@@ -446,6 +435,21 @@ export class FrameStream implements AsyncIterable<DecodedFrame> {
       await exited;
     }
   }
+}
+
+/** ffmpeg's arguments: every `every`-th frame, cropped and scaled as asked, as raw RGB on stdout. */
+function decodeArgs(file: string, every: number, crop: Box | undefined, out: { width: number; height: number; scaled: boolean }): string[] {
+  const filters: string[] = [];
+  if (every > 1) filters.push(`select=not(mod(n\\,${every}))`);
+  if (crop) filters.push(`crop=${crop.width}:${crop.height}:${crop.x}:${crop.y}`);
+  if (out.scaled) filters.push(`scale=${out.width}:${out.height}:flags=area`);
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error', '-i', file, '-map', '0:v:0', '-an', '-sn', '-dn',
+    // Passthrough: every decoded frame exactly once (rawvideo would otherwise duplicate frames after `select`).
+    '-vsync', 'passthrough',
+    ...(filters.length > 0 ? ['-vf', filters.join(',')] : []),
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
 }
 
 /** Decoded frames of a video (see FrameStream). */

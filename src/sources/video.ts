@@ -243,6 +243,69 @@ export function cropFrame(image: RgbImage, box: Box, size: number): RgbImage | u
   return { width: size, height: size, data };
 }
 
+/** The frame's EXPR class; undefined (skipped, with the reason) when it has no line, is not annotated, or is Other. */
+async function frameLabel(cursor: LineCursor, expr: string, line: number, context: PassContext): Promise<number | undefined> {
+  const row = await cursor.rowAt(line);
+  if (!row) { context.skip({ reason: 'frame has no EXPR line', annotation: expr, line }); return undefined; }
+  const code = exprCode(row, expr);
+  if (code === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: expr, line }); return undefined; }
+  if (code === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: expr, line }); return undefined; }
+  return code;
+}
+
+/** The frame as the sample holds it: the fixed crop (done by ffmpeg), or its face box cropped here; undefined (skipped) without a usable box. */
+function placeFrame(
+  frame: RgbImage, index: number, boxTable: BoxTable | undefined, options: VideoSourceOptions, size: number, context: PassContext,
+): { image: RgbImage; box?: Box } | undefined {
+  if (!boxTable) return { image: frame, ...(options.crop ? { box: options.crop } : {}) };
+  const entry = boxTable.boxes.get(index);
+  if (!entry) { context.skip({ reason: 'no face box for frame', annotation: options.boxes }); return undefined; }
+  const cropped = cropFrame(frame, entry.box, size);
+  if (!cropped) { context.skip({ reason: 'face box outside the frame', annotation: options.boxes, line: entry.line }); return undefined; }
+  return { image: cropped, box: entry.box };
+}
+
+/** The VA file's valence/arousal for the frame on `line`; undefined when it has no such line or marks it not annotated. */
+async function frameVa(cursor: LineCursor, line: number): Promise<readonly [number, number] | undefined> {
+  const row = await cursor.rowAt(line);
+  if (!row) return undefined;
+  const where = at(cursor.file, line);
+  if (row.fields.length !== 2) throw new Error(`${where}: has ${row.fields.length} fields, expected "valence,arousal" (-5 = not annotated)`);
+  return parseVa(row.fields[0]!, row.fields[1]!, where);
+}
+
+/**
+ * After a pass: the frames in the video (exact when every frame was decoded;
+ * with sampling, between bounds) against the EXPR and VA line counts and the
+ * face boxes' last frame; each disagreement is a warning.
+ */
+async function warnFrameCounts(
+  options: VideoSourceOptions, pass: { decoded: number; lastIndex: number; every: number },
+  files: { expr: LineCursor; va: LineCursor | undefined; boxes: BoxTable | undefined }, context: PassContext,
+): Promise<void> {
+  const { file, expr } = options;
+  const { decoded, lastIndex, every } = pass;
+  const low = every === 1 ? decoded : decoded === 0 ? 0 : lastIndex + 1;
+  const high = every === 1 ? decoded : lastIndex + every;
+  const videoFrames = low === high ? `${low}` : `${low}–${high}`;
+  const exprFrames = (await files.expr.finalLine()) - 1;
+  if (exprFrames < low || exprFrames > high) {
+    context.warn({ annotation: expr, message: `${exprFrames} EXPR frame lines, but ${file} has ${videoFrames} frames` });
+  }
+  if (files.va) {
+    const vaFrames = (await files.va.finalLine()) - 1;
+    if (vaFrames !== exprFrames || vaFrames < low || vaFrames > high) {
+      context.warn({ annotation: options.va, message: `${vaFrames} VA frame lines, but ${expr} has ${exprFrames} and ${file} has ${videoFrames} frames` });
+    }
+  }
+  const boxes = files.boxes;
+  if (boxes && boxes.maxFrame >= high) {
+    let beyond = 0;
+    for (const f of boxes.boxes.keys()) if (f >= high) beyond++;
+    context.warn({ annotation: options.boxes, message: `${beyond} face box rows name frames past the end of ${file} (${videoFrames} frames; last box frame ${boxes.maxFrame})` });
+  }
+}
+
 /** Frame samples of one video with Aff-Wild2 labels (see the file comment). */
 export function readVideo(options: VideoSourceOptions): VideoSource {
   const { file, expr } = options;
@@ -283,76 +346,25 @@ export function readVideo(options: VideoSourceOptions): VideoSource {
         stats.framesDecoded++;
         lastIndex = index;
         const line = index + 2; // line 1 is the header; frame number n = index + 1 is on line n + 1
-        const row = await exprCursor.rowAt(line);
-        if (!row) { context.skip({ reason: 'frame has no EXPR line', annotation: expr, line }); continue; }
-        const code = exprCode(row, expr);
-        if (code === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: expr, line }); continue; }
-        if (code === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: expr, line }); continue; }
-        let image = frameImage;
-        let box: Box | undefined = options.crop;
-        if (boxTable) {
-          const entry = boxTable.boxes.get(index);
-          if (!entry) { context.skip({ reason: 'no face box for frame', annotation: options.boxes }); continue; }
-          const cropped = cropFrame(frameImage, entry.box, size);
-          if (!cropped) { context.skip({ reason: 'face box outside the frame', annotation: options.boxes, line: entry.line }); continue; }
-          image = cropped;
-          box = entry.box;
-        }
-        let va: readonly [number, number] | undefined;
-        if (vaCursor) {
-          const vaRow = await vaCursor.rowAt(line);
-          if (vaRow) {
-            const where = at(vaCursor.file, line);
-            if (vaRow.fields.length !== 2) throw new Error(`${where}: has ${vaRow.fields.length} fields, expected "valence,arousal" (-5 = not annotated)`);
-            va = parseVa(vaRow.fields[0]!, vaRow.fields[1]!, where);
-          }
-        }
+        const code = await frameLabel(exprCursor, expr, line, context);
+        if (code === undefined) continue;
+        const placed = placeFrame(frameImage, index, boxTable, options, size, context);
+        if (!placed) continue;
+        const { image, box } = placed;
+        const va = vaCursor ? await frameVa(vaCursor, line) : undefined;
         stats.samples++;
         yield {
-          id: frameId(video, index),
-          file,
-          frame: index,
-          ...(box ? { box } : {}),
-          classes,
-          label: code,
-          ...(va ? { va } : {}),
-          meta: { annotation: expr, line, video, ...(options.va ? { vaAnnotation: options.va } : {}) },
-          image,
+          id: frameId(video, index), file, frame: index, ...(box ? { box } : {}), classes, label: code, ...(va ? { va } : {}),
+          meta: { annotation: expr, line, video, ...(options.va ? { vaAnnotation: options.va } : {}) }, image,
         };
       }
       for (const w of stream.warnings) context.warn({ message: w });
-      // Frames in the video: exact when every frame was decoded; with sampling, between the bounds.
-      const decoded = stats.framesDecoded;
-      const low = every === 1 ? decoded : decoded === 0 ? 0 : lastIndex + 1;
-      const high = every === 1 ? decoded : lastIndex + every;
-      const videoFrames = low === high ? `${low}` : `${low}–${high}`;
-      const exprFrames = (await exprCursor.finalLine()) - 1;
-      if (exprFrames < low || exprFrames > high) {
-        context.warn({ annotation: expr, message: `${exprFrames} EXPR frame lines, but ${file} has ${videoFrames} frames` });
-      }
-      if (vaCursor) {
-        const vaFrames = (await vaCursor.finalLine()) - 1;
-        if (vaFrames !== exprFrames || vaFrames < low || vaFrames > high) {
-          context.warn({ annotation: options.va, message: `${vaFrames} VA frame lines, but ${expr} has ${exprFrames} and ${file} has ${videoFrames} frames` });
-        }
-      }
-      if (boxTable && boxTable.maxFrame >= high) {
-        let beyond = 0;
-        for (const f of boxTable.boxes.keys()) if (f >= high) beyond++;
-        context.warn({ annotation: options.boxes, message: `${beyond} face box rows name frames past the end of ${file} (${videoFrames} frames; last box frame ${boxTable.maxFrame})` });
-      }
+      await warnFrameCounts(options, { decoded: stats.framesDecoded, lastIndex, every }, { expr: exprCursor, va: vaCursor, boxes: boxTable }, context);
     } finally {
       await exprCursor.close();
       await vaCursor?.close();
     }
   }
 
-  return {
-    classes,
-    skips,
-    warnings,
-    stats,
-    get decoder() { return decoder; },
-    [Symbol.asyncIterator]: () => pass(),
-  };
+  return { classes, skips, warnings, stats, get decoder() { return decoder; }, [Symbol.asyncIterator]: () => pass() };
 }

@@ -10,7 +10,7 @@ import type { CreditGate } from '../../sources/credit-gate.js';
 import { imageChecksum, type RunManifest } from '../run-manifest.js';
 import { endsSample, variantFile, type RunItem } from '../run-item.js';
 
-export function checkpoint(manifest: RunManifest, gate: CreditGate, options: { imagesDir?: string } = {}): MonoTypeOperatorFunction<RunItem> {
+export function checkpoint<T extends RunItem>(manifest: RunManifest, gate: CreditGate, options: { imagesDir?: string } = {}): MonoTypeOperatorFunction<T> {
   return (items) => defer(() => {
     const files = new Map<number, string[]>(); // sample index → its image files so far
     return items.pipe(tap((item) => {

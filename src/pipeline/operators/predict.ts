@@ -5,7 +5,8 @@
  * For face-api at scale, prefer the pool's own model (`predict` in its config),
  * which scores inside the worker threads.
  */
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
+import { operate } from './operate.js';
 import type { RgbImage } from '../../image/rgb-image.js';
 import { variantId, type RunItem, type VariantItem } from '../run-item.js';
 
@@ -13,11 +14,10 @@ import { variantId, type RunItem, type VariantItem } from '../run-item.js';
 export type BatchPredictor = (images: readonly RgbImage[]) => Promise<readonly Float64Array[]>;
 
 export function predict(model: BatchPredictor, batchSize = 16): MonoTypeOperatorFunction<RunItem> {
-  return (source) => new Observable<RunItem>((subscriber) => {
+  return operate<RunItem, RunItem>((subscriber) => {
     let batch: VariantItem[] = [];
     let held: RunItem[] = [];       // items after the batch's first (skipped ones too), released in order
     let chain = Promise.resolve();
-    let done = false;
     const flush = (): void => {
       const items = batch, after = held;
       batch = []; held = [];
@@ -31,15 +31,13 @@ export function predict(model: BatchPredictor, batchSize = 16): MonoTypeOperator
         for (const item of after) subscriber.next(item.kind === 'variant' && !item.probs ? { ...item, probs: probs[k++]! } : item);
       }).catch((e: unknown) => subscriber.error(e));
     };
-    const sub = source.subscribe({
+    return {
       next: (item) => {
         held.push(item);
         if (item.kind === 'variant' && !item.probs) batch.push(item);
         if (batch.length >= batchSize) flush();
       },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => { done = true; flush(); void chain.then(() => { if (done) subscriber.complete(); }); },
-    });
-    return () => sub.unsubscribe();
+      complete: () => { flush(); void chain.then(() => subscriber.complete()); },
+    };
   });
 }

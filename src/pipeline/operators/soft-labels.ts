@@ -1,24 +1,24 @@
 /**
  * Soft labels for run items (SPEC.md §3): each sample's fused label (GMM
  * posterior fused with its hard label, a given distribution, or one-hot),
- * smoothed per variant by its visibility. Given the table as an Observable,
- * nothing is subscribed upstream until the table has arrived: no label is
- * ever emitted before the table it depends on is complete.
+ * smoothed per variant by its visibility. Given the table as an Observable
+ * (e.g. from reduceVisibility()), items that come first are held until it has
+ * arrived: no label is ever emitted before the table it depends on is complete.
+ * The same table-waiting core as mapSoftLabels (labels/soft-label-mapper.ts),
+ * with the same options plus the fuser.
  */
-import { isObservable, map, switchMap, take, type Observable, type OperatorFunction } from 'rxjs';
-import { toLabelRow, type LabelFuser, type SoftLabelInput, type VisibilityTable } from '../../labels/index.js';
-import { variantFile, variantId, type RunItem, type VariantItem } from '../run-item.js';
+import { defer, type OperatorFunction } from 'rxjs';
+import {
+  toLabelRow, withVisibilityTable, softLabelExponent, type LabelFuser, type SoftLabelInput, type SoftLabelOptions,
+} from '../../labels/index.js';
+import { variantFile, variantId, type LabelledItem, type RunItem, type VariantItem } from '../run-item.js';
 
-export interface SoftLabelsOptions {
-  readonly table: VisibilityTable | Observable<VisibilityTable>;
-  readonly fuser: LabelFuser;
-  /** p in α = (1 − v)^p. */
-  readonly exponent: number;
-}
+/** Soft-label options of run items: the table, the exponent, and the fuser that makes each sample's fused label. */
+export type SoftLabelsOptions = SoftLabelOptions & { readonly fuser: LabelFuser };
 
 /**
  * Each sample's fused label, computed once per sample (items come in sample
- * order), so the fuser counts one fusion per image. Call it once per stream.
+ * order), so the fuser counts one fusion per image. One per subscription.
  */
 export function fusePerSample(fuser: LabelFuser): (item: VariantItem) => number[] {
   let fusedFor = -1;
@@ -42,15 +42,12 @@ export function softLabelInputOf(item: VariantItem, fused: readonly number[]): S
   };
 }
 
-export function softLabels(options: SoftLabelsOptions): OperatorFunction<RunItem, RunItem> {
-  const withTable = (table: VisibilityTable): OperatorFunction<RunItem, RunItem> => (source) => {
-    const fusedOf = fusePerSample(options.fuser);
-    return source.pipe(map((item): RunItem => (item.kind === 'skipped'
-      ? item
-      : { ...item, label: toLabelRow(softLabelInputOf(item, fusedOf(item)), table, options.exponent) })));
-  };
-  const { table } = options;
-  return isObservable(table)
-    ? (source) => table.pipe(take(1), switchMap((t) => source.pipe(withTable(t))))
-    : withTable(table);
+export function softLabels<T extends RunItem>(options: SoftLabelsOptions): OperatorFunction<T, LabelledItem<T>> {
+  const exponent = softLabelExponent(options);
+  return (source) => defer(() => {
+    const fusedOf = fusePerSample(options.fuser); // per subscription: a second run of the stream fuses afresh
+    return source.pipe(withVisibilityTable(options.table, (item: T, table): LabelledItem<T> => (item.kind === 'skipped'
+      ? item as LabelledItem<T>
+      : { ...item, label: toLabelRow(softLabelInputOf(item, fusedOf(item)), table, exponent) } as LabelledItem<T>)));
+  });
 }

@@ -4,7 +4,7 @@ import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { variantFile, type RunItem } from '../run-item.js';
 
-export function writeImages(outputDir: string): MonoTypeOperatorFunction<RunItem> {
+export function writeImages<T extends RunItem>(outputDir: string): MonoTypeOperatorFunction<T> {
   return tap((item) => {
     if (item.kind !== 'variant' || item.reused) return;
     if (!item.png) throw new Error(`writeImages: ${variantFile(item)} was not encoded (enable encoding in the fan-out)`);

@@ -1,12 +1,10 @@
-/** Appends each variant's label row to a labels sink (labels.csv). */
+/** Appends each variant's label row to a labels sink (labels.csv); needs softLabels() before it (checked by the types). */
 import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { LabelsCsvSink } from '../../sinks/labels-csv.js';
-import { variantId, type RunItem } from '../run-item.js';
+import type { LabelledItem } from '../run-item.js';
 
-export function writeLabels(sink: LabelsCsvSink): MonoTypeOperatorFunction<RunItem> {
+export function writeLabels<T extends LabelledItem>(sink: LabelsCsvSink): MonoTypeOperatorFunction<T> {
   return tap((item) => {
-    if (item.kind !== 'variant') return;
-    if (!item.label) throw new Error(`writeLabels: ${variantId(item)} has no label (put softLabels() before writeLabels())`);
-    sink.write(item.label);
+    if (item.kind === 'variant') sink.write(item.label);
   });
 }

@@ -3,7 +3,7 @@ import { tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { PredictionsCsvSink } from '../../sinks/predictions-csv.js';
 import { variantId, type RunItem } from '../run-item.js';
 
-export function writePredictions(sink: PredictionsCsvSink): MonoTypeOperatorFunction<RunItem> {
+export function writePredictions<T extends RunItem>(sink: PredictionsCsvSink): MonoTypeOperatorFunction<T> {
   return tap((item) => {
     if (item.kind !== 'variant') return;
     if (!item.probs) throw new Error(`writePredictions: ${variantId(item)} was not scored (configure a model)`);

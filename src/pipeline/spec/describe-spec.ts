@@ -1,6 +1,6 @@
 /** One line saying what a loaded spec will do (`fer-c validate`, the start of `fer-c run`). */
 import { isAbsolute, relative } from 'node:path';
-import { CORRUPTION_NAMES } from '../../corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../../corruptions/registry.js';
 import type { PipelineSpec } from './pipeline-spec.js';
 
 export function describeSpec(spec: PipelineSpec, cwd = process.cwd()): string {

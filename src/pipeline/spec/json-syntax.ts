@@ -29,125 +29,134 @@ class ScanError extends Error {
 const escapePointer = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export function scanJson(text: string): JsonScan {
-  let pos = 0;
-  const duplicates: DuplicateKey[] = [];
+  return new JsonScanner(text).scan();
+}
 
-  const describe = (at: number): string => {
-    if (at >= text.length) return 'the end of the file';
-    const ch = text[at]!;
-    if (ch === '/' && (text[at + 1] === '/' || text[at + 1] === '*')) return 'a comment (JSON has none)';
+/** The scanner's state (position, duplicates found) and one method per JSON production. */
+class JsonScanner {
+  private pos = 0;
+  private readonly duplicates: DuplicateKey[] = [];
+
+  constructor(private readonly text: string) {}
+
+  scan(): JsonScan {
+    try {
+      if (this.text.charCodeAt(0) === 0xfeff) this.pos = 1; // byte-order mark
+      this.value('');
+      this.space();
+      if (this.pos < this.text.length) this.fail('the end of the file after the top-level value');
+      return { duplicates: this.duplicates };
+    } catch (e) {
+      if (e instanceof ScanError) return { error: { offset: e.offset, message: e.message }, duplicates: this.duplicates };
+      throw e;
+    }
+  }
+
+  private describe(at: number): string {
+    if (at >= this.text.length) return 'the end of the file';
+    const ch = this.text[at]!;
+    if (ch === '/' && (this.text[at + 1] === '/' || this.text[at + 1] === '*')) return 'a comment (JSON has none)';
     if (ch === "'") return "' (JSON strings take double quotes)";
     if (ch === '"') {
-      const m = /^"(?:[^"\\\n]|\\.){0,30}"?/.exec(text.slice(at))![0];
+      const m = /^"(?:[^"\\\n]|\\.){0,30}"?/.exec(this.text.slice(at))![0];
       return `${m}${m.endsWith('"') && m.length > 1 ? '' : '…'}`;
     }
-    const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(at))?.[0];
+    const word = /^[A-Za-z_$][\w$]*/.exec(this.text.slice(at))?.[0];
     return word ? `"${word.length > 20 ? `${word.slice(0, 20)}…` : word}"` : `"${ch}"`;
-  };
-  const fail = (expected: string, at = pos): never => { throw new ScanError(at, `expected ${expected}, found ${describe(at)}`); };
+  }
+  private fail(expected: string, at = this.pos): never { throw new ScanError(at, `expected ${expected}, found ${this.describe(at)}`); }
 
-  const space = (): void => {
-    while (pos < text.length && ' \t\r\n'.includes(text[pos]!)) pos++;
-  };
+  private space(): void {
+    while (this.pos < this.text.length && ' \t\r\n'.includes(this.text[this.pos]!)) this.pos++;
+  }
 
-  const string = (): string => {
-    const start = pos;
-    pos++; // opening quote
+  private string(): string {
+    const start = this.pos;
+    this.pos++; // opening quote
     let out = '';
     for (;;) {
-      if (pos >= text.length) throw new ScanError(start, 'string is not closed (missing ")');
-      const ch = text[pos]!;
-      if (ch === '"') { pos++; return out; }
+      if (this.pos >= this.text.length) throw new ScanError(start, 'string is not closed (missing ")');
+      const ch = this.text[this.pos]!;
+      if (ch === '"') { this.pos++; return out; }
       if (ch === '\n') throw new ScanError(start, 'string is not closed before the end of the line (missing ")');
-      if (ch < ' ') throw new ScanError(pos, 'control character inside a string (write it as an escape, e.g. \\t)');
+      if (ch < ' ') throw new ScanError(this.pos, 'control character inside a string (write it as an escape, e.g. \\t)');
       if (ch === '\\') {
-        const e = text[pos + 1];
+        const e = this.text[this.pos + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) throw new ScanError(pos, 'bad \\u escape (needs four hex digits)');
-          out += String.fromCharCode(parseInt(text.slice(pos + 2, pos + 6), 16));
-          pos += 6;
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos + 2, this.pos + 6))) throw new ScanError(this.pos, 'bad \\u escape (needs four hex digits)');
+          out += String.fromCharCode(parseInt(this.text.slice(this.pos + 2, this.pos + 6), 16));
+          this.pos += 6;
           continue;
         }
         const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-        if (e === undefined || simple[e] === undefined) throw new ScanError(pos, `bad escape "\\${e ?? ''}" in a string (a Windows path needs \\\\ or /)`);
+        if (e === undefined || simple[e] === undefined) throw new ScanError(this.pos, `bad escape "\\${e ?? ''}" in a string (a Windows path needs \\\\ or /)`);
         out += simple[e];
-        pos += 2;
+        this.pos += 2;
         continue;
       }
       out += ch;
-      pos++;
+      this.pos++;
     }
-  };
+  }
 
-  const number = (): void => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(pos));
-    if (!m) fail('a number');
-    pos += m![0].length;
-    if (/[\w.]/.test(text[pos] ?? '')) fail("',' or the end of the value");
-  };
+  private number(): void {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos));
+    if (!m) this.fail('a number');
+    this.pos += m![0].length;
+    if (/[\w.]/.test(this.text[this.pos] ?? '')) this.fail("',' or the end of the value");
+  }
 
-  const value = (pointer: string): void => {
-    space();
-    const ch = text[pos];
-    if (ch === '{') return object(pointer);
-    if (ch === '[') return array(pointer);
-    if (ch === '"') { string(); return; }
-    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return number();
+  private value(pointer: string): void {
+    this.space();
+    const ch = this.text[this.pos];
+    if (ch === '{') return this.object(pointer);
+    if (ch === '[') return this.array(pointer);
+    if (ch === '"') { this.string(); return; }
+    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.number();
     for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, pos) && !/[\w$]/.test(text[pos + word.length] ?? '')) { pos += word.length; return; }
+      if (this.text.startsWith(word, this.pos) && !/[\w$]/.test(this.text[this.pos + word.length] ?? '')) { this.pos += word.length; return; }
     }
-    fail('a value (string, number, true, false, null, object or array)');
-  };
+    this.fail('a value (string, number, true, false, null, object or array)');
+  }
 
-  const object = (pointer: string): void => {
-    pos++;
+  private object(pointer: string): void {
+    this.pos++;
     const seen = new Map<string, number>();
-    space();
-    if (text[pos] === '}') { pos++; return; }
+    this.space();
+    if (this.text[this.pos] === '}') { this.pos++; return; }
     for (;;) {
-      space();
-      if (text[pos] !== '"') fail(text[pos] === '}' ? 'a property name (no comma after the last property)' : 'a property name in double quotes');
-      const keyOffset = pos;
-      const key = string();
+      this.space();
+      if (this.text[this.pos] !== '"') this.fail(this.text[this.pos] === '}' ? 'a property name (no comma after the last property)' : 'a property name in double quotes');
+      const keyOffset = this.pos;
+      const key = this.string();
       const child = `${pointer}/${escapePointer(key)}`;
       const first = seen.get(key);
-      if (first !== undefined) duplicates.push({ pointer: child, offset: keyOffset, firstOffset: first });
+      if (first !== undefined) this.duplicates.push({ pointer: child, offset: keyOffset, firstOffset: first });
       else seen.set(key, keyOffset);
-      space();
-      if (text[pos] !== ':') fail(`':' after the property name "${key}"`);
-      pos++;
-      value(child);
-      space();
-      if (text[pos] === ',') { pos++; continue; }
-      if (text[pos] === '}') { pos++; return; }
-      fail(`',' or '}' after the property value${text[pos] === '"' ? ' (a comma missing at the end of the previous property?)' : ''}`);
+      this.space();
+      if (this.text[this.pos] !== ':') this.fail(`':' after the property name "${key}"`);
+      this.pos++;
+      this.value(child);
+      this.space();
+      if (this.text[this.pos] === ',') { this.pos++; continue; }
+      if (this.text[this.pos] === '}') { this.pos++; return; }
+      this.fail(`',' or '}' after the property value${this.text[this.pos] === '"' ? ' (a comma missing at the end of the previous property?)' : ''}`);
     }
-  };
+  }
 
-  const array = (pointer: string): void => {
-    pos++;
-    space();
-    if (text[pos] === ']') { pos++; return; }
+  private array(pointer: string): void {
+    this.pos++;
+    this.space();
+    if (this.text[this.pos] === ']') { this.pos++; return; }
     for (let i = 0; ; i++) {
-      space();
-      if (text[pos] === ']') fail('a value (no comma after the last item)');
-      value(`${pointer}/${i}`);
-      space();
-      if (text[pos] === ',') { pos++; continue; }
-      if (text[pos] === ']') { pos++; return; }
-      fail(`',' or ']' after the item${pos < text.length && ',]}'.indexOf(text[pos]!) < 0 ? ' (a comma missing?)' : ''}`);
+      this.space();
+      if (this.text[this.pos] === ']') this.fail('a value (no comma after the last item)');
+      this.value(`${pointer}/${i}`);
+      this.space();
+      if (this.text[this.pos] === ',') { this.pos++; continue; }
+      if (this.text[this.pos] === ']') { this.pos++; return; }
+      this.fail(`',' or ']' after the item${this.pos < this.text.length && ',]}'.indexOf(this.text[this.pos]!) < 0 ? ' (a comma missing?)' : ''}`);
     }
-  };
-
-  try {
-    if (text.charCodeAt(0) === 0xfeff) pos = 1; // byte-order mark
-    value('');
-    space();
-    if (pos < text.length) fail('the end of the file after the top-level value');
-    return { duplicates };
-  } catch (e) {
-    if (e instanceof ScanError) return { error: { offset: e.offset, message: e.message }, duplicates };
-    throw e;
   }
 }
 

@@ -7,7 +7,8 @@
 import { DEFAULT_MODEL_BATCH, type FileModelDescription } from '../../models/model-description.js';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import { CORRUPTION_NAMES, type CorruptionName, type Severity } from '../../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
+import { CORRUPTION_NAMES } from '../../corruptions/registry.js';
 import type { BackendRequest } from '../../gpu/backend.js';
 import type { Box } from '../../image/io.js';
 import type { MeasuredVisibility } from '../../labels/visibility-table.js';

@@ -1,0 +1,63 @@
+/** Before a run writes: the output folder holds this run's files only, and the source has samples. */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
+import type { SampleSource } from '../../sources/sample-source.js';
+import { MANIFEST_FILE, imageChecksum, type RunManifest } from '../run-manifest.js';
+import { clearRunOutputs, removeStaleTemps } from '../run-outputs.js';
+import { variantFile } from '../run-item.js';
+
+/**
+ * Variants already in the run folder are reused, so the folder must hold this
+ * run's files only: a folder with images but no manifest is refused, and
+ * --overwrite clears what a run writes (and nothing else) before starting.
+ */
+export function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
+  removeStaleTemps(out);
+  if (overwrite) {
+    clearRunOutputs(out);
+    return;
+  }
+  if (existsSync(join(out, MANIFEST_FILE))) return;
+  const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
+  if (foreign.length > 0) {
+    throw new Error(`${out} already holds images (${foreign.slice(0, 3).join(', ')}/…) but no run manifest: ` +
+      'they were not written by fer-c run; choose another output folder, or pass --overwrite to replace them');
+  }
+}
+
+/**
+ * A source with no usable sample (a header-only annotation CSV, every image
+ * missing) is an error before anything is written: there would be nothing to
+ * calibrate on and nothing to label.
+ */
+export async function requireSamples(source: SampleSource, limit: number, name: string | undefined): Promise<void> {
+  if (limit <= 0) return;
+  for await (const _ of source) return; // the first sample is enough (the loop's return closes the pass)
+  const skips = Object.entries(source.skips.byReason()).map(([reason, n]) => `${n} skipped: ${reason}`);
+  throw new Error(`${name ? `${name}: ` : ''}the source has no usable samples${skips.length > 0 ? ` (${skips.join('; ')})` : ' (its annotation list is empty)'}; nothing was written`);
+}
+
+/** The image files of a finished sample, as checkpoint() hashed them. */
+function sampleFiles(id: string, corruptions: readonly CorruptionName[], severities: readonly Severity[]): string[] {
+  const files = [variantFile({ sample: { id }, corruption: 'clean', severity: 0 })];
+  for (const corruption of corruptions) for (const severity of severities) files.push(variantFile({ sample: { id }, corruption, severity }));
+  return files;
+}
+
+/**
+ * The finished samples whose image files no longer match the checksum the
+ * manifest recorded (lost, cut short, changed): their files are removed so the
+ * repair pass writes them again.
+ */
+export function damagedSamples(out: string, manifest: RunManifest, corruptions: readonly CorruptionName[], severities: readonly Severity[]): Set<string> {
+  const damaged = new Set<string>();
+  for (const s of manifest.resume.finished) {
+    if (s.sum === undefined) continue;
+    const files = sampleFiles(s.id, corruptions, severities);
+    if (imageChecksum(out, files) === s.sum) continue;
+    damaged.add(s.id);
+    for (const f of files) rmSync(join(out, f), { force: true });
+  }
+  return damaged;
+}

@@ -1,0 +1,26 @@
+/** Online metrics while a scored, labelled run streams, and the `live:` line every `metrics.interval` seconds. */
+import { GroupedMetrics } from '../../metrics/grouped.js';
+import { LiveCalibration } from '../../calibration/live-calibration.js';
+import { liveSummary } from '../live-summary.js';
+import type { RunContext } from './options.js';
+
+export interface LiveMetrics {
+  readonly metrics: GroupedMetrics;
+  /** Stops the live line (again is harmless). */
+  stop(): void;
+}
+
+export function startLiveMetrics(ctx: RunContext): LiveMetrics | undefined {
+  const m = ctx.options.metrics;
+  if (!ctx.predict || !ctx.options.labels || !m) return undefined;
+  const K = ctx.classes.length;
+  const metrics = new GroupedMetrics({ classes: K, bins: m.bins });
+  if (m.interval <= 0) return { metrics, stop: () => {} };
+  // Its own clock: with the progress display off (--quiet) there is no Progress to ask.
+  const started = performance.now();
+  // The best calibrator so far: fitted on the clean rows seen, judged on a sample of the OOD rows seen.
+  const live = new LiveCalibration(K, m.calibrators ?? ['temperature'], m.bins);
+  metrics.observe((key, probs, target) => live.addSample(key, probs, target));
+  const stop = liveSummary(metrics, m.interval, ctx.log, () => (performance.now() - started) / 1000, () => live.describe());
+  return { metrics, stop };
+}
