@@ -6,14 +6,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/fixtures.js';
-import { CliRun, runCli, differingFiles, prng } from './helpers/run-folder.js';
+import { BIN, CliRun, runCli, differingFiles, prng, snapshot } from './helpers/run-folder.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'fer-c.js');
 const root = mkdtempSync(join(tmpdir(), 'ferc-resume-'));
 
 function writeSpec(name: string): string {
@@ -37,19 +36,6 @@ function writeSpec(name: string): string {
   const path = join(root, `${name}.json`);
   writeFileSync(path, JSON.stringify(spec));
   return path;
-}
-
-/** Every file under dir, relative path → bytes. */
-function snapshot(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p); else out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 function assertSameTree(actual: string, expected: string): void {
