@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureJson } from './helpers/fixtures.js';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import { validateReport, type Report } from '../src/report/index.js';
 import { CALIBRATOR_NAMES, type CalibratorName } from '../src/calibration/index.js';
 import { evaluateFiles } from '../src/report/evaluate-files.js';
@@ -47,13 +47,6 @@ function inputs(name: string, ids: readonly number[], oods: readonly number[]): 
   writeFileSync(l, `${labels.join('\n')}\n`);
   writeFileSync(p, `${preds.join('\n')}\n`);
   return { labels: l, predictions: p };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try { return { code: await main(args), stderr: lines.join('\n') }; } finally { console.error = original; }
 }
 
 function readReport(out: string): Report {

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureJson } from './helpers/fixtures.js';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import type { Report } from '../src/report/index.js';
 
 interface Fixture { N: number; K: number; probs: number[][]; labels: number[]; soft: number[][] }
@@ -32,13 +32,6 @@ function shard(name: string, from: number, to: number): { labels: string; predic
   writeFileSync(l, `${labels.join('\n')}\n`);
   writeFileSync(p, `${preds.join('\n')}\n`);
   return { labels: l, predictions: p };
-}
-
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try { return { code: await main(args), stderr: lines.join('\n') }; } finally { console.error = original; }
 }
 
 async function evaluateShard(name: string, from: number, to: number): Promise<string> {

@@ -13,7 +13,7 @@ import { GlobalFonts } from '@napi-rs/canvas';
 import { Figure, FIGURE_FONT, registerFigureFont } from '../src/report/plot.js';
 import { fixtureJson } from './helpers/fixtures.js';
 import { Rng } from '../src/random/rng.js';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli.js';
 import { validateReport, ReportSchemaError, type Report, type PrePost } from '../src/report/index.js';
 import { METRIC_NAMES, type MetricName } from '../src/metrics/index.js';
 
@@ -55,14 +55,6 @@ function writeInputs(name: string, rs: readonly Row[]): { labels: string; predic
   writeFileSync(labels, `${LABEL_HEADER}\n${rs.map((r) => r.label).join('\n')}\n`);
   writeFileSync(predictions, `${PRED_HEADER}\n${shuffled(rs, name).map((r) => r.prediction).join('\n')}\n`);
   return { labels, predictions };
-}
-
-/** Runs the CLI, capturing stderr. */
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
-  try { return { code: await main(args), stderr: lines.join('\n') }; } finally { console.error = original; }
 }
 
 function readReport(out: string): Report {
