@@ -23,7 +23,7 @@ resumes: variants already written are kept.
 
   --seed N          run seed (default 0); every random draw derives from
                     (seed, file name, corruption, severity)
-  --backend B       gpu.js backend (default auto: webgpu → hardware headlessgl → cpu)
+  --backend B       gpu.js backend (default auto: webgpu on a hardware GPU → headlessgl on one → webasm)
   --workers N       worker threads (default: all ${availableParallelism()} cores)
   --overwrite       allow an output folder that holds a run with other parameters
 
