@@ -255,8 +255,14 @@ test('a cut image of a sample in flight at the kill is made again, not taken as 
 
 // ---------------------------------------------------------------- one writer per folder
 
+/**
+ * Two runs on one folder must overlap: the first is given enough work (22 faces × 20 variants, several
+ * seconds even on an idle machine) to still hold the folder when the second starts 1 s later.
+ */
+const CONTENDED = { limit: 22, corruptions: ['zoom_blur', 'glass_blur', 'gaussian_noise', 'contrast'], severities: [1, 2, 3, 4, 5] };
+
 async function twoRuns(name: string, gapMs: number): Promise<void> {
-  const path = spec(name, { limit: 22 });
+  const path = spec(name, CONTENDED);
   const first = new CliRun(['run', path, '--quiet']);
   if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
   const second = new CliRun(['run', path, '--quiet']);
@@ -272,7 +278,7 @@ async function twoRuns(name: string, gapMs: number): Promise<void> {
 }
 
 test('two runs on one folder started together: exactly one proceeds, the other is refused naming the holder', async () => {
-  const r = await runCli(['run', spec('reference-22', { limit: 22 }), '--quiet']);
+  const r = await runCli(['run', spec('reference-22', CONTENDED), '--quiet']);
   assert.is(r.code, 0, r.stderr);
   await twoRuns('together', 0);
 });
