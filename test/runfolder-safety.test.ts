@@ -288,7 +288,7 @@ test('two runs on one folder started 1 s apart: exactly one proceeds', async () 
 });
 
 test('corrupt on a folder a run is writing is refused', async () => {
-  const path = spec('busy', { limit: 22 });
+  const path = spec('busy', CONTENDED);
   const run = new CliRun(['run', path, '--quiet']);
   assert.ok(await run.waitFor(/^phase: calibration/m));
   const c = await runCli(['corrupt', '--input', corruptInput, '--output', join(root, 'busy'), '--quiet']);
