@@ -4,7 +4,7 @@
  * far as the path exists; the rest lexically), case as the file system gives it.
  */
 import { realpathSync } from 'node:fs';
-import { dirname, join, relative, resolve, isAbsolute, basename } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute, basename, sep } from 'node:path';
 
 /** The real path of `path`, resolving symlinks in its longest existing ancestor. */
 export function realPathOf(path: string): string {
@@ -23,10 +23,10 @@ export function realPathOf(path: string): string {
   }
 }
 
-/** `inner` is `outer` or lies under it. */
+/** `inner` is `outer` or lies under it, by the paths' text (a child named `..x` is under it). */
 export function isWithin(inner: string, outer: string): boolean {
   const r = relative(outer, inner);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 }
 
 export type Overlap = 'is' | 'inside' | 'contains';

@@ -10,11 +10,12 @@
  * allowOutsideRoot; a row whose image is missing is an error unless
  * missingImages is "skip"; a face under TINY_IMAGE_SIDE px is a warning.
  */
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { imageDimensions, tinyImageWarning } from '../image/dimensions.js';
 import { parseVa } from '../labels/label-file.js';
 import { DISTRIBUTION_SUM_TOLERANCE } from '../labels/fusion.js';
 import { RowReader } from '../io/csv-rows.js';
+import { isWithin } from '../io/path-overlap.js';
 import type { DatasetClasses, SampleDescriptor } from './sample.js';
 import { at, defineSource, fileProblem, idFromPath, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions } from './sample-source.js';
 
@@ -114,7 +115,7 @@ export function readFolder(options: FolderOptions): SampleSource {
       const box = columns.box.length > 0 ? parseBox(columns.box.map((c) => fields[c]!), where) : undefined;
 
       const file = isAbsolute(relative) ? relative : join(root, relative);
-      if (!allowOutsideRoot && !isInside(root, file)) {
+      if (!allowOutsideRoot && !isUnderRoot(root, file)) {
         throw new Error(`${where}: file "${relative}" is outside the source root ${root} (set source.allowOutsideRoot to read it)`);
       }
       const problem = checkFiles ? await fileProblem(file) : undefined;
@@ -144,10 +145,9 @@ export function readFolder(options: FolderOptions): SampleSource {
   });
 }
 
-/** True if `path` (absolute) is `root` or lies under it, by its text (`..` resolved, symlinks not followed). */
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, resolve(path));
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+/** `path` lies under `root` (not the root itself), by its text: `..` resolved, symlinks not followed. */
+function isUnderRoot(root: string, path: string): boolean {
+  return resolve(path) !== resolve(root) && isWithin(resolve(path), resolve(root));
 }
 
 function isClassList(c: DatasetClasses | readonly string[]): c is readonly string[] {
