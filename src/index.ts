@@ -72,7 +72,7 @@ export {
 export { pipeSamples, type PipeSamplesOptions } from './pipeline/pipe-samples.js';
 export { operate, type OperatorHandlers } from './pipeline/operators/operate.js';
 export { corrupt, type CorruptOperatorOptions } from './pipeline/operators/corrupt.js';
-export { softLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
+export { softLabels, mapSoftLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
 export { writeImages } from './pipeline/operators/write-images.js';
 export { writeLabels } from './pipeline/operators/write-labels.js';
 export { writePredictions } from './pipeline/operators/write-predictions.js';

@@ -16,10 +16,11 @@ import { KernelHost } from '../src/gpu/kernel-host.js';
 import { corruptFloat } from '../src/corruptions/engine.js';
 import type { CorruptionName, Severity } from '../src/corruptions/corruption.js';
 import {
-  readLabelFile, LabelFuser, remapGmm, selectCalibrationIds, reduceVisibility, mapSoftLabels, measureVariant,
+  readLabelFile, LabelFuser, remapGmm, selectCalibrationIds, reduceVisibility, measureVariant,
   saveVisibilityTable, loadVisibilityTable, readLabelsCsv, type GmmParams, type ImageVariant, type SoftLabelInput,
   type VisibilityTable,
 } from '../src/labels/index.js';
+import { mapSoftLabels } from '../src/pipeline/operators/soft-labels.js'; // the deprecated alias, for bare label inputs
 import { writeLabelsCsv } from '../src/sinks/index.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ferc-labels-pipeline-'));

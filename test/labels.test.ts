@@ -14,9 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { Subject, firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import {
-  mapSoftLabels, LabelFuser, addLabelNoise, labelNoise, smoothLabel, type SoftLabelInput, type VisibilityTable, type LabelRow,
+  LabelFuser, addLabelNoise, labelNoise, smoothLabel, type SoftLabelInput, type VisibilityTable, type LabelRow,
   type GmmParams, readLabelsCsv,
 } from '../src/labels/index.js';
+import { mapSoftLabels } from '../src/pipeline/operators/soft-labels.js'; // the deprecated alias, for bare label inputs
 import { LabelsCsvSink, writeLabelsCsv, labelsCsvHeader } from '../src/sinks/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-labels-'));

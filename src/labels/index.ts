@@ -26,6 +26,6 @@ export { selectCalibrationIds, DEFAULT_CALIBRATION_IMAGES } from './calibration-
 export {
   reduceVisibility, type VisibilityReducerOptions, type VisibilityInput, type ImageVariant, type MeasuredVariant,
 } from './visibility-reducer.js';
-export { mapSoftLabels, withVisibilityTable, softLabelExponent, toLabelRow, type SoftLabelInput, type SoftLabelOptions } from './soft-label-mapper.js';
+export { withVisibilityTable, softLabelExponent, toLabelRow, type SoftLabelInput } from './soft-label-mapper.js';
 export { ROW_SUM_TOLERANCE, type LabelRow } from './label-row.js';
 export { readLabelsCsv, parseLabelsCsv, type LabelsCsv } from './labels-csv-reader.js';

@@ -1,8 +1,10 @@
 /**
- * The soft-label mapper (SPEC.md §3) as an RxJS operator: each image's fused
- * label becomes ỹ = (1 − α) y_fused + α / K with α = (1 − v)^p, v taken from
- * the visibility table (or, for per-sample tables, from the image's own d).
- * The clean image keeps y_fused (v = 1).
+ * The soft-label mapper (SPEC.md §3): each image's fused label becomes
+ * ỹ = (1 − α) y_fused + α / K with α = (1 − v)^p, v taken from the visibility
+ * table (or, for per-sample tables, from the image's own d). The clean image
+ * keeps y_fused (v = 1). The operator over run items is softLabels()
+ * (pipeline/operators/soft-labels.ts); this file holds its core: the row of
+ * one input, and waiting for the table.
  *
  * No row is emitted before the table is complete: items that arrive first are
  * held (within the subscription) and flushed, in order, when the table comes.
@@ -30,12 +32,6 @@ export interface SoftLabelInput {
   readonly d?: number;
 }
 
-export interface SoftLabelOptions {
-  readonly table: VisibilityTable | Observable<VisibilityTable>;
-  /** p in α = (1 − v)^p; default 2. */
-  readonly exponent?: number;
-}
-
 export function toLabelRow(input: SoftLabelInput, table: VisibilityTable, exponent = DEFAULT_EXPONENT): LabelRow {
   const k = input.fused.length;
   const sum = input.fused.reduce((s, p) => s + p, 0);
@@ -56,8 +52,7 @@ export function toLabelRow(input: SoftLabelInput, table: VisibilityTable, expone
 /**
  * `project` with the visibility table: values that arrive before the table
  * are held (within the subscription) and projected, in order, when it comes.
- * The one place that waits for a table; mapSoftLabels and the pipeline's
- * softLabels() both use it.
+ * The one place that waits for a table (softLabels() uses it).
  */
 export function withVisibilityTable<T, R>(
   tableInput: VisibilityTable | Observable<VisibilityTable>, project: (value: T, table: VisibilityTable) => R,
@@ -89,15 +84,9 @@ export function withVisibilityTable<T, R>(
   });
 }
 
-/** Checks SoftLabelOptions' exponent (default 2). */
-export function softLabelExponent(options: Pick<SoftLabelOptions, 'exponent'>): number {
+/** Checks the soft labels' exponent p (default 2). */
+export function softLabelExponent(options: { readonly exponent?: number }): number {
   const exponent = options.exponent ?? DEFAULT_EXPONENT;
   if (!(exponent >= 0) || !Number.isFinite(exponent)) throw new Error(`exponent must be a finite number ≥ 0, got ${exponent}`);
   return exponent;
-}
-
-/** Soft labels for bare label inputs (ids, fused label, distance): the row each one gets. */
-export function mapSoftLabels(options: SoftLabelOptions): OperatorFunction<SoftLabelInput, LabelRow> {
-  const exponent = softLabelExponent(options);
-  return withVisibilityTable(options.table, (input: SoftLabelInput, table) => toLabelRow(input, table, exponent));
 }

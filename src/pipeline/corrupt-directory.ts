@@ -1,40 +1,30 @@
 /**
- * `fer-c corrupt` as a library call: every image of a folder → its clean
- * 224×224 PNG and its corrupted variants, on a pool of worker threads, and —
- * with `labels` — a soft label per image in OUT/labels.csv plus the visibility
- * table in OUT/visibility.json.
+ * `fer-c corrupt` as a library call: a front over the one run (runPipeline).
+ * Every image of a folder (readImageFolder) → its clean 224×224 PNG and its
+ * corrupted variants; with `labels`, a soft label per image in OUT/labels.csv
+ * and the visibility table in OUT/visibility.json. A corrupt is a run without
+ * a model; without labels it writes only the images.
  *
- * Streams: at most `2 × workers` images are in flight, whatever the folder size.
- * Ordered: results are put back in the run's order (calibration images first,
- * then name order), so labels.csv is the same bytes on every run.
- * Resumable: variants already on disk (written atomically) and label rows
- * already in labels.csv are kept, provided run.json records the same parameters.
+ * What the run gives it: at most `2 × workers` images in flight, one
+ * calibration pass, one resume mechanism (OUT/manifest.jsonl; the images of
+ * a sample cut short are read back from the folder, not made again), the
+ * folder's lock. What it keeps of its own: its flags, messages and summary;
+ * with labels, the calibration images are read first (then the rest in name
+ * order), so labels.csv lists them first, as it always has.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { scanInputFolder } from './input-files.js';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
-import {
-  from, mergeMap, lastValueFrom, tap, reduce, share, takeWhile, of, shareReplay, EMPTY, merge, ignoreElements, type Observable,
-} from 'rxjs';
-import { VariantPool } from './variant-pool.js';
-import { corrupt } from './operators/corrupt.js';
-import { writeImages } from './operators/write-images.js';
-import { visibility } from './operators/visibility.js';
-import { fusePerSample } from './operators/soft-labels.js';
-import { endsSample, type RunItem, type SampleWork } from './run-item.js';
-import type { SampleDescriptor } from '../sources/sample.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { outputOverlap, describeOverlap } from '../io/path-overlap.js';
-import { RunLock } from '../io/run-lock.js';
+import { createHash } from 'node:crypto';
 import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
 import type { CorruptionName, Severity } from '../corruptions/corruption.js';
-import { Progress } from './progress.js';
-import { clearRunOutputs, removeStaleTemps } from './run-outputs.js';
-import { prepareLabels, labelInputOf, sourceIdOf, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
-import { mapSoftLabels, saveVisibilityTable, type VisibilityTable } from '../labels/index.js';
-import { writeLabelsCsv } from '../sinks/labels-csv.js';
+import type { VisibilityTable } from '../labels/index.js';
+import { outputOverlap, describeOverlap } from '../io/path-overlap.js';
+import { readImageFolder, type ImageFolderSource } from '../sources/image-folder.js';
+import { scanInputFolder } from './input-files.js';
+import { MANIFEST_FILE } from './run-manifest.js';
+import { runPipeline, type PipelineRunOptions, type PipelineSummary } from './run-pipeline.js';
+import { prepareLabels, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
 
 export interface CorruptDirectoryOptions {
   readonly inputDir: string;
@@ -51,11 +41,15 @@ export interface CorruptDirectoryOptions {
   readonly progress?: boolean;
   /** Soft labels: write OUT/labels.csv and OUT/visibility.json too. */
   readonly labels?: CorruptLabelOptions;
+  /** Where the run's phase and resume lines go (default: stderr). */
+  readonly log?: (line: string) => void;
 }
 
 export interface CorruptSummary {
   readonly images: number;
+  /** Image files made and written by this run. */
   readonly variantsWritten: number;
+  /** Image files an earlier, interrupted run of this folder wrote, kept. */
   readonly variantsReused: number;
   readonly skipped: readonly { file: string; reason: string }[];
   /** Files kept with a warning (an image under TINY_IMAGE_SIDE pixels on a side). */
@@ -71,39 +65,8 @@ export interface CorruptSummary {
 
 export { listInputFiles } from './input-files.js';
 
-const RUN_FILE = 'run.json';
-
-function checkRunParameters(options: CorruptDirectoryOptions, outputDir: string): void {
-  const params = {
-    seed: options.seed, size: FER_SIZE, corruptions: options.corruptions, severities: options.severities,
-    ...(options.labels ? { labels: { ...options.labels, labelsCsv: resolve(options.labels.labelsCsv) } } : {}),
-  };
-  const path = join(outputDir, RUN_FILE);
-  removeStaleTemps(outputDir);
-  if (options.overwrite) clearRunOutputs(outputDir);
-  if (!options.overwrite && existsSync(path)) {
-    const old = JSON.parse(readFileSync(path, 'utf8')) as { seed?: number; size?: number; labels?: unknown };
-    const differs = old.seed !== params.seed ? `seed ${old.seed}` : old.size !== params.size ? `size ${old.size}`
-      : JSON.stringify(old.labels) !== JSON.stringify(params.labels) ? `label options ${JSON.stringify(old.labels ?? null)}` : '';
-    if (differs) {
-      throw new Error(`${path}: this folder holds a run with ${differs}; resume with the same options, ` +
-        `or choose a new --output (or pass --overwrite)`);
-    }
-  }
-  writeFileAtomic(path, `${JSON.stringify({ tool: 'fer-c corrupt', ...params }, null, 2)}\n`);
-}
-
-/** What the fan-out needs of an input file (and, with labels, its annotation). */
-function sampleOf(file: string, plan: LabelPlan | undefined): SampleDescriptor {
-  const entry = plan?.labels.get(basename(file));
-  return {
-    id: sourceIdOf(file), file, classes: UNNAMED_CLASSES, label: entry?.label ?? -1,
-    ...(entry?.va ? { va: entry.va } : {}), ...(entry?.distribution ? { distribution: entry.distribution } : {}),
-    meta: entry && plan ? { annotation: plan.labels.fileName, line: entry.line } : {},
-  };
-}
-
-const UNNAMED_CLASSES = { dataset: 'folder', names: [] } as const;
+/** The file an earlier version of fer-c corrupt recorded its parameters in (before the manifest). */
+const LEGACY_RUN_FILE = 'run.json';
 
 /**
  * The output folder may not be, contain or sit inside the input folder, nor hold
@@ -123,115 +86,128 @@ export function checkOutputApart(options: CorruptDirectoryOptions): void {
   }
 }
 
-export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
-  checkOutputApart(options);
-  // One writer per folder: a second corrupt (or run) on it is refused, naming the holder.
-  const lock = RunLock.acquire(resolve(options.outputDir), { command: 'fer-c corrupt', log: (line) => console.error(line) });
-  try {
-    return await corruptLocked(options);
-  } finally {
-    lock.release();
-  }
+/** What decides a corrupt's output bytes, by name (the manifest's fingerprint; readable, so a refusal can say what differs). */
+interface CorruptParameters {
+  readonly tool: 'fer-c corrupt';
+  readonly seed: number;
+  readonly size: number;
+  readonly corruptions: readonly string[];
+  readonly severities: readonly number[];
+  readonly labels?: CorruptLabelOptions;
+  /** The input files in the order they are read: their number and a hash of their names. */
+  readonly files: string;
 }
 
-async function corruptLocked(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
-  const outputDir = resolve(options.outputDir);
-  // Entries that cannot be followed (a symlink loop) are skipped by name; tiny images are warned about.
-  const scan = scanInputFolder(options.inputDir, FER_SIZE);
-  let files = [...scan.files];
-  const plan = options.labels ? prepareLabels(options.labels, files, options.seed, outputDir) : undefined;
-  if (plan && !files.some((f) => plan.labels.get(basename(f)))) {
-    // Nothing to label or calibrate on (e.g. a header-only CSV): an error before anything is written.
-    throw new Error(`--labels ${options.labels!.labelsCsv} labels none of the ${files.length} files in --input ${options.inputDir}` +
-      `${plan.labels.size === 0 ? ' (it has no rows)' : ''}; nothing was written`);
-  }
-  checkRunParameters(options, outputDir);
-  const skippedUpFront: { file: string; reason: string }[] = [...scan.skipped];
-  if (plan) {
-    const unlabelled = files.filter((f) => !plan.labels.get(basename(f)));
-    for (const f of unlabelled) skippedUpFront.push({ file: f, reason: `no entry in ${plan.labels.fileName}` });
-    const calibration = new Set(plan.calibrationFiles);
-    files = [...plan.calibrationFiles, ...files.filter((f) => !calibration.has(f) && plan.labels.get(basename(f)))];
-  }
-  // Not capped by the number of files: a sample's corruptions are spread over the workers (VariantPool).
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), files.length === 0 ? 1 : Infinity));
-  // The pipeline's fan-out: variants already in outputDir are read back, not recomputed (resume).
-  const pool = new VariantPool({
-    backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
-    encode: true, pixels: false, outputDir, ...(plan ? { measure: plan.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
-  }, workers);
-  const progress = options.progress === false ? undefined
-    : new Progress({ total: files.length, unit: 'images', secondaryUnit: 'variants' });
-  for (const s of skippedUpFront) progress?.note(`skipped ${s.file}: ${s.reason}`);
-  const warnings = [...scan.warnings, ...(plan?.warnings ?? [])];
-  for (const w of warnings) progress?.note(`warning: ${w}`);
-  const started = performance.now();
-  try {
-    const items$ = from(files.map((file, index): SampleWork => ({ index, sample: sampleOf(file, plan) }))).pipe(
-      corrupt(pool, { window: workers * 2 }),
-      writeImages(outputDir),
-      tap((item) => {
-        if (item.kind === 'skipped') progress?.note(`skipped ${item.sample.file}: ${item.reason}`);
-        progress?.tick(endsSample(item) ? 1 : 0, item.kind === 'variant' && !item.reused ? 1 : 0);
-      }),
-      share(),
-    );
-    let table: VisibilityTable | undefined = plan?.table;
-    let labelRows = 0;
-    const labels$: Observable<never> = plan ? labelRows$(plan, items$, options.seed, (t) => { table = t; }, () => { labelRows++; }) : EMPTY;
-    const empty = { images: 0, written: 0, reused: 0, skipped: [...skippedUpFront] };
-    const totals$ = items$.pipe(reduce((acc, item) => {
-      if (item.kind === 'skipped') acc.skipped.push({ file: item.sample.file, reason: item.reason });
-      else {
-        if (item.reused) acc.reused++; else acc.written++;
-        if (item.last) acc.images++;
-      }
-      return acc;
-    }, empty));
-    // The labels branch subscribes first so it sees every item of the shared stream.
-    const totals = await lastValueFrom(merge(labels$, totals$), { defaultValue: empty });
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      images: totals.images,
-      variantsWritten: totals.written,
-      variantsReused: totals.reused,
-      skipped: totals.skipped,
-      warnings,
-      seconds,
-      variantsPerSecond: totals.written / Math.max(seconds, 1e-9),
-      ...(plan ? { labelRows, fusion: plan.fuser.report(), ...(table ? { visibility: table } : {}) } : {}),
-    };
-  } finally {
-    progress?.end();
-    await pool.close();
-  }
+function parametersOf(options: CorruptDirectoryOptions, source: ImageFolderSource): CorruptParameters {
+  return {
+    tool: 'fer-c corrupt', seed: options.seed, size: FER_SIZE, corruptions: options.corruptions, severities: options.severities,
+    ...(options.labels ? { labels: { ...options.labels, labelsCsv: resolve(options.labels.labelsCsv) } } : {}),
+    files: `${source.files.length} ${createHash('sha256').update(source.files.map((f) => basename(f)).join('\n')).digest('hex').slice(0, 16)}`,
+  };
 }
+
+/** The first setting in which `old` differs from `now`, as "seed 7", or '' when none does. */
+function firstDifference(old: Partial<CorruptParameters>, now: CorruptParameters): string {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  if (old.seed !== now.seed) return `seed ${old.seed}`;
+  if (old.size !== now.size) return `size ${old.size}`;
+  if (!same(old.corruptions, now.corruptions)) return `corruptions ${(old.corruptions ?? []).join(',')}`;
+  if (!same(old.severities, now.severities)) return `severities ${(old.severities ?? []).join(',')}`;
+  if (!same(old.labels ?? null, now.labels ?? null)) return `label options ${JSON.stringify(old.labels ?? null)}`;
+  if (old.files !== now.files) return `other input files (${old.files?.split(' ')[0] ?? '?'} then, ${now.files.split(' ')[0]} now)`;
+  return '';
+}
+
+const refusal = (path: string, differs: string): Error => new Error(`${path}: this folder holds a run with ${differs}; resume with the same options, ` +
+  'or choose a new --output (or pass --overwrite)');
 
 /**
- * The labels branch: the visibility table is reduced from the calibration
- * images (they come first), saved, and only then are label rows emitted
- * (mapSoftLabels holds rows until the table exists) and appended to labels.csv.
+ * Before the run: a folder holding a corrupt with other settings is refused,
+ * naming the first that differs (the run itself would only say "other settings").
+ * A folder left by an earlier version (run.json, no manifest) with the same seed
+ * is taken over: its images are read back where this run makes the same files.
+ * Returns whether such images are adopted.
  */
-function labelRows$(
-  plan: LabelPlan, items$: Observable<RunItem>, seed: number, onTable: (t: VisibilityTable) => void, onRow: () => void,
-): Observable<never> {
-  if (plan.table && !existsSync(plan.visibilityPath)) saveVisibilityTable(plan.visibilityPath, plan.table);
-  const calibrationSamples = plan.calibrationFiles.length;
-  const table$ = plan.table ? of(plan.table) : items$.pipe(
-    takeWhile((item) => item.index < calibrationSamples),
-    visibility({ measure: plan.measure ?? 'l2', seed }),
-    tap((t) => saveVisibilityTable(plan.visibilityPath, t)),
-    shareReplay(1),
-  );
-  const fusedOf = fusePerSample(plan.fuser);
-  return items$.pipe(
-    mergeMap((item) => {
-      const input = item.kind === 'variant' ? labelInputOf(item, plan, fusedOf) : undefined;
-      return input ? [input] : [];
-    }),
-    mapSoftLabels({ table: table$.pipe(tap(onTable)), exponent: plan.exponent }),
-    writeLabelsCsv(plan.labelsPath, plan.numClasses, { append: true }),
-    tap(onRow),
-    ignoreElements(),
-  );
+function checkEarlierRun(out: string, params: CorruptParameters, log: (line: string) => void): boolean {
+  const manifest = join(out, MANIFEST_FILE);
+  if (existsSync(manifest)) {
+    const header = JSON.parse(readFileSync(manifest, 'utf8').split('\n')[0] || '{}') as { fingerprint?: string };
+    let old: Partial<CorruptParameters> | undefined;
+    try { old = JSON.parse(header.fingerprint ?? '') as Partial<CorruptParameters>; } catch { /* a fer-c run's hash: the run says so */ }
+    const differs = old?.tool === 'fer-c corrupt' ? firstDifference(old, params) : '';
+    if (differs) throw refusal(manifest, differs);
+    return false;
+  }
+  const legacy = join(out, LEGACY_RUN_FILE);
+  if (!existsSync(legacy)) return false;
+  const old = JSON.parse(readFileSync(legacy, 'utf8')) as { seed?: number; size?: number };
+  if (old.seed !== params.seed) throw refusal(legacy, `seed ${old.seed}`);
+  if (old.size !== params.size) throw refusal(legacy, `size ${old.size}`);
+  log(`${legacy}: a folder of an earlier fer-c corrupt (no manifest.jsonl): its images of the same seed are read back, not made again; ` +
+    'labels.csv and visibility.json are written afresh; run.json is replaced by manifest.jsonl');
+  return true;
+}
+
+export async function corruptDirectory(options: CorruptDirectoryOptions): Promise<CorruptSummary> {
+  checkOutputApart(options);
+  const out = resolve(options.outputDir);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const scan = scanInputFolder(options.inputDir, FER_SIZE);
+  const plan = options.labels ? prepareLabels(options.labels, scan.files, options.seed) : undefined;
+  const source = readImageFolder({
+    root: options.inputDir, scan,
+    ...(plan ? { labels: plan.labels, classes: { dataset: 'folder', names: plan.classes }, first: plan.calibrationIds } : {}),
+  });
+  if (plan && source.files.length === 0) {
+    // Nothing to label or calibrate on (e.g. a header-only CSV): an error before anything is written.
+    throw new Error(`--labels ${options.labels!.labelsCsv} labels none of the ${source.scan.files.length} files in --input ${options.inputDir}` +
+      `${plan.labels.size === 0 ? ' (it has no rows)' : ''}; nothing was written`);
+  }
+  if (options.progress !== false) {
+    for (const s of upFrontSkips(source, plan)) log(`skipped ${s.file}: ${s.reason}`);
+    for (const w of [...scan.warnings, ...(plan?.warnings ?? [])]) log(`warning: ${w}`);
+  }
+  const params = parametersOf(options, source);
+  const adopt = options.overwrite ? false : checkEarlierRun(out, params, log);
+  const summary = await runPipeline(runOptionsOf(options, source, plan, { out, log, adopt, fingerprint: JSON.stringify(params) }));
+  if (adopt) rmSync(join(out, LEGACY_RUN_FILE), { force: true });
+  return summaryOf(summary, source, plan);
+}
+
+function runOptionsOf(
+  options: CorruptDirectoryOptions, source: ImageFolderSource, plan: LabelPlan | undefined,
+  run: { out: string; log: (line: string) => void; adopt: boolean; fingerprint: string },
+): PipelineRunOptions {
+  return {
+    source, sourceName: `--input ${options.inputDir}`, corruptions: options.corruptions, severities: options.severities, seed: options.seed,
+    backend: options.backend, outputDir: run.out, images: true, fingerprint: run.fingerprint, log: run.log,
+    command: 'fer-c corrupt', writeGmm: false, ...(run.adopt ? { adoptImages: true } : {}),
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.overwrite ? { overwrite: true } : {}),
+    ...(options.progress === false ? { progress: false } : {}),
+    ...(plan ? { labels: { fuser: plan.fuser, exponent: plan.exponent, visibility: plan.visibility } } : {}),
+  };
+}
+
+/** The input files never read: entries that cannot be followed, and (with labels) images without a label row. */
+function upFrontSkips(source: ImageFolderSource, plan: LabelPlan | undefined): { file: string; reason: string }[] {
+  const read = new Set(source.files);
+  const unlabelled = plan ? source.scan.files.filter((f) => !read.has(f)).map((file) => ({ file, reason: `no entry in ${plan.labels.fileName}` })) : [];
+  return [...source.scan.skipped, ...unlabelled];
+}
+
+function summaryOf(run: PipelineSummary, source: ImageFolderSource, plan: LabelPlan | undefined): CorruptSummary {
+  const { scan } = source;
+  const failed = run.skipped.map((s) => ({ file: source.fileOf(s.id) ?? s.id, reason: s.reason }));
+  const files = run.imageFiles ?? { written: 0, kept: 0 };
+  return {
+    images: source.files.length - failed.length,
+    variantsWritten: files.written,
+    variantsReused: files.kept,
+    skipped: [...upFrontSkips(source, plan), ...failed],
+    warnings: [...scan.warnings, ...(plan?.warnings ?? [])],
+    seconds: run.seconds,
+    variantsPerSecond: files.written / Math.max(run.seconds, 1e-9),
+    ...(plan ? { labelRows: run.variants, fusion: plan.fuser.report(), ...(run.visibility ? { visibility: run.visibility } : {}) } : {}),
+  };
 }

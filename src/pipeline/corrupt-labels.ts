@@ -1,17 +1,16 @@
 /**
- * Soft labels for `fer-c corrupt --labels` (SPEC.md §3): what the run needs to
- * know before it starts (label file, GMM, visibility measure or table, the
- * calibration sample) and how a finished image becomes label rows.
+ * Soft labels for `fer-c corrupt --labels` (SPEC.md §3), as the run's labels
+ * option: the label file, GMM and fuser, the exponent, the visibility plan
+ * (a measure on M calibration images, or a given table) — all checked before
+ * anything is written.
  */
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, parse } from 'node:path';
+import { basename, dirname } from 'node:path';
 import {
-  readLabelFile, loadGmm, LabelFuser, resolveVisibilityOption, selectCalibrationIds, loadVisibilityTable, readLabelsCsv,
-  DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES,
-  LabelFile, type VisibilityTable, type MeasuredVisibility, type SoftLabelInput,
+  readLabelFile, loadGmm, LabelFuser, resolveVisibilityOption, selectCalibrationIds,
+  DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES, type LabelFile,
 } from '../labels/index.js';
-import { variantId, type VariantItem } from './run-item.js';
-import { softLabelInputOf } from './operators/soft-labels.js';
+import { idFromPath } from '../sources/sample-source.js';
+import type { VisibilityPlan } from './run/options.js';
 
 export interface CorruptLabelOptions {
   /** CSV mapping input file names to `label[,valence,arousal]` or `p_0..p_{K-1}`. */
@@ -39,28 +38,16 @@ export interface LabelPlan {
   readonly labels: LabelFile;
   readonly fuser: LabelFuser;
   readonly exponent: number;
-  readonly numClasses: number;
-  /** Table given or left by an earlier run; undefined means it is measured first. */
-  readonly table?: VisibilityTable;
-  readonly measure?: MeasuredVisibility;
-  /** Source files measured for the table (empty when it is given). */
-  readonly calibrationFiles: readonly string[];
+  /** The class names (given, the GMM's, or "0".."K−1"). */
+  readonly classes: readonly string[];
+  readonly visibility: VisibilityPlan;
+  /** The ids the table is measured on, in name order (none when it is given): read first, as the old corrupt did. */
+  readonly calibrationIds: readonly string[];
   /** Label rows skipped because their image is not in the input folder (missingImages "skip"), as one warning. */
   readonly warnings: readonly string[];
-  /** Label rows already in labels.csv (resumed run). */
-  readonly doneRowIds: ReadonlySet<string>;
-  readonly labelsPath: string;
-  readonly visibilityPath: string;
 }
 
-export const LABELS_FILE = 'labels.csv';
-export const VISIBILITY_FILE = 'visibility.json';
-
-export function sourceIdOf(file: string): string {
-  return parse(file).name;
-}
-
-export function prepareLabels(options: CorruptLabelOptions, files: readonly string[], seed: number, outputDir: string): LabelPlan {
+export function prepareLabels(options: CorruptLabelOptions, files: readonly string[], seed: number): LabelPlan {
   const gmm = options.gmm ? loadGmm(options.gmm) : undefined;
   const given = options.classes;
   if (gmm && typeof given === 'number' && given !== gmm.classes.length) {
@@ -77,27 +64,15 @@ export function prepareLabels(options: CorruptLabelOptions, files: readonly stri
   }
   const exponent = options.exponent ?? DEFAULT_EXPONENT;
   if (!(exponent >= 0) || !Number.isFinite(exponent)) throw new Error(`--exponent must be a finite number ≥ 0, got ${exponent}`);
-  const labelsPath = join(outputDir, LABELS_FILE);
-  const visibilityPath = join(outputDir, VISIBILITY_FILE);
-  const resolved = resolveVisibilityOption(options.visibility);
-  let table = 'table' in resolved ? resolved.table : undefined;
-  const measure = 'measure' in resolved ? resolved.measure : undefined;
-  // A resumed run reuses the table its first part measured (same measure).
-  if (!table && existsSync(visibilityPath)) {
-    const earlier = loadVisibilityTable(visibilityPath);
-    if (earlier.measure === measure) table = earlier;
-  }
   const m = options.calibration ?? DEFAULT_CALIBRATION_IMAGES;
   if (!Number.isInteger(m) || m < 1) throw new Error(`--calibration must be a positive integer, got ${m}`);
+  const resolved = resolveVisibilityOption(options.visibility);
+  const visibility: VisibilityPlan = 'table' in resolved ? resolved : { measure: resolved.measure, calibration: m };
   // The input folder is read without subfolders: an image's path relative to it is its name.
-  const labelled = files.filter((f) => labels.get(basename(f)));
-  const calibrationIds = table ? [] : selectCalibrationIds(labelled.map(sourceIdOf), m, seed);
-  const byId = new Map(labelled.map((f) => [sourceIdOf(f), f]));
-  const doneRowIds = existsSync(labelsPath) ? new Set(readLabelsCsv(labelsPath).rows.map((r) => r.id)) : new Set<string>();
-  return {
-    labels, fuser, exponent, numClasses: labels.numClasses, ...(table ? { table } : {}), ...(measure ? { measure } : {}),
-    calibrationFiles: calibrationIds.map((id) => byId.get(id)!), doneRowIds, labelsPath, visibilityPath, warnings,
-  };
+  const labelled = files.filter((f) => labels.get(basename(f))).map((f) => idFromPath(basename(f)));
+  const calibrationIds = 'table' in visibility ? [] : selectCalibrationIds(labelled, m, seed);
+  const classes = Array.isArray(given) ? [...given] : gmm ? [...gmm.classes] : Array.from({ length: labels.numClasses }, (_, k) => String(k));
+  return { labels, fuser, exponent, classes, visibility, calibrationIds, warnings };
 }
 
 /**
@@ -117,12 +92,4 @@ function checkLabelRowsHaveImages(labels: LabelFile, options: CorruptLabelOption
   }
   throw new Error(`${options.labelsCsv}: ${missing.length} row(s) name no image in ${where} (file paths are relative to it, `
     + `without subfolders): ${shown}${more}; remove them, or pass --missing-images skip`);
-}
-
-/**
- * The label-mapper input of one variant of a labelled image, or undefined when
- * an earlier part of the run already wrote its row.
- */
-export function labelInputOf(item: VariantItem, plan: LabelPlan, fusedOf: (item: VariantItem) => number[]): SoftLabelInput | undefined {
-  return plan.doneRowIds.has(variantId(item)) ? undefined : softLabelInputOf(item, fusedOf(item));
 }

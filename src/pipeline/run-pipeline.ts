@@ -28,7 +28,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   await requireSamples(options.source, options.limit ?? Infinity, options.sourceName);
   // A bad model (file, shape, classes, outputs) is an error before anything is written.
   if (options.model) for (const line of await checkRunModel(modelDescriptionOf(options.model, options.modelDir), options.source.classes.names)) log(line);
-  const lock = RunLock.acquire(options.outputDir, { command: 'fer-c run', log });
+  const lock = RunLock.acquire(options.outputDir, { command: options.command ?? 'fer-c run', log });
   try {
     return await runLocked(contextOf(options, log));
   } finally {
@@ -47,14 +47,14 @@ function contextOf(options: PipelineRunOptions, log: (line: string) => void): Ru
 async function runLocked(ctx: RunContext): Promise<PipelineSummary> {
   const { options } = ctx;
   const started = performance.now();
-  prepareOutputFolder(ctx.out, options.corruptions, options.overwrite ?? false);
+  prepareOutputFolder(ctx.out, options.corruptions, options.overwrite ?? false, options.adoptImages ?? false);
   const sinks = openRowSinks(ctx);
   let pool: VariantPool | undefined;
   let live: LiveMetrics | undefined;
   try {
     const damaged = checkFinishedSamples(ctx, sinks.manifest);
     // The GMM the labels use travels with the run (AffWild-C borrows AffectNet-C's by class name).
-    if (options.labels?.fuser.gmm) saveGmm(join(ctx.out, 'gmm.json'), options.labels.fuser.gmm);
+    if (options.labels?.fuser.gmm && options.writeGmm !== false) saveGmm(join(ctx.out, 'gmm.json'), options.labels.fuser.gmm);
     pool = startPool(ctx);
     const { table, replay, sampleCount } = await visibilityPass(ctx, pool);
     await repairPass(ctx, pool, damaged);
@@ -67,7 +67,10 @@ async function runLocked(ctx: RunContext): Promise<PipelineSummary> {
     const interrupted = options.signal?.aborted ?? false;
     const seconds = (performance.now() - started) / 1000;
     const report = interrupted ? undefined : await writeRunReport(ctx, sinks.labelsPath, sinks.predictionsPath);
-    return summaryOf(ctx, sinks, totals, { interrupted, seconds, ...(table ? { visibility: table } : {}), ...(report ? { report: report.report, reportDir: report.dir } : {}) });
+    const imageFiles = ctx.images ? imageFilesOf(ctx, pool, sinks.manifest.resume.finished.length - damaged.size) : undefined;
+    return summaryOf(ctx, sinks, totals, {
+      interrupted, seconds, ...(table ? { visibility: table } : {}), ...(imageFiles ? { imageFiles } : {}), ...(report ? { report: report.report, reportDir: report.dir } : {}),
+    });
   } finally {
     live?.stop();
     sinks.close();
@@ -75,15 +78,25 @@ async function runLocked(ctx: RunContext): Promise<PipelineSummary> {
   }
 }
 
+/** The image files this run wrote, and those it kept: the variants of samples finished earlier (images intact), and those read back. */
+function imageFilesOf(ctx: RunContext, pool: VariantPool, finishedEarlier: number): NonNullable<PipelineSummary['imageFiles']> {
+  const perSample = 1 + ctx.options.corruptions.length * ctx.options.severities.length;
+  return { written: pool.counts.made, kept: pool.counts.reused + finishedEarlier * perSample };
+}
+
 function summaryOf(
   ctx: RunContext, sinks: RowSinks, totals: Totals,
-  end: { interrupted: boolean; seconds: number; visibility?: PipelineSummary['visibility']; report?: PipelineSummary['report']; reportDir?: string },
+  end: {
+    interrupted: boolean; seconds: number; visibility?: PipelineSummary['visibility']; imageFiles?: PipelineSummary['imageFiles'];
+    report?: PipelineSummary['report']; reportDir?: string;
+  },
 ): PipelineSummary {
   const { options } = ctx;
   return {
     samples: totals.samples, variants: totals.variants, resumed: sinks.manifest.resume.completed, skipped: totals.skipped,
     sourceSkips: options.source.skips.byReason(), seconds: end.seconds, variantsPerSecond: totals.variants / Math.max(end.seconds, 1e-9),
-    interrupted: end.interrupted, ...(end.visibility ? { visibility: end.visibility } : {}), ...(end.report ? { report: end.report } : {}),
+    interrupted: end.interrupted, ...(end.visibility ? { visibility: end.visibility } : {}), ...(end.imageFiles ? { imageFiles: end.imageFiles } : {}),
+    ...(end.report ? { report: end.report } : {}),
     files: {
       manifest: sinks.manifest.path,
       ...(options.labels ? { labels: sinks.labelsPath } : {}), ...(ctx.predict ? { predictions: sinks.predictionsPath } : {}),

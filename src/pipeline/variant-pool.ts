@@ -18,6 +18,8 @@ import type { RunItem, SampleWork } from './run-item.js';
 
 export class VariantPool {
   private readonly pool: WorkerPool<VariantTask, VariantMessage>;
+  /** Variants made by the workers, and those read back from the output folder instead. */
+  readonly counts = { made: 0, reused: 0 };
 
   constructor(readonly config: VariantWorkerConfig, workers = availableParallelism()) {
     const script = new URL(`./variant-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -56,6 +58,7 @@ export class VariantPool {
         if (m.kind === 'error') throw new Error(`${sample.file}: ${m.error}`);
         if (m.kind === 'skipped') return { kind: 'skipped', index: m.index, sample, reason: m.reason };
         const size = this.config.size;
+        if (m.reused) this.counts.reused++; else this.counts.made++;
         return {
           kind: 'variant', index: m.index, sample, corruption: m.corruption, severity: m.severity, last: m.last && endsSample,
           ...(m.png ? { png: m.png } : {}),

@@ -13,6 +13,7 @@ export {
 } from './affectnet.js';
 export { readRafDb, RAFDB_DEFAULT_LABEL_FILE, type RafDbOptions, type RafDbPartition } from './rafdb.js';
 export { readFolder, type FolderOptions } from './folder.js';
+export { readImageFolder, type ImageFolderOptions, type ImageFolderSource } from './image-folder.js';
 export {
   readAffWild, readFrameAnnotations, affWildIdentity, splitIdentities, evenlySpaced, defaultFrameName,
   AFFWILD_DEFAULT_FRAMES_DIR, AFFWILD_DEFAULT_EXPR_DIR, AFFWILD_DEFAULT_VA_DIR, AFFWILD_PAPER_FRAMES_PER_IDENTITY,

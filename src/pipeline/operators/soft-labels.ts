@@ -4,17 +4,23 @@
  * smoothed per variant by its visibility. Given the table as an Observable
  * (e.g. from reduceVisibility()), items that come first are held until it has
  * arrived: no label is ever emitted before the table it depends on is complete.
- * The same table-waiting core as mapSoftLabels (labels/soft-label-mapper.ts),
- * with the same options plus the fuser.
+ * The one soft-label operator: its state (the fused label of the current
+ * sample, the items held for the table) belongs to each subscription.
  */
-import { defer, type OperatorFunction } from 'rxjs';
+import { defer, type Observable, type OperatorFunction } from 'rxjs';
 import {
-  toLabelRow, withVisibilityTable, softLabelExponent, type LabelFuser, type SoftLabelInput, type SoftLabelOptions,
+  toLabelRow, withVisibilityTable, softLabelExponent, type LabelFuser, type LabelRow, type SoftLabelInput, type VisibilityTable,
 } from '../../labels/index.js';
 import { variantFile, variantId, type LabelledItem, type RunItem, type VariantItem } from '../run-item.js';
 
-/** Soft-label options of run items: the table, the exponent, and the fuser that makes each sample's fused label. */
-export type SoftLabelsOptions = SoftLabelOptions & { readonly fuser: LabelFuser };
+/** The soft labels' options: the visibility table, the exponent, and the fuser that makes each sample's fused label. */
+export interface SoftLabelsOptions {
+  /** The table, or an Observable whose first value is it (items before it are held). */
+  readonly table: VisibilityTable | Observable<VisibilityTable>;
+  /** p in α = (1 − v)^p; default 2. */
+  readonly exponent?: number;
+  readonly fuser: LabelFuser;
+}
 
 /**
  * Each sample's fused label, computed once per sample (items come in sample
@@ -50,4 +56,13 @@ export function softLabels<T extends RunItem>(options: SoftLabelsOptions): Opera
       ? item as LabelledItem<T>
       : { ...item, label: toLabelRow(softLabelInputOf(item, fusedOf(item)), table, exponent) } as LabelledItem<T>)));
   });
+}
+
+/**
+ * @deprecated Use softLabels() on run items. Kept because the README named it:
+ * the same rows for bare label inputs that carry their fused label already.
+ */
+export function mapSoftLabels(options: Omit<SoftLabelsOptions, 'fuser'>): OperatorFunction<SoftLabelInput, LabelRow> {
+  const exponent = softLabelExponent(options);
+  return withVisibilityTable(options.table, (input: SoftLabelInput, table) => toLabelRow(input, table, exponent));
 }

@@ -12,13 +12,14 @@ import { variantFile } from '../run-item.js';
  * run's files only: a folder with images but no manifest is refused, and
  * --overwrite clears what a run writes (and nothing else) before starting.
  */
-export function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean): void {
+export function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean, adoptImages = false): void {
   removeStaleTemps(out);
   if (overwrite) {
     clearRunOutputs(out);
     return;
   }
-  if (existsSync(join(out, MANIFEST_FILE))) return;
+  // adoptImages: an earlier fer-c corrupt's images (same seed, checked by it), read back by the pool.
+  if (existsSync(join(out, MANIFEST_FILE)) || adoptImages) return;
   const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
   if (foreign.length > 0) {
     throw new Error(`${out} already holds images (${foreign.slice(0, 3).join(', ')}/…) but no run manifest: ` +

@@ -40,6 +40,12 @@ export interface PipelineRunOptions {
   /** Identifies the run's settings; a resumed run must match it. */
   readonly fingerprint: string;
   readonly overwrite?: boolean;
+  /** Images already in the folder without a manifest (an earlier fer-c corrupt's) are read back, not refused (default false). */
+  readonly adoptImages?: boolean;
+  /** Save the labels' GMM as OUT/gmm.json (default true). */
+  readonly writeGmm?: boolean;
+  /** The command named in the folder's lock (default "fer-c run"). */
+  readonly command?: string;
   readonly progress?: boolean;
   /** Abort = finish the samples in flight, flush, stop (SIGINT). */
   readonly signal?: AbortSignal;
@@ -57,6 +63,8 @@ export interface PipelineSummary {
   readonly variantsPerSecond: number;
   readonly interrupted: boolean;
   readonly visibility?: VisibilityTable;
+  /** Image files made and written by this run, and those kept (finished earlier, or read back from the folder); with images. */
+  readonly imageFiles?: { readonly written: number; readonly kept: number };
   readonly report?: Report;
   readonly files: { readonly labels?: string; readonly predictions?: string; readonly report?: string; readonly manifest: string };
 }
