@@ -54,7 +54,29 @@ test('re-running the same command resumes: nothing is rewritten', () => {
 test('a different seed on an existing output folder is refused', () => {
   const r = ferc('corrupt', '--input', input, '--output', join(root, 'out'), '--corruptions', 'contrast', '--seed', '8');
   assert.is(r.status, 1);
-  assert.match(r.stderr, /run\.json: this folder holds a run with seed 7/);
+  // The run's manifest holds the settings (run.json is gone); the refusal still names the one that differs.
+  assert.match(r.stderr, /manifest\.jsonl: this folder holds a run with seed 7/);
+});
+
+test('a folder of an earlier version (run.json, no manifest): taken over with the same seed, its images read back; refused with another', () => {
+  const out = join(root, 'legacy');
+  let r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'contrast', '--severities', '1', '--seed', '7', '--quiet');
+  assert.is(r.status, 0, r.stderr);
+  const written = readFileSync(join(out, 'contrast', '1', 'a.png'));
+  // What an earlier version left: its images and run.json, no manifest.
+  rmSync(join(out, 'manifest.jsonl'));
+  writeFileSync(join(out, 'run.json'), JSON.stringify({ tool: 'fer-c corrupt', seed: 8, size: 224, corruptions: ['contrast'], severities: [1] }));
+  r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'contrast', '--severities', '1', '--seed', '7', '--quiet');
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /run\.json: this folder holds a run with seed 8/);
+  writeFileSync(join(out, 'run.json'), JSON.stringify({ tool: 'fer-c corrupt', seed: 7, size: 224, corruptions: ['contrast'], severities: [1] }));
+  r = ferc('corrupt', '--input', input, '--output', out, '--corruptions', 'contrast', '--severities', '1', '--seed', '7', '--quiet');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stderr, /run\.json: a folder of an earlier fer-c corrupt \(no manifest\.jsonl\): its images of the same seed are read back/);
+  assert.match(r.stdout, /2 images, 0 files written, 4 kept from an earlier run, 2 skipped/);
+  assert.not.ok(existsSync(join(out, 'run.json')), 'run.json is replaced by the manifest');
+  assert.ok(existsSync(join(out, 'manifest.jsonl')));
+  assert.ok(readFileSync(join(out, 'contrast', '1', 'a.png')).equals(written));
 });
 
 test('--overwrite replaces what a run with other settings left, rather than keeping it', () => {

@@ -117,7 +117,7 @@ test('sampling N per video and N per identity, evenly spaced (picks worked out b
   assert.ok(paper.warnings.some((w) => /identity "vidA" has 7 usable frames, fewer than the 240 asked for/.test(w.message)));
   assert.equal(evenlySpaced(10, 4), [1, 3, 6, 8]);
   assert.throws(() => readAffWild({ root: MAIN, sampling: { every: 0 } }), /sampling every must be an integer ≥ 1, got 0/);
-  assert.throws(() => readAffWild({ root: MAIN, sampling: { perFrame: 2 } as unknown as AffWildOptions['sampling'] }), /sampling must be one of/);
+  assert.throws(() => readAffWild({ root: MAIN, sampling: { perFrame: 2 } as unknown as NonNullable<AffWildOptions['sampling']> }), /sampling must be one of/);
 });
 
 test('identity split 80/20: seeded, deterministic, by identity (left and right together), independent of listing order', async () => {

@@ -287,7 +287,7 @@ export async function* readFrameAnnotations(
     if (!headerSeen) throw new Error(`${exprFile}: is empty (expected a header line, then one integer per frame)`);
     if (va) {
       const vaFrames = await va.frameLines();
-      if (vaFrames !== frames) hooks.warn?.({ annotation: vaFile, message: `${vaFrames} frame lines, but ${exprFile} has ${frames}` });
+      if (vaFrames !== frames) hooks.warn?.({ ...(vaFile !== undefined ? { annotation: vaFile } : {}), message: `${vaFrames} frame lines, but ${exprFile} has ${frames}` });
     }
   } finally {
     await va?.close();

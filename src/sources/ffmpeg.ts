@@ -271,7 +271,7 @@ export async function probeVideo(file: string, tools: FfmpegTools = systemFfmpeg
   const frameCount = nbFrames !== undefined ? Math.round(nbFrames) : duration !== undefined ? Math.round(duration * fps) : undefined;
   return {
     file, codec: s.codec_name ?? 'unknown', container: json.format?.format_name ?? 'unknown',
-    width, height, fps, frameCount, frameCountExact: nbFrames !== undefined,
+    width, height, fps, ...(frameCount !== undefined ? { frameCount } : {}), frameCountExact: nbFrames !== undefined,
     ...(duration !== undefined ? { duration } : {}),
   };
 }

@@ -253,15 +253,20 @@ async function frameLabel(cursor: LineCursor, expr: string, line: number, contex
   return code;
 }
 
+/** `{ annotation }` when the file is given, `{}` otherwise (an optional field is left out, never set to undefined). */
+function annotationOf(file: string | undefined): { annotation?: string } {
+  return file !== undefined ? { annotation: file } : {};
+}
+
 /** The frame as the sample holds it: the fixed crop (done by ffmpeg), or its face box cropped here; undefined (skipped) without a usable box. */
 function placeFrame(
   frame: RgbImage, index: number, boxTable: BoxTable | undefined, options: VideoSourceOptions, size: number, context: PassContext,
 ): { image: RgbImage; box?: Box } | undefined {
   if (!boxTable) return { image: frame, ...(options.crop ? { box: options.crop } : {}) };
   const entry = boxTable.boxes.get(index);
-  if (!entry) { context.skip({ reason: 'no face box for frame', annotation: options.boxes }); return undefined; }
+  if (!entry) { context.skip({ reason: 'no face box for frame', ...annotationOf(options.boxes) }); return undefined; }
   const cropped = cropFrame(frame, entry.box, size);
-  if (!cropped) { context.skip({ reason: 'face box outside the frame', annotation: options.boxes, line: entry.line }); return undefined; }
+  if (!cropped) { context.skip({ reason: 'face box outside the frame', ...annotationOf(options.boxes), line: entry.line }); return undefined; }
   return { image: cropped, box: entry.box };
 }
 
@@ -295,14 +300,14 @@ async function warnFrameCounts(
   if (files.va) {
     const vaFrames = (await files.va.finalLine()) - 1;
     if (vaFrames !== exprFrames || vaFrames < low || vaFrames > high) {
-      context.warn({ annotation: options.va, message: `${vaFrames} VA frame lines, but ${expr} has ${exprFrames} and ${file} has ${videoFrames} frames` });
+      context.warn({ ...annotationOf(options.va), message: `${vaFrames} VA frame lines, but ${expr} has ${exprFrames} and ${file} has ${videoFrames} frames` });
     }
   }
   const boxes = files.boxes;
   if (boxes && boxes.maxFrame >= high) {
     let beyond = 0;
     for (const f of boxes.boxes.keys()) if (f >= high) beyond++;
-    context.warn({ annotation: options.boxes, message: `${beyond} face box rows name frames past the end of ${file} (${videoFrames} frames; last box frame ${boxes.maxFrame})` });
+    context.warn({ ...annotationOf(options.boxes), message: `${beyond} face box rows name frames past the end of ${file} (${videoFrames} frames; last box frame ${boxes.maxFrame})` });
   }
 }
 
@@ -337,7 +342,7 @@ export function readVideo(options: VideoSourceOptions): VideoSource {
       vaCursor = options.va ? await openVa(options.va) : undefined;
       // Per-frame boxes need the whole frame; otherwise ffmpeg crops and scales.
       const stream = new FrameStream(file, {
-        every, tools: options.tools, shortVideo: options.shortVideo,
+        every, ...(options.tools ? { tools: options.tools } : {}), ...(options.shortVideo ? { shortVideo: options.shortVideo } : {}),
         ...(boxTable ? {} : { size, ...(options.crop ? { crop: options.crop } : {}) }),
       });
       decoder = stream;
