@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from './command.js';
-import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError } from './args.js';
+import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError, type ParsedArgs } from './args.js';
 import { parseCorruptions, parseSeverities } from '../corruptions/engine.js';
 import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
-import { corruptDirectory } from '../pipeline/corrupt-directory.js';
+import { corruptDirectory, type CorruptSummary } from '../pipeline/corrupt-directory.js';
 import type { CorruptLabelOptions } from '../pipeline/corrupt-labels.js';
 import { DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES } from '../labels/index.js';
 import { join } from 'node:path';
@@ -61,29 +61,7 @@ export const corruptCommand: Command = {
     };
     const corruptions = listOf('corruptions', parseCorruptions);
     const severities = listOf('severities', parseSeverities);
-    const labelsCsv = flag(args, 'labels');
-    for (const dependent of ['gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images']) {
-      if (!labelsCsv && flag(args, dependent) !== undefined) throw new UsageError(`--${dependent} needs --labels`);
-    }
-    const gmm = flag(args, 'gmm'), visibility = flag(args, 'visibility');
-    // --classes K, or the class names in label order (then labels may be names too).
-    const classList = listFlag(args, 'classes', 'class');
-    const classes = classList === undefined ? undefined
-      : classList.length === 1 && /^\d+$/.test(classList[0]!) ? Number(classList[0]) : classList;
-    if (typeof classes === 'number' && classes < 2) throw new UsageError(`--classes must be a number of classes ≥ 2 or at least 2 class names, got "${flag(args, 'classes')}"`);
-    if (Array.isArray(classes) && classes.length < 2) throw new UsageError(`--classes needs at least 2 class names (or the number of classes), got "${flag(args, 'classes')}"`);
-    const missingImages = flag(args, 'missing-images');
-    if (missingImages !== undefined && missingImages !== 'error' && missingImages !== 'skip') throw new UsageError(`--missing-images must be error or skip, got "${missingImages}"`);
-    const labels: CorruptLabelOptions | undefined = labelsCsv ? {
-      labelsCsv,
-      ...(gmm ? { gmm } : {}),
-      ...(visibility ? { visibility } : {}),
-      ...(classes !== undefined ? { classes } : {}),
-      ...(missingImages ? { missingImages } : {}),
-      lambda: numberFlag(args, 'lambda', DEFAULT_LAMBDA, (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
-      exponent: numberFlag(args, 'exponent', DEFAULT_EXPONENT, (n) => n >= 0, 'a number ≥ 0'),
-      calibration: numberFlag(args, 'calibration', DEFAULT_CALIBRATION_IMAGES, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
-    } : undefined;
+    const labels = labelOptionsOf(args);
     const backendRequest = flag(args, 'backend') ?? 'auto';
     if (!isBackendRequest(backendRequest)) throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')}, got "${backendRequest}"`);
     const choice = await selectBackend(backendRequest);
@@ -93,21 +71,54 @@ export const corruptCommand: Command = {
       inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, progress: !quiet,
       overwrite: args.booleans.has('overwrite'), ...(labels ? { labels } : {}),
     });
-    console.log(
-      `${summary.images} images, ${summary.variantsWritten} files written` +
-      (summary.variantsReused ? `, ${summary.variantsReused} kept from an earlier run` : '') +
-      `, ${summary.skipped.length} skipped, ${summary.seconds.toFixed(1)} s (${summary.variantsPerSecond.toFixed(1)} variants/s)`,
-    );
-    for (const s of summary.skipped) console.log(`  skipped ${s.file}: ${s.reason}`);
-    for (const w of summary.warnings) console.log(`  warning: ${w}`);
-    if (summary.images === 0) {
-      console.error(`fer-c corrupt: no image in ${inputDir} could be read (${summary.skipped.length} skipped): nothing was made`);
-      return 1;
-    }
-    if (labels) {
-      console.log(`labels: ${summary.labelRows} rows → ${join(outputDir, 'labels.csv')}; visibility table → ${join(outputDir, 'visibility.json')}`);
-      if (summary.fusion) console.log(summary.fusion);
-    }
-    return 0;
+    return printSummary(summary, { inputDir, outputDir, labels: labels !== undefined });
   },
 };
+
+/** The --labels options (undefined without --labels, where each of them is a usage error). */
+function labelOptionsOf(args: ParsedArgs): CorruptLabelOptions | undefined {
+  const labelsCsv = flag(args, 'labels');
+  for (const dependent of ['gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images']) {
+    if (!labelsCsv && flag(args, dependent) !== undefined) throw new UsageError(`--${dependent} needs --labels`);
+  }
+  if (!labelsCsv) return undefined;
+  const gmm = flag(args, 'gmm'), visibility = flag(args, 'visibility');
+  // --classes K, or the class names in label order (then labels may be names too).
+  const classList = listFlag(args, 'classes', 'class');
+  const classes = classList === undefined ? undefined
+    : classList.length === 1 && /^\d+$/.test(classList[0]!) ? Number(classList[0]) : classList;
+  if (typeof classes === 'number' && classes < 2) throw new UsageError(`--classes must be a number of classes ≥ 2 or at least 2 class names, got "${flag(args, 'classes')}"`);
+  if (Array.isArray(classes) && classes.length < 2) throw new UsageError(`--classes needs at least 2 class names (or the number of classes), got "${flag(args, 'classes')}"`);
+  const missingImages = flag(args, 'missing-images');
+  if (missingImages !== undefined && missingImages !== 'error' && missingImages !== 'skip') throw new UsageError(`--missing-images must be error or skip, got "${missingImages}"`);
+  return {
+    labelsCsv,
+    ...(gmm ? { gmm } : {}),
+    ...(visibility ? { visibility } : {}),
+    ...(classes !== undefined ? { classes } : {}),
+    ...(missingImages ? { missingImages } : {}),
+    lambda: numberFlag(args, 'lambda', DEFAULT_LAMBDA, (n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+    exponent: numberFlag(args, 'exponent', DEFAULT_EXPONENT, (n) => n >= 0, 'a number ≥ 0'),
+    calibration: numberFlag(args, 'calibration', DEFAULT_CALIBRATION_IMAGES, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+  };
+}
+
+/** The summary line, the skips and warnings by file, the labels' lines; exit 1 when no image could be read. */
+function printSummary(summary: CorruptSummary, run: { inputDir: string; outputDir: string; labels: boolean }): number {
+  console.log(
+    `${summary.images} images, ${summary.variantsWritten} files written` +
+    (summary.variantsReused ? `, ${summary.variantsReused} kept from an earlier run` : '') +
+    `, ${summary.skipped.length} skipped, ${summary.seconds.toFixed(1)} s (${summary.variantsPerSecond.toFixed(1)} variants/s)`,
+  );
+  for (const s of summary.skipped) console.log(`  skipped ${s.file}: ${s.reason}`);
+  for (const w of summary.warnings) console.log(`  warning: ${w}`);
+  if (summary.images === 0) {
+    console.error(`fer-c corrupt: no image in ${run.inputDir} could be read (${summary.skipped.length} skipped): nothing was made`);
+    return 1;
+  }
+  if (run.labels) {
+    console.log(`labels: ${summary.labelRows} rows → ${join(run.outputDir, 'labels.csv')}; visibility table → ${join(run.outputDir, 'visibility.json')}`);
+    if (summary.fusion) console.log(summary.fusion);
+  }
+  return 0;
+}
