@@ -131,9 +131,11 @@ const refusal = (path: string, differs: string): Error => new Error(`${path}: th
 function checkEarlierRun(out: string, params: CorruptParameters, log: (line: string) => void): boolean {
   const manifest = join(out, MANIFEST_FILE);
   if (existsSync(manifest)) {
-    const header = JSON.parse(readFileSync(manifest, 'utf8').split('\n')[0] || '{}') as { fingerprint?: string };
     let old: Partial<CorruptParameters> | undefined;
-    try { old = JSON.parse(header.fingerprint ?? '') as Partial<CorruptParameters>; } catch { /* a fer-c run's hash: the run says so */ }
+    try {
+      const header = JSON.parse(readFileSync(manifest, 'utf8').split('\n')[0]!) as { fingerprint?: string };
+      old = JSON.parse(header.fingerprint ?? '') as Partial<CorruptParameters>;
+    } catch { /* a fer-c run's hashed fingerprint, or a torn header: the run's own check says what it is */ }
     const differs = old?.tool === 'fer-c corrupt' ? firstDifference(old, params) : '';
     if (differs) throw refusal(manifest, differs);
     return false;
@@ -144,7 +146,7 @@ function checkEarlierRun(out: string, params: CorruptParameters, log: (line: str
   if (old.seed !== params.seed) throw refusal(legacy, `seed ${old.seed}`);
   if (old.size !== params.size) throw refusal(legacy, `size ${old.size}`);
   log(`${legacy}: a folder of an earlier fer-c corrupt (no manifest.jsonl): its images of the same seed are read back, not made again; ` +
-    'labels.csv and visibility.json are written afresh; run.json is replaced by manifest.jsonl');
+    'labels.csv is written afresh; run.json is replaced by manifest.jsonl');
   return true;
 }
 
