@@ -146,7 +146,7 @@ function checkEarlierRun(out: string, params: CorruptParameters, log: (line: str
   if (old.seed !== params.seed) throw refusal(legacy, `seed ${old.seed}`);
   if (old.size !== params.size) throw refusal(legacy, `size ${old.size}`);
   log(`${legacy}: a folder of an earlier fer-c corrupt (no manifest.jsonl): its images of the same seed are read back, not made again; ` +
-    'labels.csv is written afresh; run.json is replaced by manifest.jsonl');
+    'labels.csv and visibility.json are made afresh; run.json is replaced by manifest.jsonl');
   return true;
 }
 

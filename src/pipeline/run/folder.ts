@@ -18,8 +18,13 @@ export function prepareOutputFolder(out: string, corruptions: readonly string[],
     clearRunOutputs(out);
     return;
   }
-  // adoptImages: an earlier fer-c corrupt's images (same seed, checked by it), read back by the pool.
-  if (existsSync(join(out, MANIFEST_FILE)) || adoptImages) return;
+  if (existsSync(join(out, MANIFEST_FILE))) return;
+  if (adoptImages) {
+    // An earlier fer-c corrupt's images (same seed, checked by it) are read back by the pool; its table may
+    // cover other corruptions or calibration images (that version let them change), so it is measured again.
+    rmSync(join(out, 'visibility.json'), { force: true });
+    return;
+  }
   const foreign = ['clean', ...corruptions].filter((d) => existsSync(join(out, d)));
   if (foreign.length > 0) {
     throw new Error(`${out} already holds images (${foreign.slice(0, 3).join(', ')}/…) but no run manifest: ` +
