@@ -186,7 +186,7 @@ function takeOver(path: string, stale: LockHolder): boolean {
   return moved?.token === stale.token;
 }
 
-function lockedError(path: string, holder: LockHolder | undefined): RunLockedError {
+export function lockedError(path: string, holder: LockHolder | undefined): RunLockedError {
   const who = holder
     ? `${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
     : 'another process (the lock file cannot be read)';
@@ -198,4 +198,13 @@ function lockedError(path: string, holder: LockHolder | undefined): RunLockedErr
 /** Lock files in a folder (for tests and tools). */
 export function lockFilesIn(dir: string): string[] {
   try { return readdirSync(dir).filter(isRunLockName); } catch { return []; }
+}
+
+/**
+ * The locks of `dir` whose names pass `select` and whose holders may still be
+ * writing (a stale lock is free; an unreadable one counts as held).
+ */
+export function liveLocksIn(dir: string, select: (name: string) => boolean): { path: string; holder: LockHolder | undefined }[] {
+  return lockFilesIn(dir).filter(select).map((name) => ({ path: join(dir, name), holder: readHolder(join(dir, name)) }))
+    .filter((l) => l.holder === undefined || staleReason(l.holder) === undefined);
 }
