@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { CliRun, runCli, snapshot } from './helpers/run-folder.js';
@@ -180,6 +181,59 @@ test('a shard without calibrate, or of other settings: a clear error naming the 
   const bad = await cli('run', spec, '--shard', '3/3');
   assert.is(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /I must be in 0\.\.2/);
+});
+
+/** Runs one of examples/slurm's scripts as plain bash (its #SBATCH lines are comments), as a task of the array would. */
+async function slurmStep(script: string, env: Record<string, string>): Promise<void> {
+  const r = await runCliBash(join(REPO_ROOT, 'examples/slurm', script), env);
+  assert.is(r.code, 0, `${script}: ${r.stderr}`);
+}
+
+function runCliBash(script: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('examples/slurm: the scripts parse (bash -n), and run as bash they do calibrate → 3 array tasks → merge = one run', async () => {
+  const dir = join(REPO_ROOT, 'examples/slurm');
+  for (const f of ['calibrate.sbatch', 'shard.sbatch', 'merge.sbatch', 'submit.sh']) {
+    const r = spawnSync('bash', ['-n', join(dir, f)], { encoding: 'utf8' });
+    assert.is(r.status, 0, `${f}: ${r.stderr}`);
+  }
+  const submit = readFileSync(join(dir, 'submit.sh'), 'utf8');
+  assert.match(submit, /--array="0-\$\(\(SHARDS - 1\)\)" --dependency="afterok:\$\{calibrate\}"/);
+  assert.match(submit, /--dependency="afterok:\$\{shards\}" "\$here\/merge.sbatch"/);
+  const env = { FERC_DIR: REPO_ROOT, SPEC: join(root, 'plain.json'), OUT: join(root, 'slurm-sharded'), SHARDS: '3', SLURM_CPUS_PER_TASK: '1' };
+  await slurmStep('calibrate.sbatch', env);
+  await Promise.all(['0', '1', '2'].map((i) => slurmStep('shard.sbatch', { ...env, SLURM_ARRAY_TASK_ID: i })));
+  await slurmStep('merge.sbatch', env);
+  assertSameOutsideShards(join(root, 'slurm-sharded'), join(root, 'plain-single'));
+});
+
+test('examples/kubernetes: an Indexed Job whose N is its completions, one volume and one run folder for all three Jobs', () => {
+  const dir = join(REPO_ROOT, 'examples/kubernetes');
+  const read = (f: string) => readFileSync(join(dir, f), 'utf8');
+  const shards = read('shards-job.yaml');
+  assert.match(shards, /^\s+completionMode: Indexed$/m);
+  const completions = Number(/^\s+completions: (\d+)$/m.exec(shards)?.[1]);
+  assert.is(Number(/^\s+parallelism: (\d+)$/m.exec(shards)?.[1]), completions, 'parallelism = completions');
+  assert.is(Number(/--shard "\$\{JOB_COMPLETION_INDEX\}\/(\d+)"/.exec(shards)?.[1]), completions, 'the N of --shard is the completions');
+  const claim = /^ {2}name: (\S+)$/m.exec(read('pvc.yaml'))?.[1];
+  assert.ok(claim, 'pvc.yaml names its claim');
+  for (const f of ['calibrate-job.yaml', 'shards-job.yaml', 'merge-job.yaml']) {
+    const text = read(f);
+    assert.ok(!/\t/.test(text), `${f}: no tabs (YAML)`);
+    assert.ok(text.includes(`claimName: ${claim} }`), `${f} mounts the ${claim} volume`);
+    assert.match(text, /output\.dir=\/runs\/affectnet-c/);
+    assert.match(text, /pipelines\/affectnet-c\.json/);
+  }
+  assert.match(read('pvc.yaml'), /accessModes: \["ReadWriteMany"\]/);
+  assert.match(read('calibrate-job.yaml'), /\["calibrate", /);
+  assert.match(read('merge-job.yaml'), /\["merge", /);
 });
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
