@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync, rmSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -163,6 +163,24 @@ test('locks: a live shard refuses an unsharded run and a merge; a whole-folder l
   assert.match(shard.stderr, new RegExp(`in use by fer-c merge \\(pid ${process.pid}`));
   rmSync(lock);
   assert.equal(readdirLocks(out), [], 'the refused processes left no lock behind');
+});
+
+test('locks across machines: a shard lock of another host is held while refreshed, taken over once its lease ran out', async () => {
+  const spec = join(root, 'plain.json');
+  const out = join(root, 'plain-sharded');
+  const set = ['--set', `output.dir=${out}`];
+  const path = join(out, '.fer-c-shard-0-of-3.lock');
+  writeFileSync(path, `${JSON.stringify({ pid: 1, host: 'node-that-died', command: 'fer-c run --shard 0/3', since: new Date().toISOString(), token: 'other' })}\n`);
+  const held = await cli('run', spec, ...set, '--shard', '0/3', '--quiet');
+  assert.is(held.code, 1, held.stderr);
+  assert.match(held.stderr, /in use by fer-c run --shard 0\/3 \(pid 1 on node-that-died/);
+  const old = new Date(Date.now() - 10 * 60_000);
+  utimesSync(path, old, old); // a pod on a node that died 10 minutes ago stopped refreshing it
+  const retried = await cli('run', spec, ...set, '--shard', '0/3', '--quiet');
+  assert.is(retried.code, 0, retried.stderr);
+  assert.match(retried.stderr, /taking over a stale lock \(fer-c run --shard 0\/3, not refreshed for 60\d s: its host node-that-died stopped holding it\)/);
+  assert.match(retried.stderr, /resuming: 4 samples already finished/);
+  assert.equal(readdirLocks(out), []);
 });
 
 function readdirLocks(dir: string): string[] {
