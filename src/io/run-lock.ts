@@ -211,7 +211,8 @@ export function lockedError(path: string, holder: LockHolder | undefined): RunLo
     : 'another process (the lock file cannot be read)';
   return new RunLockedError(path, holder,
     `the output folder is in use by ${who}: only one run may write a folder at a time; wait for it to finish ` +
-    `(or, if that process is gone, remove ${path})`);
+    `(or, if that process is gone, remove ${path})` +
+    (holder && holder.host !== hostname() ? `; a lock of another host is taken over once it has not been refreshed for ${LOCK_LEASE_MS / 1000} s` : ''));
 }
 
 /** Lock files in a folder (for tests and tools). */

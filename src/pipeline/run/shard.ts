@@ -95,7 +95,7 @@ export function requireCalibration(out: string, fingerprint: string, needs: Cali
   const record = readCalibrationRecord(out)!;
   if (record.fingerprint !== fingerprint) {
     throw new Error(`${join(out, CALIBRATION_FILE)}: calibrated for other settings (fingerprint ${record.fingerprint}, this spec ${fingerprint}): ` +
-      `every shard must run the spec and --set values calibrate ran; or ${redo.replace('first', 'again with --overwrite')}`);
+      'every shard must run the spec and --set values calibrate ran (or calibrate again for these settings: fer-c calibrate SPEC --overwrite)');
   }
   return record;
 }
