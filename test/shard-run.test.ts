@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync, rmSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -199,6 +199,14 @@ test('a shard without calibrate, or of other settings: a clear error naming the 
   const bad = await cli('run', spec, '--shard', '3/3');
   assert.is(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /I must be in 0\.\.2/);
+  const overwrite = await cli('run', spec, '--shard', '0/3', '--overwrite');
+  assert.is(overwrite.code, 2, overwrite.stderr);
+  assert.match(overwrite.stderr, /--shard and --overwrite: shards share the folder; start afresh with fer-c calibrate SPEC --overwrite/);
+  // A folder re-sharded with another N: merge wants to be told which.
+  const sharded = join(root, 'plain-sharded');
+  mkdirSync(join(sharded, 'shards/0-of-2'));
+  await assertMergeRefused(spec, sharded, /holds shards of several counts \(2, 3\): pass --shards N/);
+  rmSync(join(sharded, 'shards/0-of-2'), { recursive: true });
 });
 
 /** Runs one of examples/slurm's scripts as plain bash (its #SBATCH lines are comments), as a task of the array would. */

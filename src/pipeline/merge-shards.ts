@@ -48,8 +48,8 @@ function shardCount(out: string, given: number | undefined): number {
   if (given !== undefined) return given;
   const dir = join(out, SHARDS_DIR);
   const counts = new Set((existsSync(dir) ? readdirSync(dir) : []).map((name) => /^\d+-of-(\d+)$/.exec(name)?.[1]).filter((n) => n !== undefined).map(Number));
-  if (counts.size === 0) throw new Error(`${dir} holds no shard (I-of-N folders): run fer-c run SPEC --shard I/N for I = 0..N-1 first`);
-  if (counts.size > 1) throw new Error(`${dir} holds shards of several counts (${[...counts].sort((a, b) => a - b).join(', ')}): pass --shards N`);
+  if (counts.size === 0) throw new Error(`${dir} holds no shard (I-of-N folders): run fer-c run SPEC --shard I/N for I = 0..N-1 first; nothing was written`);
+  if (counts.size > 1) throw new Error(`${dir} holds shards of several counts (${[...counts].sort((a, b) => a - b).join(', ')}): pass --shards N; nothing was written`);
   return [...counts][0]!;
 }
 
