@@ -63,6 +63,9 @@ export { softmax } from './models/softmax.js';
 export {
   runPipeline, type PipelineRunOptions, type PipelineSummary, type VisibilityPlan,
 } from './pipeline/run-pipeline.js';
+export { calibratePipeline, type CalibrateSummary } from './pipeline/calibrate-pipeline.js';
+export { mergeShards, type MergeSummary } from './pipeline/merge-shards.js';
+export { parseShard, shardRange, shardDir, type ShardSpec, type CalibrationRecord } from './pipeline/run/shard.js';
 export { VariantPool } from './pipeline/variant-pool.js';
 export type { VariantWorkerConfig, PredictorConfig } from './pipeline/variant-protocol.js';
 export {

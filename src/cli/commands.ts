@@ -6,9 +6,13 @@ import { corruptCommand } from './corrupt.js';
 import { fitGmmCommand } from './fit-gmm.js';
 import { validateCommand } from './validate.js';
 import { runCommand } from './run.js';
+import { calibrateCommand } from './calibrate.js';
+import { mergeCommand } from './merge.js';
 
 export const COMMANDS: readonly Command[] = [
   runCommand,
+  calibrateCommand,
+  mergeCommand,
   corruptCommand,
   fitGmmCommand,
   evaluateCommand,

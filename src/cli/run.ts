@@ -1,6 +1,7 @@
 /** `fer-c run SPEC`: a declarative pipeline, end to end, resumable. */
 import type { Command } from './command.js';
-import { parseArgs, UsageError } from './args.js';
+import { flag, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { parseShard, type ShardSpec } from '../pipeline/run/shard.js';
 import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
@@ -10,7 +11,7 @@ import { formatSeconds } from '../pipeline/progress.js';
 import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { describeFfmpeg, systemFfmpeg } from '../sources/ffmpeg.js';
 
-const usage = `usage: fer-c run SPEC.json [--set key=value …] [--overwrite] [--quiet]
+const usage = `usage: fer-c run SPEC.json [--set key=value …] [--overwrite] [--quiet] [--shard I/N]
 
 Runs a pipeline spec (schemas/pipeline.schema.json; see docs/pipeline-spec.md):
 source → ${CORRUPTION_NAMES.length}×5 corruptions → soft labels → images, labels.csv → predictions →
@@ -21,6 +22,10 @@ metrics report, streaming with a bounded number of samples in flight.
                     key=null removes an optional field (--set predictions=null: no model)
   --overwrite       start afresh in an output folder that holds another run
   --quiet           no progress display
+  --shard I/N       run shard I (0 ≤ I < N) of the samples, after \`fer-c calibrate SPEC\`:
+                    the contiguous block [⌊I·n/N⌋, ⌊(I+1)·n/N⌋) of the n samples; images into
+                    the output folder, rows and manifest into OUT/shards/I-of-N; resumable like
+                    a run. Then \`fer-c merge SPEC\` writes what one run would have written.
 
 Interrupting: Ctrl-C once finishes the samples in flight, flushes every file and
 stops; run the same command again to resume where it stopped (also after a
@@ -43,8 +48,9 @@ export const runCommand: Command = {
   summary: 'run a pipeline spec (pipelines/*.json) end to end',
   usage,
   async run(argv) {
-    const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
+    const args = parseArgs(argv, { values: ['shard'], repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
+    const shard = shardFlag(args);
     // checkFiles: a missing input is reported at its spec line (or --set), before any work.
     const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? [], { checkFiles: true });
     const quiet = args.booleans.has('quiet');
@@ -66,6 +72,7 @@ export const runCommand: Command = {
     try {
       const options = await runOptionsFromSpec(spec, choice.backend, {
         overwrite: args.booleans.has('overwrite'), progress: !quiet, signal: controller.signal, log,
+        ...(shard ? { shard, calibrated: `fer-c run --shard ${shard.index}/${shard.count}` } : {}),
       });
       const summary = await runPipeline(options);
       printSummary(summary, log);
@@ -86,6 +93,14 @@ export const runCommand: Command = {
     }
   },
 };
+
+/** --shard I/N, checked (a shard shares the folder: it cannot --overwrite it). */
+function shardFlag(args: ParsedArgs): ShardSpec | undefined {
+  const raw = flag(args, 'shard');
+  if (raw === undefined) return undefined;
+  if (args.booleans.has('overwrite')) throw new UsageError('--shard and --overwrite: shards share the folder; start afresh with fer-c calibrate SPEC --overwrite');
+  try { return parseShard(raw); } catch (e) { throw new UsageError((e as Error).message); }
+}
 
 /** The summary's calibrator line: the best by OOD ECE, the rest after it. */
 function printCalibrators(report: Report, log: (line: string) => void): void {

@@ -7,11 +7,16 @@
  * or running but started at another time: a reused pid) is stale: it is taken
  * over with a log line. Otherwise the second writer is refused, naming the holder.
  *
+ * Across machines (shards on a shared filesystem) a pid says nothing: the
+ * holder refreshes the lock file's mtime every LOCK_REFRESH_MS, and a lock of
+ * another host not refreshed for LOCK_LEASE_MS is stale (its machine or pod is
+ * gone), so a retried pod or job step on another node takes it over.
+ *
  * The lock's name is a parameter: `fer-c run` and `fer-c corrupt` take the
  * folder's lock (`.fer-c.lock`); shards sharing a folder can each take their own
  * (`runLockName('shard-3')` → `.fer-c-shard-3.lock`).
  */
-import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -74,9 +79,16 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Why a holder is stale, or undefined when it may still be writing (or cannot be told: another host). */
-function staleReason(holder: LockHolder): string | undefined {
-  if (holder.host !== hostname()) return undefined;
+/** How often a holder refreshes its lock's mtime, and how old another host's lock may get before it is stale. */
+export const LOCK_REFRESH_MS = 10_000;
+export const LOCK_LEASE_MS = 120_000; // generous: the hosts' clocks may differ a little
+
+/** Why a holder is stale, or undefined when it may still be writing. */
+function staleReason(holder: LockHolder, path: string): string | undefined {
+  if (holder.host !== hostname()) {
+    const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    return age > LOCK_LEASE_MS ? `not refreshed for ${Math.round(age / 1000)} s: its host ${holder.host} stopped holding it` : undefined;
+  }
   if (!isRunning(holder.pid)) return `pid ${holder.pid} is no longer running`;
   const start = startTimeOf(holder.pid);
   if (holder.start !== undefined && start !== undefined && start !== holder.start) return `pid ${holder.pid} is now another process`;
@@ -103,7 +115,13 @@ export interface RunLockOptions {
 export class RunLock {
   private held = true;
 
-  private constructor(readonly path: string, readonly holder: LockHolder, private readonly createdDir: string | undefined) {}
+  private readonly refresh: ReturnType<typeof setInterval>;
+
+  private constructor(readonly path: string, readonly holder: LockHolder, private readonly createdDir: string | undefined) {
+    // The lease: other hosts cannot ask whether this pid runs, so they look at the mtime.
+    this.refresh = setInterval(() => { try { const now = new Date(); utimesSync(path, now, now); } catch { /* taken over or removed */ } }, LOCK_REFRESH_MS);
+    this.refresh.unref();
+  }
 
   /**
    * Takes the lock of `dir` (created if missing), or throws RunLockedError
@@ -141,7 +159,7 @@ export class RunLock {
           if (code !== 'EEXIST') throw writeErrorOf(path, e);
         }
         const other = readHolder(path);
-        const stale = other ? staleReason(other) : undefined;
+        const stale = other ? staleReason(other, path) : undefined;
         if (other === undefined || stale === undefined || attempt > 2) throw lockedError(path, other);
         if (takeOver(path, other)) options.log?.(`${path}: taking over a stale lock (${other.command}, ${stale})`);
       }
@@ -157,6 +175,7 @@ export class RunLock {
   release(): void {
     if (!this.held) return;
     this.held = false;
+    clearInterval(this.refresh);
     if (readHolder(this.path)?.token === this.holder.token) {
       try { unlinkSync(this.path); } catch { /* gone */ }
     }
@@ -186,16 +205,26 @@ function takeOver(path: string, stale: LockHolder): boolean {
   return moved?.token === stale.token;
 }
 
-function lockedError(path: string, holder: LockHolder | undefined): RunLockedError {
+export function lockedError(path: string, holder: LockHolder | undefined): RunLockedError {
   const who = holder
     ? `${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
     : 'another process (the lock file cannot be read)';
   return new RunLockedError(path, holder,
     `the output folder is in use by ${who}: only one run may write a folder at a time; wait for it to finish ` +
-    `(or, if that process is gone, remove ${path})`);
+    `(or, if that process is gone, remove ${path})` +
+    (holder && holder.host !== hostname() ? `; a lock of another host is taken over once it has not been refreshed for ${LOCK_LEASE_MS / 1000} s` : ''));
 }
 
 /** Lock files in a folder (for tests and tools). */
 export function lockFilesIn(dir: string): string[] {
   try { return readdirSync(dir).filter(isRunLockName); } catch { return []; }
+}
+
+/**
+ * The locks of `dir` whose names pass `select` and whose holders may still be
+ * writing (a stale lock is free; an unreadable one counts as held).
+ */
+export function liveLocksIn(dir: string, select: (name: string) => boolean): { path: string; holder: LockHolder | undefined }[] {
+  return lockFilesIn(dir).filter(select).map((name) => ({ path: join(dir, name), holder: readHolder(join(dir, name)) }))
+    .filter((l) => l.holder === undefined || staleReason(l.holder, l.path) === undefined);
 }

@@ -12,6 +12,8 @@ import {
 } from '../labels/index.js';
 import { SPEC_DEFAULTS, type PipelineSpec, type SourceSpec } from './spec/index.js';
 import type { PipelineRunOptions, VisibilityPlan } from './run-pipeline.js';
+import { join } from 'node:path';
+import { requireCalibration } from './run/shard.js';
 
 export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => void): SampleSource {
   const hooks = onSkip ? { onSkip } : {};
@@ -81,16 +83,31 @@ export function fingerprintOf(spec: PipelineSpec, backend: BackendName): string 
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 16);
 }
 
-export async function runOptionsFromSpec(
-  spec: PipelineSpec, backend: BackendName, extra: Pick<PipelineRunOptions, 'overwrite' | 'progress' | 'signal' | 'log'> = {},
-): Promise<PipelineRunOptions> {
+/**
+ * The GMM of a sharded step: the one calibrate wrote into OUT (checked to be of
+ * these settings), so that every shard fuses with the same one.
+ */
+function calibratedGmm(spec: PipelineSpec, backend: BackendName, command: string): GmmParams | undefined {
+  const g = spec.labels?.gmm;
+  const uses = g !== undefined && !('none' in g);
+  requireCalibration(spec.output.dir, fingerprintOf(spec, backend), { gmm: uses, visibility: true }, command);
+  return uses ? loadGmm(join(spec.output.dir, 'gmm.json')) : undefined;
+}
+
+export interface SpecRunExtra extends Pick<PipelineRunOptions, 'overwrite' | 'progress' | 'signal' | 'log' | 'shard'> {
+  /** A sharded step (a shard, the merge): the GMM is calibrate's OUT/gmm.json; the command names the step in errors. */
+  readonly calibrated?: string;
+}
+
+export async function runOptionsFromSpec(spec: PipelineSpec, backend: BackendName, extra: SpecRunExtra = {}): Promise<PipelineRunOptions> {
+  const { calibrated, ...runExtra } = extra;
   const source = sourceFromSpec(spec.source);
   const classes = source.classes.names;
   let labels: PipelineRunOptions['labels'];
   if (spec.labels && spec.output.labels) {
     const g = spec.labels.gmm;
-    if (g && 'fit' in g) extra.log?.(`phase: gmm — fitting the GMM on ${g.fit.csv}`);
-    const gmm = await gmmFromSpec(spec, classes, extra.log);
+    if (g && 'fit' in g && !calibrated) extra.log?.(`phase: gmm — fitting the GMM on ${g.fit.csv}`);
+    const gmm = calibrated ? calibratedGmm(spec, backend, calibrated) : await gmmFromSpec(spec, classes, extra.log);
     const v = spec.labels.visibility;
     const visibility: VisibilityPlan = 'table' in v ? { table: loadVisibilityTable(v.table) } : { measure: v.measure, calibration: v.calibration };
     labels = { fuser: new LabelFuser(classes.length, gmm, spec.labels.lambda), exponent: spec.labels.exponent, visibility };
@@ -110,6 +127,6 @@ export async function runOptionsFromSpec(
     ...(metrics ? { metrics: { bins: metrics.bins, temperature: metrics.temperature, report: metrics.report, interval: metrics.interval, ...(spec.metrics?.calibrators ? { calibrators: spec.metrics.calibrators } : {}) } } : {}),
     sourceName: sourceNameOf(spec.source),
     fingerprint: fingerprintOf(spec, backend),
-    ...extra,
+    ...runExtra,
   };
 }

@@ -20,8 +20,8 @@ import { writeAllSync, writeErrorOf } from '../io/atomic.js';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 
-interface HeaderLine { readonly manifest: 'fer-c run'; readonly version: 1; readonly fingerprint: string; readonly sizes: Record<string, number> }
-interface SampleLine { readonly i: number; readonly id: string; readonly skip?: string; readonly sum?: string; readonly sizes: Record<string, number> }
+export interface HeaderLine { readonly manifest: 'fer-c run'; readonly version: 1; readonly fingerprint: string; readonly sizes: Record<string, number> }
+export interface SampleLine { readonly i: number; readonly id: string; readonly skip?: string; readonly sum?: string; readonly sizes: Record<string, number> }
 
 /** A finished sample as the manifest records it. */
 export interface FinishedSample { readonly index: number; readonly id: string; readonly sum?: string }
@@ -49,6 +49,41 @@ export function imageChecksum(dir: string, files: readonly string[]): string | u
   return hash.digest('hex');
 }
 
+/** A sample's line, its fields in the order every manifest writes them. */
+export function sampleLine(index: number, id: string, skip: string | undefined, sum: string | undefined, sizes: Record<string, number>): SampleLine {
+  return { i: index, id, ...(skip !== undefined ? { skip } : {}), ...(sum !== undefined ? { sum } : {}), sizes };
+}
+
+/** A manifest line as written: one JSON object and a newline. */
+export function manifestLineText(line: HeaderLine | SampleLine): string {
+  return `${JSON.stringify(line)}\n`;
+}
+
+/**
+ * A manifest's whole lines (a torn last line is left out): the header (undefined
+ * when it is not a run manifest) and the sample lines, checked to be in order.
+ */
+export function readManifestLines(path: string): { header: HeaderLine | undefined; samples: SampleLine[]; lines: string[] } {
+  const text = readFileSync(path, 'utf8');
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
+  const first = lines.length > 0 ? (JSON.parse(lines[0]!) as HeaderLine) : undefined;
+  const header = first?.manifest === 'fer-c run' ? first : undefined;
+  const samples = header === undefined ? [] : lines.slice(1).map((l, k) => {
+    const s = JSON.parse(l) as SampleLine;
+    if (s.i !== k) throw new Error(`${path} line ${k + 2}: sample ${s.i} out of order (expected ${k})`);
+    return s;
+  });
+  return { header, samples, lines };
+}
+
+/** The fingerprint in OUT/manifest.jsonl's header, or undefined when there is no readable one. */
+export function manifestFingerprint(dir: string): string | undefined {
+  const path = join(dir, MANIFEST_FILE);
+  if (!existsSync(path)) return undefined;
+  const first = readFileSync(path, 'utf8').split('\n', 1)[0]!;
+  try { return (JSON.parse(first) as HeaderLine).fingerprint; } catch { return undefined; }
+}
+
 export class RunManifest {
   private fd: number | undefined;
 
@@ -65,19 +100,12 @@ export class RunManifest {
     const path = join(outputDir, MANIFEST_FILE);
     mkdirSync(dirname(path), { recursive: true });
     if (existsSync(path) && !options.overwrite) {
-      const text = readFileSync(path, 'utf8');
-      const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
-      const header = lines.length > 0 ? (JSON.parse(lines[0]!) as HeaderLine) : undefined;
-      if (header && header.manifest === 'fer-c run') {
+      const { header, samples, lines } = readManifestLines(path);
+      if (header) {
         if (header.fingerprint !== fingerprint) {
           throw new Error(`${path}: this folder holds a run with other settings (fingerprint ${header.fingerprint}, now ${fingerprint}); ` +
             'resume with the same spec and --set values, choose another output folder, or pass --overwrite');
         }
-        const samples = lines.slice(1).map((l, k) => {
-          const s = JSON.parse(l) as SampleLine;
-          if (s.i !== k) throw new Error(`${path} line ${k + 2}: sample ${s.i} out of order (expected ${k})`);
-          return s;
-        });
         const sizes = samples.length > 0 ? samples[samples.length - 1]!.sizes : header.sizes;
         for (const f of rowFiles) {
           const want = sizes[f];
@@ -106,7 +134,7 @@ export class RunManifest {
 
   /** Records a finished (or skipped) sample; call after its rows and images are written. `sum`: imageChecksum of its images. */
   sampleDone(index: number, id: string, skipReason?: string, sum?: string): void {
-    this.writeLine({ i: index, id, ...(skipReason !== undefined ? { skip: skipReason } : {}), ...(sum !== undefined ? { sum } : {}), sizes: this.sizes() });
+    this.writeLine(sampleLine(index, id, skipReason, sum, this.sizes()));
   }
 
   close(): void {
@@ -123,7 +151,7 @@ export class RunManifest {
 
   private writeLine(line: HeaderLine | SampleLine): void {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    const buf = Buffer.from(`${JSON.stringify(line)}\n`);
+    const buf = Buffer.from(manifestLineText(line));
     try { writeAllSync(this.fd, buf); } catch (e) { throw writeErrorOf(this.path, e); }
   }
 }

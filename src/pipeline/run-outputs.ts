@@ -9,7 +9,7 @@ import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { isTempName } from '../io/atomic.js';
 
 export const RUN_OUTPUTS: readonly string[] = [
-  'clean', ...CORRUPTION_NAMES, 'labels.csv', 'predictions.csv', 'visibility.json', 'gmm.json', 'report', 'manifest.jsonl', 'run.json',
+  'clean', ...CORRUPTION_NAMES, 'labels.csv', 'predictions.csv', 'visibility.json', 'gmm.json', 'report', 'manifest.jsonl', 'run.json', 'shards',
 ];
 
 export function clearRunOutputs(outputDir: string): void {
@@ -28,7 +28,7 @@ export function removeStaleTemps(outputDir: string): void {
     try { names = readdirSync(dir); } catch { return; }
     for (const name of names) {
       const path = join(dir, name);
-      if (isTempName(name)) rmSync(path, { force: true });
+      if (isTempName(name)) rmSync(path, { force: true, recursive: true }); // a merge's report is a temp folder
       else if (depth > 0 && descend(name) && statSync(path, { throwIfNoEntry: false })?.isDirectory()) sweep(path, () => true, depth - 1);
     }
   };

@@ -10,7 +10,8 @@
 import { checkRunModel, modelDescriptionOf } from '../models/load-model.js';
 import { join } from 'node:path';
 import { saveGmm } from '../labels/index.js';
-import { RunLock } from '../io/run-lock.js';
+import { lockRunFolder } from './run/locks.js';
+import { requireCalibration, shardDir, shardRange } from './run/shard.js';
 import type { VariantPool } from './variant-pool.js';
 import type { PipelineRunOptions, PipelineSummary, RunContext } from './run/options.js';
 import { prepareOutputFolder, requireSamples } from './run/folder.js';
@@ -28,7 +29,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   await requireSamples(options.source, options.limit ?? Infinity, options.sourceName);
   // A bad model (file, shape, classes, outputs) is an error before anything is written.
   if (options.model) for (const line of await checkRunModel(modelDescriptionOf(options.model, options.modelDir), options.source.classes.names)) log(line);
-  const lock = RunLock.acquire(options.outputDir, { command: options.command ?? 'fer-c run', log });
+  const lock = lockRunFolder(options.outputDir, options.shard, options.command ?? 'fer-c run', log);
   try {
     return await runLocked(contextOf(options, log));
   } finally {
@@ -36,25 +37,41 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   }
 }
 
-function contextOf(options: PipelineRunOptions, log: (line: string) => void): RunContext {
-  return {
-    options, out: options.outputDir, log, limit: options.limit ?? Infinity,
-    window: Math.max(1, options.window ?? 2 * workerCount(options)),
+/**
+ * The run's context. A shard's samples are its block of the n that calibrate
+ * counted (OUT/shards/calibration.json, checked against this run's settings).
+ */
+export function contextOf(options: PipelineRunOptions, log: (line: string) => void): RunContext {
+  const out = options.outputDir;
+  const base = {
+    options, out, log, window: Math.max(1, options.window ?? 2 * workerCount(options)),
     classes: options.source.classes.names, images: options.images ?? true, predict: options.model !== undefined,
   };
+  const { shard } = options;
+  if (!shard) return { ...base, rowsDir: out, offset: 0, limit: options.limit ?? Infinity };
+  if (options.overwrite) throw new Error('a shard cannot --overwrite (other shards share the folder): start afresh with fer-c calibrate --overwrite');
+  const record = requireCalibration(out, options.fingerprint, calibratedFiles(options), `fer-c run --shard ${shard.index}/${shard.count}`);
+  const { from, to } = shardRange(record.samples, shard);
+  return { ...base, rowsDir: shardDir(out, shard), offset: from, limit: to };
+}
+
+/** What calibrate writes for this run's shards: the GMM when the labels use one, the visibility table when there are labels. */
+export function calibratedFiles(options: PipelineRunOptions): { gmm: boolean; visibility: boolean } {
+  return { gmm: options.labels?.fuser.gmm !== undefined, visibility: options.labels !== undefined };
 }
 
 async function runLocked(ctx: RunContext): Promise<PipelineSummary> {
   const { options } = ctx;
   const started = performance.now();
-  prepareOutputFolder(ctx.out, options.corruptions, options.overwrite ?? false, options.adoptImages ?? false);
+  prepareOutputFolder(ctx.out, options.corruptions, options.overwrite ?? false, { rowsDir: ctx.rowsDir, adoptImages: options.adoptImages ?? false });
   const sinks = openRowSinks(ctx);
   let pool: VariantPool | undefined;
   let live: LiveMetrics | undefined;
   try {
     const damaged = checkFinishedSamples(ctx, sinks.manifest);
     // The GMM the labels use travels with the run (AffWild-C borrows AffectNet-C's by class name).
-    if (options.labels?.fuser.gmm && options.writeGmm !== false) saveGmm(join(ctx.out, 'gmm.json'), options.labels.fuser.gmm);
+    // A shard takes calibrate's gmm.json; corrupt keeps the user's GMM where it is.
+    if (options.labels?.fuser.gmm && options.writeGmm !== false && !options.shard) saveGmm(join(ctx.out, 'gmm.json'), options.labels.fuser.gmm);
     pool = startPool(ctx);
     const { table, replay, sampleCount } = await visibilityPass(ctx, pool);
     await repairPass(ctx, pool, damaged);
@@ -66,7 +83,8 @@ async function runLocked(ctx: RunContext): Promise<PipelineSummary> {
     sinks.close();
     const interrupted = options.signal?.aborted ?? false;
     const seconds = (performance.now() - started) / 1000;
-    const report = interrupted ? undefined : await writeRunReport(ctx, sinks.labelsPath, sinks.predictionsPath);
+    // A shard's report is the merge's.
+    const report = interrupted || options.shard ? undefined : await writeRunReport(ctx, sinks.labelsPath, sinks.predictionsPath);
     const imageFiles = ctx.images ? imageFilesOf(ctx, pool, sinks.manifest.resume.finished.length - damaged.size) : undefined;
     return summaryOf(ctx, sinks, totals, {
       interrupted, seconds, ...(table ? { visibility: table } : {}), ...(imageFiles ? { imageFiles } : {}), ...(report ? { report: report.report, reportDir: report.dir } : {}),

@@ -31,6 +31,8 @@ export interface EvaluateFilesOptions {
   readonly loadCalibrators?: string;
   /** Write the fitted calibrators here (for other shards' loadCalibrators). */
   readonly saveCalibrators?: string;
+  /** How the report names the two inputs (default: their paths as given; a run gives them relative to its folder). */
+  readonly inputNames?: { readonly labels: string; readonly predictions: string };
   /** Too few clean rows for a calibrator: an error (default) or left out with a note ('skip', for runs). */
   readonly tooFewIdSamples?: 'error' | 'skip';
 }
@@ -65,7 +67,7 @@ export async function evaluateFiles(options: EvaluateFilesOptions): Promise<Writ
     throw new Error(`${options.classNames.length} class names given (${options.classNames.join(', ')}), the labels have ${ev.classes} classes`);
   }
   const record = recordFromEvaluation(ev, {
-    labels: options.labels, predictions: options.predictions,
+    labels: options.inputNames?.labels ?? options.labels, predictions: options.inputNames?.predictions ?? options.predictions,
     ...(options.classNames ? { classNames: options.classNames } : {}), ...(options.model ? { model: options.model } : {}),
   });
   if (options.saveCalibrators) writeFileAtomic(options.saveCalibrators, `${JSON.stringify(calibratorsFileOf(record.summary))}\n`);

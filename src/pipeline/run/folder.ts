@@ -6,19 +6,29 @@ import type { SampleSource } from '../../sources/sample-source.js';
 import { MANIFEST_FILE, imageChecksum, type RunManifest } from '../run-manifest.js';
 import { clearRunOutputs, removeStaleTemps } from '../run-outputs.js';
 import { variantFile } from '../run-item.js';
+import { CALIBRATION_FILE } from './shard.js';
 
 /**
  * Variants already in the run folder are reused, so the folder must hold this
- * run's files only: a folder with images but no manifest is refused, and
- * --overwrite clears what a run writes (and nothing else) before starting.
+ * run's files only: a folder with images but neither a manifest nor calibrate's
+ * record is refused, and --overwrite clears what a run writes (and nothing
+ * else) before starting. A shard (`rowsDir` its folder) sweeps only its own
+ * folder: calibrate prepared OUT, and other shards write there meanwhile.
  */
-export function prepareOutputFolder(out: string, corruptions: readonly string[], overwrite: boolean, adoptImages = false): void {
+export function prepareOutputFolder(
+  out: string, corruptions: readonly string[], overwrite: boolean,
+  { rowsDir = out, adoptImages = false }: { readonly rowsDir?: string; readonly adoptImages?: boolean } = {},
+): void {
+  if (rowsDir !== out) {
+    removeStaleTemps(rowsDir);
+    return;
+  }
   removeStaleTemps(out);
   if (overwrite) {
     clearRunOutputs(out);
     return;
   }
-  if (existsSync(join(out, MANIFEST_FILE))) return;
+  if (existsSync(join(out, MANIFEST_FILE)) || existsSync(join(out, CALIBRATION_FILE))) return;
   if (adoptImages) {
     // An earlier fer-c corrupt's images (same seed, checked by it) are read back by the pool; its table may
     // cover other corruptions or calibration images (that version let them change), so it is measured again.

@@ -73,7 +73,7 @@ export async function mainPass(ctx: RunContext, input: MainPassInput): Promise<T
     ...(sampleCount !== undefined ? { total: Math.max(0, sampleCount - resumed) } : {}), unit: 'samples', secondaryUnit: 'variants',
   });
   const gate = new CreditGate(ctx.window);
-  const items$ = sampleWork(ctx.options.source, gate, { first: resumed, limit: ctx.limit, ...(ctx.options.signal ? { signal: ctx.options.signal } : {}) })
+  const items$ = sampleWork(ctx.options.source, gate, { first: resumed, limit: ctx.limit, offset: ctx.offset, ...(ctx.options.signal ? { signal: ctx.options.signal } : {}) })
     .pipe(corrupt(input.pool, { window: ctx.window, known: (w) => input.replay.take(w) }), stagesOf(ctx, input, gate));
   const empty: Totals = { samples: 0, variants: 0, skipped: [...manifest.resume.skipped] };
   const totals = await lastValueFrom(items$.pipe(tally(progress, manifest.resume.skipped)), { defaultValue: empty });

@@ -6,6 +6,7 @@ import type { SampleSource } from '../../sources/sample-source.js';
 import type { LabelFuser, MeasuredVisibility, VisibilityTable } from '../../labels/index.js';
 import type { CalibratorName } from '../../calibration/calibrator.js';
 import type { Report } from '../../report/report.js';
+import type { ShardSpec } from './shard.js';
 
 export type VisibilityPlan =
   | { readonly measure: MeasuredVisibility; readonly calibration: number }
@@ -50,6 +51,11 @@ export interface PipelineRunOptions {
   /** Abort = finish the samples in flight, flush, stop (SIGINT). */
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
+  /**
+   * Run one shard of the samples (after `fer-c calibrate`): its images into
+   * outputDir, its rows and manifest into outputDir/shards/I-of-N; no report.
+   */
+  readonly shard?: ShardSpec;
 }
 
 export interface PipelineSummary {
@@ -73,6 +79,10 @@ export interface PipelineSummary {
 export interface RunContext {
   readonly options: PipelineRunOptions;
   readonly out: string;
+  /** Where the row files and the manifest go: `out`, or a shard's folder under it. */
+  readonly rowsDir: string;
+  /** The run's samples are [offset, limit) of the source: offset 0 but for a shard. */
+  readonly offset: number;
   readonly limit: number;
   readonly window: number;
   readonly classes: readonly string[];

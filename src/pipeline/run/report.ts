@@ -2,7 +2,7 @@
  * The report, from the run's files (temperature scaling needs the clean rows
  * before the Post pass); written still under the folder's lock: it is part of the run.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { FaceApiExpressionModel } from '../../models/face-api.js';
 import { modelDescriptionOf, modelInfoOf } from '../../models/load-model.js';
 import { evaluateFiles } from '../../report/evaluate-files.js';
@@ -20,16 +20,20 @@ export function scoredFile(options: PipelineRunOptions, predictionsPath: string)
   return options.model !== undefined ? predictionsPath : options.predictionsFile?.path;
 }
 
-export async function writeRunReport(ctx: RunContext, labelsPath: string, predictionsPath: string): Promise<{ report: Report; dir: string } | undefined> {
+/**
+ * The report into `dir` (default OUT/report). It names its inputs relative to
+ * the run folder, so it reads the same wherever the run (or its merge) ran.
+ */
+export async function writeRunReport(ctx: RunContext, labelsPath: string, predictionsPath: string, dir = join(ctx.out, 'report')): Promise<{ report: Report; dir: string } | undefined> {
   const { options } = ctx;
   const scored = scoredFile(options, predictionsPath);
   const metrics = options.metrics;
   if (scored === undefined || !options.labels || !metrics?.report) return undefined;
-  const dir = join(ctx.out, 'report');
   ctx.log(`phase: report — scoring ${scored} against ${labelsPath} into ${dir}`);
   const model = await modelInfoFor(options, ctx.classes);
   const written = await evaluateFiles({
     labels: labelsPath, predictions: scored, out: dir, bins: metrics.bins, classNames: ctx.classes,
+    inputNames: { labels: relative(ctx.out, labelsPath), predictions: relative(ctx.out, scored) },
     ...(model ? { model } : { renormalize: options.predictionsFile?.renormalize ?? false }),
     ...temperatureOption(metrics.temperature),
     ...(metrics.calibrators ? { calibrators: metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),

@@ -21,7 +21,7 @@ export interface RowSinks {
 }
 
 export function openRowSinks(ctx: RunContext): RowSinks {
-  const { out, options } = ctx;
+  const { rowsDir: out, options } = ctx;
   const K = ctx.classes.length;
   const labelsPath = join(out, 'labels.csv');
   const predictionsPath = join(out, 'predictions.csv');

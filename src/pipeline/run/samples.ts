@@ -26,15 +26,16 @@ export function releaseEach(gate: CreditGate): MonoTypeOperatorFunction<RunItem>
 }
 
 /**
- * The source's samples numbered from `first`, read only while `gate` has a
- * credit; those `keep` refuses give their credit straight back.
+ * The source's samples `offset + first`..`limit`, numbered from `first` (a
+ * shard numbers its own samples from 0 at `offset`), read only while `gate`
+ * has a credit; those `keep` refuses give their credit straight back.
  */
 export function sampleWork(
-  source: AsyncIterable<SampleDescriptor>, gate: CreditGate, range: { first: number; limit: number; signal?: AbortSignal },
+  source: AsyncIterable<SampleDescriptor>, gate: CreditGate, range: { first: number; limit: number; offset?: number; signal?: AbortSignal },
   keep?: (work: SampleWork) => boolean,
 ): Observable<SampleWork> {
   let index = range.first;
-  return pullSource(slice(source, range.first, range.limit, range.signal), gate).pipe(
+  return pullSource(slice(source, (range.offset ?? 0) + range.first, range.limit, range.signal), gate).pipe(
     map((s) => toWork(s, index++)),
     filter((w) => { if (!keep || keep(w)) return true; gate.release(1); return false; }),
   );

@@ -42,22 +42,34 @@ export interface VisibilityResult {
   readonly sampleCount?: number;
 }
 
-export async function visibilityPass(ctx: RunContext, pool: VariantPool): Promise<VisibilityResult> {
+/** The ids of the run's samples, in source order (an ids-only pass over the source). */
+export async function sampleIds(ctx: RunContext): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const s of slice(ctx.options.source, 0, ctx.limit)) ids.push(s.id);
+  return ids;
+}
+
+/**
+ * The table: given, loaded from OUT/visibility.json (an earlier part of this
+ * run, or calibrate's for a shard), or measured on the calibration samples of
+ * `ids` (counted here when not given). A shard only reads it.
+ */
+export async function visibilityPass(ctx: RunContext, pool: VariantPool, counted?: readonly string[]): Promise<VisibilityResult> {
   const replay = new ReplayCache();
   const { options, limit } = ctx;
-  const known = Number.isFinite(limit) ? { sampleCount: limit } : {};
+  const known = Number.isFinite(limit) ? { sampleCount: limit - ctx.offset } : {};
   if (!options.labels) return { replay, ...known };
   const plan = options.labels.visibility;
   const path = join(ctx.out, 'visibility.json');
   const earlier = 'table' in plan || options.overwrite || !existsSync(path) ? undefined : loadVisibilityTable(path);
   let table: VisibilityTable;
-  let counted = known;
+  let count = known;
   if ('table' in plan) table = plan.table;
   else if (earlier?.measure === plan.measure) table = earlier;
+  else if (options.shard) throw new Error(`${path}: the visibility table measures ${earlier?.measure ?? 'nothing'}, the spec ${plan.measure}: run fer-c calibrate again`);
   else {
-    const ids: string[] = [];
-    for await (const s of slice(options.source, 0, limit)) ids.push(s.id);
-    counted = { sampleCount: ids.length };
+    const ids = counted ?? await sampleIds(ctx);
+    count = { sampleCount: ids.length };
     const chosen = new Set(selectCalibrationIds(ids, plan.calibration, options.seed));
     ctx.log(`phase: calibration — measuring ${plan.measure} visibility on ${chosen.size} calibration samples × ${options.corruptions.length * options.severities.length} variants`);
     table = await lastValueFrom(imagesOf(ctx, pool, chosen).pipe(
@@ -65,6 +77,6 @@ export async function visibilityPass(ctx: RunContext, pool: VariantPool): Promis
       visibility({ measure: plan.measure, seed: options.seed }),
     ));
   }
-  saveVisibilityTable(path, table);
-  return { table, replay, ...counted };
+  if (!options.shard) saveVisibilityTable(path, table); // shards share calibrate's file
+  return { table, replay, ...count };
 }

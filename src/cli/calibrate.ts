@@ -1,0 +1,41 @@
+/** `fer-c calibrate SPEC`: the first step of a sharded run (the GMM, the visibility table, the sample count). */
+import type { Command } from './command.js';
+import { parseArgs, UsageError } from './args.js';
+import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
+import { runOptionsFromSpec } from '../pipeline/from-spec.js';
+import { calibratePipeline } from '../pipeline/calibrate-pipeline.js';
+import { selectBackend, describeChoice } from '../gpu/backend.js';
+import { formatSeconds } from '../pipeline/progress.js';
+
+const usage = `usage: fer-c calibrate SPEC.json [--set key=value …] [--overwrite]
+
+The first step of a sharded run: computes once what every shard shares, as the
+first phases of \`fer-c run SPEC\` do: OUT/gmm.json (the spec's GMM), OUT/visibility.json
+(measured on the calibration samples, whose images it writes) and
+OUT/shards/calibration.json (the sample count n the shards divide and the run's
+fingerprint). Then, on as many machines as there are shards, sharing OUT:
+
+  fer-c run SPEC --shard I/N      for I = 0 … N-1 (shard I: samples [⌊I·n/N⌋, ⌊(I+1)·n/N⌋))
+  fer-c merge SPEC                labels.csv, predictions.csv, manifest.jsonl, report/
+
+  --set key=value   as for fer-c run (give every step the same --set values)
+  --overwrite       start afresh: clears what a run writes in OUT, the shards included`;
+
+export const calibrateCommand: Command = {
+  name: 'calibrate',
+  summary: 'sharded runs, step 1: the GMM and visibility table every shard shares',
+  usage,
+  async run(argv) {
+    const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite'] });
+    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
+    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? [], { checkFiles: true });
+    const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+    const choice = await selectBackend(spec.backend);
+    log(`fer-c calibrate: ${describeSpec(spec)}`);
+    log(describeChoice(choice));
+    const options = await runOptionsFromSpec(spec, choice.backend, { overwrite: args.booleans.has('overwrite'), progress: false, log });
+    const summary = await calibratePipeline(options);
+    log(`done: ${summary.samples} samples to shard, ${formatSeconds(summary.seconds)}; next: fer-c run SPEC --shard I/N for I = 0 … N-1, then fer-c merge SPEC`);
+    return 0;
+  },
+};
