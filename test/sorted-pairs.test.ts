@@ -21,6 +21,7 @@ import {
 } from '../src/metrics/index.js';
 import { CLEAN } from '../src/labels/visibility-table.js';
 import { evaluateFiles } from '../src/report/evaluate-files.js';
+import { mergeEvaluationStates, parseEvaluationState } from '../src/report/evaluation-state.js';
 
 /** KSE with ties in input order: a stable sort of the rows by conf, then SPEC.md §4's running sums. */
 function kseReference(conf: readonly number[], c: readonly number[]): number {
@@ -243,7 +244,6 @@ test('evaluate: ties ordered as predictions.csv has the rows, not labels.csv; tw
   // Not vacuous: labels.csv's order gives another KSE.
   assert.is.not(ref([...labels.keys()], () => true), ref(order, () => true));
   // Shards of predictions.csv (contiguous blocks) evaluated apart, their states merged in block order.
-  const { mergeEvaluationStates, parseEvaluationState } = await import('../src/report/evaluation-state.js');
   const cut = 250, sa = join(dir, 'a.state.json'), sb = join(dir, 'b.state.json');
   await evaluateTo('a', order.slice(0, cut), sa);
   await evaluateTo('b', order.slice(cut), sb);

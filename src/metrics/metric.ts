@@ -2,7 +2,9 @@
  * The online-metric contract (SPEC.md §4), torchmetrics-style: a metric is an
  * accumulator with explicit, JSON-able state. `add` folds a batch in, `merge`
  * folds another accumulator's state in (associative: merged shards equal one
- * pass), `result` reads the value, `toJSON` / `fromJSON` checkpoint it.
+ * pass), `result` reads the value, `toJSON` / `fromJSON` checkpoint it. A merge
+ * puts the other's input after this one's: only KSE can tell (ties in conf keep
+ * input order, see SortedPairs), so shards merged in their order equal one pass.
  */
 import type { PredictionBatch } from './prediction-batch.js';
 
