@@ -65,7 +65,6 @@ for (const name of CALIBRATOR_NAMES) {
     const probs = calibrated(calibrator, fx.z_ood);
     const got = oodMetrics(probs);
     for (const m of METRIC_NAMES) {
-      if (m === 'kse' && name === 'histogram') continue; // ties: see the next test
       const want = fx.ood_metrics[name][m];
       assert.ok(Math.abs(got[m] - want) <= METRIC_TOLERANCE[name], `${name} ${m}: ${got[m]} vs ${want} (|diff| ${Math.abs(got[m] - want)})`);
     }
@@ -92,15 +91,26 @@ function kseInputOrder(probs: Float64Array, targets: readonly number[][]): numbe
   return max / n;
 }
 
-test('histogram KSE: the calibrated rows give the fixture\'s KSE with ties in input order; fer-c breaks ties by c', () => {
-  // Histogram outputs repeat (836 of 1,500 OOD confidences are ties). Within a tie the running sums
-  // depend on the order, and the reference keeps input order; fer-c orders ties by c, so that the
-  // value does not depend on row or shard order (merged shards = one pass, bit for bit).
+test('histogram KSE: most calibrated confidences tie; fer-c keeps ties in input order, as the reference does, also over merged halves', () => {
+  // Histogram outputs repeat: within a tie KSE's running sums depend on the order, and the
+  // reference (numpy's stable sort) keeps input order; so does fer-c (SortedPairs).
   const probs = calibrated(fitCalibrator('histogram', idSet).calibrator, fx.z_ood);
+  const conf = Array.from({ length: fx.z_ood.length }, (_, i) => Math.max(...probs.subarray(i * K, (i + 1) * K)));
+  const seen = new Map<number, number>();
+  for (const v of conf) seen.set(v, (seen.get(v) ?? 0) + 1);
+  const tied = conf.filter((v) => seen.get(v)! > 1).length;
+  assert.ok(tied > 500, `only ${tied} tied confidences: the test would not exercise ties`);
   const want = fx.ood_metrics.histogram.kse;
-  assert.ok(Math.abs(kseInputOrder(probs, fx.t_ood) - want) < 1e-6, `input-order KSE ${kseInputOrder(probs, fx.t_ood)} vs ${want}`);
   const got = oodMetrics(probs).kse;
-  assert.ok(Math.abs(got - want) < 2e-4, `fer-c's KSE ${got} vs ${want}`);
+  assert.is(got, kseInputOrder(probs, fx.t_ood));
+  assert.ok(Math.abs(got - want) <= 1e-6, `fer-c's KSE ${got} vs ${want}`);
+  // Two contiguous halves merged in order: the same number, bit for bit.
+  const t = Float64Array.from(fx.t_ood.flat()), h = 700 * K;
+  const a = new MetricCollection({ classes: K, bins: 15 }), b = new MetricCollection({ classes: K, bins: 15 });
+  a.add(new PredictionBatch(K, probs.slice(0, h), t.slice(0, h)));
+  b.add(new PredictionBatch(K, probs.slice(h), t.slice(h)));
+  a.merge(b);
+  assert.is(a.result().kse, got);
 });
 
 test('fitted parameters: T, w, b, W close to the reference optimum; histogram and isotonic exactly', () => {

@@ -102,4 +102,15 @@ test('a version-1 state (no identity) is refused with what to do', async () => {
   assert.ok(r.stderr.includes(`${old}: a state from an older fer-c`), r.stderr);
 });
 
+test('a state from before input-order ties (pairs without sequence numbers) is refused naming the field', async () => {
+  const old = join(dir, 'no-sequence.json');
+  const s = JSON.parse(readFileSync(a, 'utf8')) as { pre: { cells: { metrics: { shared: { pairs: Record<string, unknown> } } }[] } };
+  delete s.pre.cells[0]!.metrics.shared.pairs['sequence'];
+  writeFileSync(old, JSON.stringify(s));
+  const r = await cli(['merge-metrics', old, b, '--out', join(dir, 'no-sequence'), '--no-figures']);
+  assert.is(r.code, 1);
+  assert.ok(r.stderr.includes(`${old}: pre.cells[0].metrics.shared.pairs.sequence: missing — a state from an older fer-c`), r.stderr);
+  assert.not.ok(existsSync(join(dir, 'no-sequence')));
+});
+
 test.run();

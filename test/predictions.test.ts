@@ -161,6 +161,8 @@ test('join: any order, every pair once, summary counts labels without prediction
   const joined = await lastValueFrom(from(['e', 'c', 'a', 'b'].map(prediction)).pipe(joinById(from(labels), { onSummary: (s) => { summary = s; } }), toArray()));
   assert.equal(joined.map((j) => j.prediction.id).sort(), ['a', 'b', 'c', 'e']);
   for (const j of joined) assert.is(j.prediction.id, j.label.id);
+  // Each row carries its prediction's position in the predictions stream (the metrics' input order).
+  assert.equal(Object.fromEntries(joined.map((j) => [j.prediction.id, j.index])), { e: 0, c: 1, a: 2, b: 3 });
   assert.is(summary!.matched, 4);
   assert.is(summary!.labelsWithoutPrediction, 1);
   assert.equal(summary!.labelsWithoutPredictionIds, ['d']);

@@ -9,7 +9,10 @@ const USAGE = `usage: fer-c merge-metrics A.json B.json … --out DIR [--state S
 
 Merges metric states written by \`fer-c evaluate --state\` (e.g. one per shard)
 into the report one evaluation over all their samples would give: merging is
-exact, order statistics (AdaECE, KSE) included. Post and calibrated metrics
+exact, order statistics (AdaECE, KSE) included. The order of the files is the
+order of the rows: KSE keeps tied confidences in input order, so give shards
+in the order of their rows (the first block first) to get exactly what one
+evaluation of their predictions, concatenated in that order, gives. Post and calibrated metrics
 merge only if every state applied the same fitted calibrators: fit once (on the
 shard with the clean rows, --save-calibrators C.json) and evaluate the other
 shards with --load-calibrators C.json (or --temperature T for temperature alone).

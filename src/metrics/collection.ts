@@ -61,25 +61,38 @@ export class MetricCollection {
 
   get(name: MetricName): Metric { return this.metrics.get(name)!; }
 
-  add(batch: PredictionBatch): void {
+  /**
+   * One past the largest input position (sequence number) its stores hold: where
+   * the input of a collection merged after this one starts (0 when empty).
+   */
+  get span(): number { return this.storeList.reduce((a, s) => Math.max(a, s.span), 0); }
+
+  /** Folds a batch in; `sequence` gives its samples' input positions (default: the next ones, after `span`). */
+  add(batch: PredictionBatch, sequence?: ArrayLike<number>): void {
     if (batch.classes !== this.options.classes) throw new MetricStateError(`batch has ${batch.classes} classes, metrics ${this.options.classes}`);
-    for (const store of this.storeList) store.addBatch(batch);
+    if (sequence !== undefined && sequence.length < batch.size) throw new MetricStateError(`batch of ${batch.size} samples with ${sequence.length} sequence numbers`);
+    for (const store of this.storeList) store.addBatch(batch, sequence);
     for (const m of this.ownState) m.add(batch);
   }
 
-  /** Folds `other` in; `other` is unchanged. */
-  merge(other: MetricCollection): void {
+  /**
+   * Folds `other` in; `other` is unchanged. Its input follows this one's (its
+   * positions shifted by `span`), unless `offset` gives the shift.
+   */
+  merge(other: MetricCollection, offset?: number): void {
     if (other === this) throw new MetricStateError('cannot merge a metric collection into itself');
-    this.mergeParts([other]);
+    this.mergeParts([other], offset === undefined ? undefined : [offset]);
   }
 
   /**
-   * A new collection holding all of `parts` (which are unchanged). Shared
+   * A new collection holding all of `parts` (which are unchanged): their inputs
+   * concatenated in the order given, or each shifted by `offsets[i]` (all 0: a
+   * union of parts numbered in one space, as a grouping's cells are). Shared
    * stores are combined in one k-way merge, so no intermediate copies are made.
    */
-  static mergeAll(options: MetricOptions, parts: readonly MetricCollection[]): MetricCollection {
+  static mergeAll(options: MetricOptions, parts: readonly MetricCollection[], offsets?: readonly number[]): MetricCollection {
     const out = new MetricCollection(options);
-    out.mergeParts(parts);
+    out.mergeParts(parts, offsets);
     return out;
   }
 
@@ -137,13 +150,13 @@ export class MetricCollection {
     return def.fromJSON(s, shared);
   }
 
-  private mergeParts(parts: readonly MetricCollection[]): void {
+  private mergeParts(parts: readonly MetricCollection[], offsets: readonly number[] | undefined): void {
     for (const part of parts) {
       if (part.options.classes !== this.options.classes || part.options.bins !== this.options.bins) {
         throw new MetricStateError(`cannot merge metrics of ${part.options.classes} classes / ${part.options.bins} bins into ${this.options.classes} / ${this.options.bins}`);
       }
     }
-    this.storeList.forEach((store, i) => store.mergeAll(parts.map((p) => p.storeList[i]!)));
+    this.storeList.forEach((store, i) => store.mergeAll(parts.map((p) => p.storeList[i]!), offsets));
     this.ownState.forEach((m, i) => { for (const p of parts) m.merge(p.ownState[i]!); });
   }
 }

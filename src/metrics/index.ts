@@ -10,7 +10,7 @@ export { AdaptiveCalibrationError, equalCountEdges, type AdaEceState } from './a
 export { ClasswiseCalibrationError, strictBinIndex, type CeceState } from './classwise-ece.js';
 export { KsCalibrationError, type KseState } from './ks-error.js';
 export { ConfidenceBins, binIndex, type ReliabilityBin, type ConfidenceBinsState } from './confidence-bins.js';
-export { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
+export { SortedPairs, MAX_SEQUENCE_SPAN, type SortedPairsState } from './sorted-pairs.js';
 export { createMetric, metricFromJSON, METRICS, METRIC_DEFINITIONS, SHARED_STORES, type MetricState } from './registry.js';
 export { BinnedCalibrationMetric, type BinnedState } from './binned-metric.js';
 export { MetricCollection, type MetricCollectionState, type MetricValues } from './collection.js';

@@ -1,7 +1,9 @@
 /**
  * Kolmogorov–Smirnov calibration error: with samples sorted by conf,
  * max_i |Σ_{j≤i} conf_j − Σ_{j≤i} c_j| / N (SPEC.md §4). Exact merge needs the
- * order statistics, so the state is the sorted (conf, c) pairs.
+ * order statistics, so the state is the sorted (conf, c) pairs; within a tie in
+ * conf the sums depend on the order, and ties keep input order, as the
+ * reference's stable sort does (SortedPairs).
  */
 import { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
 import { expectMetric, sameMetric, type Metric, type MetricStateBase } from './metric.js';

@@ -2,7 +2,9 @@
  * The online-metric contract (SPEC.md §4), torchmetrics-style: a metric is an
  * accumulator with explicit, JSON-able state. `add` folds a batch in, `merge`
  * folds another accumulator's state in (associative: merged shards equal one
- * pass), `result` reads the value, `toJSON` / `fromJSON` checkpoint it.
+ * pass), `result` reads the value, `toJSON` / `fromJSON` checkpoint it. A merge
+ * puts the other's input after this one's: only KSE can tell (ties in conf keep
+ * input order, see SortedPairs), so shards merged in their order equal one pass.
  */
 import type { PredictionBatch } from './prediction-batch.js';
 
@@ -47,9 +49,19 @@ export const DEFAULT_BINS = 15;
  */
 export interface SharedStore {
   readonly size: number;
-  addBatch(batch: PredictionBatch): void;
-  /** Folds the others in (they are unchanged), in one go where the store can. */
-  mergeAll(others: readonly SharedStore[]): void;
+  /**
+   * One past the largest input position (sequence number) held, 0 when empty:
+   * where the input of a store merged after this one starts.
+   */
+  readonly span: number;
+  /** Folds a batch in; `sequence` gives the samples' input positions (default: the next `batch.size` after `span`). */
+  addBatch(batch: PredictionBatch, sequence?: ArrayLike<number>): void;
+  /**
+   * Folds the others in (they are unchanged), in one go where the store can.
+   * Their input positions are shifted by `offsets`; by default each one's input
+   * follows the previous one's (concatenation in argument order).
+   */
+  mergeAll(others: readonly SharedStore[], offsets?: readonly number[]): void;
   reset(): void;
   toJSON(): unknown;
 }

@@ -12,6 +12,11 @@
  * labels (the ID set, a small fraction); pass 2 scores each calibrator. With
  * every calibrator given (a fixed T, or calibrators loaded from a file) one
  * pass does both.
+ *
+ * Every row is scored at its position in the predictions stream (the join's
+ * index): ties in conf are ordered by it (KSE), so the metrics see the rows in
+ * predictions.csv's order whatever order the join matched them in, and a
+ * shard's state merged after the previous shard's continues that order.
  */
 import { count, lastValueFrom, tap, type Observable } from 'rxjs';
 import { type TemperatureFit } from '../calibration/temperature-scaling.js';
@@ -155,13 +160,13 @@ class RowScorer {
   /** Pass 1's own work: the row's id and its Pre metrics. */
   scorePre(row: JoinedRow): void {
     this.rows.add(row.label.id);
-    this.pre!.addSample(keyOf(row.label), probabilitiesOf(row.prediction, this.probs), this.target);
+    this.pre!.addSample(keyOf(row.label), probabilitiesOf(row.prediction, this.probs), this.target, row.index);
   }
 
   /** The row through each calibrator into its metrics. */
   scoreCalibrated(scoring: readonly Scoring[], row: JoinedRow): void {
     logitsOf(row.prediction, this.logits);
-    for (const r of scoring) r.metrics.addSample(keyOf(row.label), r.calibrator.applyRow(this.logits, this.scaled), this.target);
+    for (const r of scoring) r.metrics.addSample(keyOf(row.label), r.calibrator.applyRow(this.logits, this.scaled), this.target, row.index);
   }
 }
 

@@ -13,6 +13,11 @@ import type { PredictionRow } from './prediction-row.js';
 export interface JoinedRow {
   readonly prediction: PredictionRow;
   readonly label: LabelRecord;
+  /**
+   * The prediction's position in the predictions stream (0-based): the rows'
+   * source order, whichever order the join emits them in (metrics order ties by it).
+   */
+  readonly index: number;
 }
 
 export interface JoinSummary {
@@ -43,11 +48,12 @@ export class UnlabeledPredictionsError extends Error {
 
 /** What the join holds: rows waiting for their partner, the unlabeled predictions' count and first ids, the tallies. */
 class JoinState {
-  private readonly waitingPredictions = new Map<string, PredictionRow>();
+  private readonly waitingPredictions = new Map<string, { readonly prediction: PredictionRow; readonly index: number }>();
   private readonly waitingLabels = new Map<string, LabelRecord>();
   private readonly unlabeled: PredictionRow[] = [];
   private unlabeledCount = 0;
   private matched = 0;
+  private predictions = 0;
   private maxPending = 0;
   labelsDone = false;
   predictionsDone = false;
@@ -55,7 +61,7 @@ class JoinState {
   /** The label's prediction if it came first (the pair is matched), else undefined (the label waits). */
   addLabel(label: LabelRecord): JoinedRow | undefined {
     const p = this.waitingPredictions.get(label.id);
-    if (p) { this.waitingPredictions.delete(label.id); return this.match(p, label); }
+    if (p) { this.waitingPredictions.delete(label.id); return this.match(p.prediction, label, p.index); }
     if (this.waitingLabels.has(label.id)) throw new InputError(label.origin, `duplicate label id "${label.id}"`);
     this.waitingLabels.set(label.id, label);
     this.track();
@@ -63,11 +69,12 @@ class JoinState {
   }
 
   addPrediction(prediction: PredictionRow): JoinedRow | undefined {
+    const index = this.predictions++;
     const l = this.waitingLabels.get(prediction.id);
-    if (l) { this.waitingLabels.delete(prediction.id); return this.match(prediction, l); }
+    if (l) { this.waitingLabels.delete(prediction.id); return this.match(prediction, l, index); }
     if (this.labelsDone) { this.noteUnlabeled(prediction); return undefined; }
     if (this.waitingPredictions.has(prediction.id)) throw new InputError(prediction.origin, `duplicate prediction id "${prediction.id}"`);
-    this.waitingPredictions.set(prediction.id, prediction);
+    this.waitingPredictions.set(prediction.id, { prediction, index });
     this.track();
     return undefined;
   }
@@ -75,7 +82,7 @@ class JoinState {
   /** No label comes any more: the waiting predictions can no longer be matched; keep only the examples. */
   endLabels(): void {
     this.labelsDone = true;
-    for (const p of this.waitingPredictions.values()) this.noteUnlabeled(p);
+    for (const p of this.waitingPredictions.values()) this.noteUnlabeled(p.prediction);
     this.waitingPredictions.clear();
   }
 
@@ -90,9 +97,9 @@ class JoinState {
     };
   }
 
-  private match(prediction: PredictionRow, label: LabelRecord): JoinedRow {
+  private match(prediction: PredictionRow, label: LabelRecord, index: number): JoinedRow {
     this.matched++;
-    return { prediction, label };
+    return { prediction, label, index };
   }
 
   private noteUnlabeled(p: PredictionRow): void {
