@@ -107,18 +107,19 @@ try {
     return run;
   };
   const mb = (p: string) => Math.round(statSync(p).size / 2 ** 20 * 10) / 10;
+  /** The all-calibrators evaluate's figures (its state file is the one just written). */
+  const allCalibratorsResult = (all: ReturnType<typeof evaluateOnce>) => ({
+    calibrators: ALL_CALIBRATORS.split(','),
+    evaluate_seconds: Math.round(all.seconds * 10) / 10,
+    rows_per_second: Math.round(all.rows / all.seconds),
+    state_mb: mb(state),
+    peak_rss_mb: Math.round(all.peak_rss_mb),
+    limits: { peak_rss_mb: LIMIT_ALL_MB },
+    pass: all.peak_rss_mb < LIMIT_ALL_MB && all.rows === ROWS,
+  });
   if (only === 'all-calibrators') {
     const all = evaluateOnce(ALL_CALIBRATORS);
-    const result = {
-      rows: all.rows, classes: K, calibrators: ALL_CALIBRATORS.split(','),
-      input_mb: { labels: mb(gen.labels), predictions: mb(gen.predictions) },
-      evaluate_seconds: Math.round(all.seconds * 10) / 10,
-      rows_per_second: Math.round(all.rows / all.seconds),
-      state_mb: mb(state),
-      peak_rss_mb: Math.round(all.peak_rss_mb),
-      limits: { peak_rss_mb: LIMIT_ALL_MB },
-      pass: all.peak_rss_mb < LIMIT_ALL_MB && all.rows === ROWS,
-    };
+    const result = { rows: all.rows, classes: K, input_mb: { labels: mb(gen.labels), predictions: mb(gen.predictions) }, ...allCalibratorsResult(all) };
     const path = writeResult('metrics-memory-all-calibrators', result);
     console.log(`evaluate --calibrators ${ALL_CALIBRATORS}: ${all.rows} rows in ${result.evaluate_seconds} s (${result.rows_per_second} rows/s); peak RSS ${result.peak_rss_mb} MB (limit ${LIMIT_ALL_MB})`);
     console.log(`written ${path}`);
@@ -127,15 +128,7 @@ try {
     const r = evaluateOnce();
     const stateSingle = mb(state);
     const all = evaluateOnce(ALL_CALIBRATORS);
-    const allCalibrators = {
-      calibrators: ALL_CALIBRATORS.split(','),
-      evaluate_seconds: Math.round(all.seconds * 10) / 10,
-      rows_per_second: Math.round(all.rows / all.seconds),
-      state_mb: mb(state),
-      peak_rss_mb: Math.round(all.peak_rss_mb),
-      limits: { peak_rss_mb: LIMIT_ALL_MB },
-      pass: all.peak_rss_mb < LIMIT_ALL_MB && all.rows === ROWS,
-    };
+    const allCalibrators = allCalibratorsResult(all);
     const result = {
       rows: r.rows,
       classes: K,

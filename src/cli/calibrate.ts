@@ -1,6 +1,6 @@
 /** `fer-c calibrate SPEC`: the first step of a sharded run (the GMM, the visibility table, the sample count). */
 import type { Command } from './command.js';
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, specArgument } from './args.js';
 import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { calibratePipeline } from '../pipeline/calibrate-pipeline.js';
@@ -27,8 +27,7 @@ export const calibrateCommand: Command = {
   usage,
   async run(argv) {
     const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite'] });
-    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
-    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? [], { checkFiles: true });
+    const spec = loadSpec(specArgument(args), args.flags.get('set') ?? [], { checkFiles: true });
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
     log(`fer-c calibrate: ${describeSpec(spec)}`);

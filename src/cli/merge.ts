@@ -1,6 +1,6 @@
 /** `fer-c merge SPEC`: the last step of a sharded run. */
 import type { Command } from './command.js';
-import { numberFlag, parseArgs, UsageError } from './args.js';
+import { numberFlag, parseArgs, specArgument } from './args.js';
 import { loadSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { mergeShards } from '../pipeline/merge-shards.js';
@@ -24,9 +24,8 @@ export const mergeCommand: Command = {
   usage,
   async run(argv) {
     const args = parseArgs(argv, { values: ['shards'], repeatable: ['set'] });
-    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
     const shards = args.flags.has('shards') ? numberFlag(args, 'shards', 0, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') : undefined;
-    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? [], { checkFiles: true });
+    const spec = loadSpec(specArgument(args), args.flags.get('set') ?? [], { checkFiles: true });
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
     const options = await runOptionsFromSpec(spec, choice.backend, { progress: false, log, calibrated: 'fer-c merge' });

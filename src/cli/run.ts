@@ -1,6 +1,6 @@
 /** `fer-c run SPEC`: a declarative pipeline, end to end, resumable. */
 import type { Command } from './command.js';
-import { flag, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { flag, parseArgs, specArgument, UsageError, type ParsedArgs } from './args.js';
 import { parseShard, type ShardSpec } from '../pipeline/run/shard.js';
 import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
@@ -49,10 +49,9 @@ export const runCommand: Command = {
   usage,
   async run(argv) {
     const args = parseArgs(argv, { values: ['shard'], repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
-    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
     const shard = shardFlag(args);
     // checkFiles: a missing input is reported at its spec line (or --set), before any work.
-    const spec = loadSpec(args.positionals[0]!, args.flags.get('set') ?? [], { checkFiles: true });
+    const spec = loadSpec(specArgument(args), args.flags.get('set') ?? [], { checkFiles: true });
     const quiet = args.booleans.has('quiet');
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
