@@ -22,7 +22,6 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
-import gpujs from 'gpu.js';
 import { classifyGlRenderer, classifyWebGpuAdapter, type DeviceClass, type DeviceKind } from './device-class.js';
 import { openWebGpu } from './webgpu.js';
 
@@ -70,6 +69,9 @@ export function nativeGlStrings(): { renderer: string; vendor: string; version: 
 export async function probeWebGpu(): Promise<DeviceClass | { error: string }> {
   const opened = await openWebGpu();
   if ('error' in opened) return { error: opened.error };
+  // gpu.js (~0.1 s to load) only when a WebGPU adapter is there to check: `fer-c corrupt` on the CPU
+  // starts its workers that much sooner, and they load it themselves.
+  const gpujs = (await import('gpu.js')).default;
   if (!(await gpujs.GPU.isWebGPUAvailable())) return { error: 'gpu.js sees no WebGPU adapter' };
   return classifyWebGpuAdapter(opened.info);
 }
