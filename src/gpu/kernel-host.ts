@@ -31,15 +31,29 @@ export interface KernelSpec {
 /** The gpu.js kernel class mode each backend must produce. */
 const EXPECTED_MODE: Readonly<Record<BackendName, string>> = { cpu: 'cpu', webasm: 'webasm', headlessgl: 'gpu', webgpu: 'webgpu' };
 
+export interface KernelHostOptions {
+  /**
+   * On the CPU backends (cpu, webasm), run a kernel's plain-TypeScript twin
+   * where it has one (default true): no gpu.js compile (a few hundred ms per
+   * worker for the heavily unrolled kernels) and no copies in and out of the
+   * kernel, at the same speed or better. false runs every gpu.js kernel, as a
+   * GPU backend does (tests compare the two).
+   */
+  readonly twins?: boolean;
+}
+
 export class KernelHost {
   readonly backend: BackendName;
+  /** Whether kernels with a plain-TypeScript twin run it (CPU backends only; see KernelHostOptions). */
+  readonly twins: boolean;
   private readonly gpu: InstanceType<typeof gpujs.GPU>;
   private readonly cache = new Map<string, IKernelRunShortcut>();
   private readonly checked = new WeakSet<IKernelRunShortcut>();
   private readonly wasmMemory: SharedWasmMemory | undefined;
 
-  constructor(backend: BackendName) {
+  constructor(backend: BackendName, options: KernelHostOptions = {}) {
     this.backend = backend;
+    this.twins = (backend === 'cpu' || backend === 'webasm') && options.twins !== false;
     const mode = backend === 'headlessgl' ? 'headlessgl' : backend;
     this.gpu = new gpujs.GPU({ mode });
     this.wasmMemory = backend === 'webasm' ? new SharedWasmMemory() : undefined;
