@@ -26,6 +26,11 @@ export interface KernelSpec {
   readonly constants?: Record<string, number>;
   /** Helper functions callable from the kernel. */
   readonly functions?: readonly ((...a: number[]) => number)[];
+  /**
+   * The same computation in plain TypeScript (same arguments, same flat output),
+   * run instead of the kernel on the CPU backends (see KernelHostOptions.twins).
+   */
+  readonly twin?: (...args: KernelArg[]) => Float32Array;
 }
 
 /** The gpu.js kernel class mode each backend must produce. */
@@ -61,6 +66,7 @@ export class KernelHost {
 
   /** Runs a kernel (compiled on first use) and returns its output as a flat Float32Array. */
   async run(spec: KernelSpec, ...args: KernelArg[]): Promise<Float32Array> {
+    if (this.twins && spec.twin) return spec.twin(...args);
     const k = this.kernel(spec);
     const out = flatten(await (k(...args) as unknown));
     if (!this.checked.has(k)) { this.checkBackend(spec.name, k); this.checked.add(k); }

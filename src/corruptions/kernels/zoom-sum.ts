@@ -101,6 +101,7 @@ function zoomSumSpec(width: number, height: number, zooms: readonly number[]): K
     name: `zoom-sum/${width}x${height}/${zooms.join(',')}`,
     fn: new Function('img', lines.join('\n')) as KernelFunction,
     output: width * height * 3,
+    twin: (img) => zoomSumPlain(img as Float32Array, width, height, zooms),
   };
 }
 
@@ -109,7 +110,6 @@ export function zoomSum(host: KernelHost, data: Float32Array, width: number, hei
   if (data.length !== width * height * 3) throw new Error(`zoomSum: data has ${data.length} values, ${width}x${height}x3 needs ${width * height * 3}`);
   if (zooms.length === 0) throw new Error('zoomSum: no zoom factors');
   if (zooms.some((z) => !(z > 1))) throw new Error(`zoomSum: zoom factors must exceed 1, got ${zooms.join(', ')}`);
-  if (host.twins) return Promise.resolve(zoomSumPlain(data, width, height, zooms));
   const key = `${width}x${height}/${zooms.join(',')}`;
   let spec = ZOOM_SPECS.get(key);
   if (!spec) { spec = zoomSumSpec(width, height, zooms); ZOOM_SPECS.set(key, spec); }
