@@ -7,10 +7,12 @@
  *
  * One data-parallel kernel reads 4 pixels per zoom for every output value,
  * with the sample positions computed in the kernel (see zoomSumSpec). On the
- * CPU backends its plain twin (zoomSumPlain) runs instead: as fast as the
- * webasm kernel (interleaved, 224² faces, all five severities: 10.7 vs
- * 10.8 ms best, 9.8 vs 11.4 in a second run), and no compile of five unrolled kernels
- * (~0.3–0.5 s per worker).
+ * CPU backends its plain twin (zoomSumPlain) runs instead: it spares each
+ * worker the compile of five heavily unrolled kernels (0.3–0.5 s, most of
+ * a one-image run's start-up in the worker that gets zoom_blur) at 1.2–1.3×
+ * the webasm kernel's time per call (best of 20 interleaved, load 8: 35 vs
+ * 30, 30 vs 25, 29 vs 22 ms), so it pays for itself up to ~15 images per
+ * worker and costs ~2% of a long run's time.
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
@@ -141,39 +143,53 @@ function zoomTables(width: number, height: number, zoom: number): ZoomTables {
 
 /**
  * zoomSum in plain TypeScript, for the CPU backends: the same bilinear samples
- * as the kernel, taken row by row — each output row of a zoom first blends
- * its two source rows over the columns the zoom reads (one lerp per value,
- * contiguous), then each output value blends two neighbours of that line.
- * The per-zoom row/column tables are made once per (size, zoom).
+ * as the kernel, taken row by row — for each output row every zoom first
+ * blends its two source rows over the columns it reads (one lerp per value,
+ * contiguous), then each output value sums, over the zooms, the blend of two
+ * neighbours of that zoom's line. The per-zoom row/column tables are made
+ * once per (size, zoom).
  */
 export function zoomSumPlain(data: Float32Array, width: number, height: number, zooms: readonly number[]): Float32Array {
   const w3 = width * 3;
+  const nz = zooms.length;
   const out = new Float32Array(w3 * height);
-  const line = new Float32Array(w3 + 6);
-  const acc = new Float64Array(w3);
   const tables = zooms.map((zoom) => {
     const key = `${width}x${height}/${zoom}`;
     let t = ZOOM_TABLES.get(key);
     if (!t) { t = zoomTables(width, height, zoom); ZOOM_TABLES.set(key, t); }
     return t;
   });
+  // Every zoom's row blend for the current output row, one line each (w3 + 6 values apart), and
+  // every zoom's column tables interleaved by x: entry (x·nz + k) is zoom k's at column x.
+  const stride = w3 + 6;
+  const lines = new Float32Array(stride * nz);
+  const cols = new Int32Array(width * nz), colT = new Float32Array(width * nz);
+  tables.forEach((t, k) => {
+    for (let x = 0; x < width; x++) { cols[x * nz + k] = t.cols[x]! * 3 + k * stride; colT[x * nz + k] = t.colT[x]!; }
+  });
   for (let y = 0; y < height; y++) {
-    acc.fill(0);
-    for (const { rows, rowT, cols, colT, colSpan, rowTop, colTop } of tables) {
-      const a = (rows[y]! + rowTop) * w3 + colTop * 3;
+    for (let k = 0; k < nz; k++) {
+      const t = tables[k]!;
+      const a = (t.rows[y]! + t.rowTop) * w3 + t.colTop * 3;
       const b = a + w3;
-      const tr = rowT[y]!;
-      const span = colSpan * 3;
-      for (let j = 0; j < span; j++) { const p = data[a + j]!; line[j] = p + tr * (data[b + j]! - p); }
-      for (let x = 0, o = 0; x < width; x++, o += 3) {
-        const q = cols[x]! * 3, tq = colT[x]!;
-        const l0 = line[q]!, l1 = line[q + 1]!, l2 = line[q + 2]!;
-        acc[o] += l0 + tq * (line[q + 3]! - l0);
-        acc[o + 1] += l1 + tq * (line[q + 4]! - l1);
-        acc[o + 2] += l2 + tq * (line[q + 5]! - l2);
-      }
+      const tr = t.rowT[y]!;
+      const span = t.colSpan * 3;
+      const o = k * stride;
+      for (let j = 0; j < span; j++) { const p = data[a + j]!; lines[o + j] = p + tr * (data[b + j]! - p); }
     }
-    out.set(acc, y * w3);
+    let o = y * w3;
+    for (let x = 0; x < width; x++) {
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let e = x * nz, end = e + nz; e < end; e++) {
+        const q = cols[e]!, tq = colT[e]!;
+        const l0 = lines[q]!, l1 = lines[q + 1]!, l2 = lines[q + 2]!;
+        s0 += l0 + tq * (lines[q + 3]! - l0);
+        s1 += l1 + tq * (lines[q + 4]! - l1);
+        s2 += l2 + tq * (lines[q + 5]! - l2);
+      }
+      out[o] = s0; out[o + 1] = s1; out[o + 2] = s2;
+      o += 3;
+    }
   }
   return out;
 }
