@@ -1,7 +1,8 @@
 /**
  * Corruption engine throughput (issue 2 §3, issue 10 §4–6): all 85 variants of 224×224 faces,
  * PNG encoding included, measured on this machine only (the result records it and its load):
- *  1. one core, in-process, for gpu.js's cpu and webasm modes: ms per variant per corruption;
+ *  1. one core, in-process, for gpu.js's cpu and webasm modes (interleaved): ms per variant per corruption,
+ *     the median over the faces per severity; and the first five variants' time in a fresh host (compiles);
  *  2. both cores: `fer-c corrupt`'s worker pool end to end (decode, corrupt, encode, write), per mode;
  *  3. start-up: `fer-c corrupt` on one image (85 variants), the whole command's wall time, default backend;
  *  4. with REFLIB=<an unpacked github:bethgelab/imagecorruptions>: the Python reference side by side
@@ -37,42 +38,81 @@ const faces = loadFaces().slice(0, FACES).map((f) => ({ name: f.name, image: toF
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const loadAtStart = load();
 
-interface PerCorruption { corrupt_ms: number; png_ms: number; worst_severity_ms: number; worst_severity: number }
+interface PerCorruption {
+  corrupt_ms: number; png_ms: number; worst_severity_ms: number; worst_severity: number;
+  /** The first five variants in a fresh host (compiles included), ms in all: what a worker pays once. */
+  first_variants_ms: number;
+}
 
-async function singleCore(backend: 'cpu' | 'webasm') {
-  const host = new KernelHost(backend);
-  // warm-up compiles every kernel once
-  for (const c of CORRUPTION_NAMES) for (const s of SEVERITIES) await corruptImage(faces[0]!.image, { seed: 0, sampleId: 'warm', corruption: c, severity: s }, host);
+type CpuMode = 'cpu' | 'webasm';
+
+/**
+ * Both CPU modes on one core, interleaved variant by variant (cpu, webasm, then webasm, cpu on the
+ * next face), so that other work on the machine falls on both alike; per severity the median over
+ * the faces, so that a burst of it does not decide a figure.
+ */
+async function singleCore(): Promise<Record<CpuMode, ReturnType<typeof summarise>>> {
+  const modes: CpuMode[] = ['cpu', 'webasm'];
+  const hosts = { cpu: new KernelHost('cpu'), webasm: new KernelHost('webasm') };
+  // warm-up compiles every kernel once; timed per corruption (start-up cost)
+  const firstMs = { cpu: {} as Record<string, number>, webasm: {} as Record<string, number> };
+  for (const mode of modes) {
+    for (const c of CORRUPTION_NAMES) {
+      const t0 = performance.now();
+      for (const s of SEVERITIES) await corruptImage(faces[0]!.image, { seed: 0, sampleId: 'warm', corruption: c, severity: s }, hosts[mode]);
+      firstMs[mode][c] = round(performance.now() - t0);
+    }
+  }
+  const bySeverity = { cpu: new Map<string, { corrupt: number; png: number }[]>(), webasm: new Map<string, { corrupt: number; png: number }[]>() };
+  for (const corruption of CORRUPTION_NAMES) {
+    for (const severity of SEVERITIES) {
+      const times = { cpu: [] as number[], webasm: [] as number[] }, pngs = { cpu: [] as number[], webasm: [] as number[] };
+      for (const [k, { name, image }] of faces.entries()) {
+        for (const mode of k % 2 === 0 ? modes : [...modes].reverse()) {
+          const t0 = performance.now();
+          const out = await corruptImage(image, { seed: 1, sampleId: name, corruption, severity }, hosts[mode]);
+          const t1 = performance.now();
+          encodePng(out);
+          times[mode].push(t1 - t0); pngs[mode].push(performance.now() - t1);
+        }
+      }
+      for (const mode of modes) {
+        const list = bySeverity[mode].get(corruption) ?? [];
+        list.push({ corrupt: median(times[mode]), png: median(pngs[mode]) });
+        bySeverity[mode].set(corruption, list);
+      }
+    }
+  }
+  for (const mode of modes) hosts[mode].destroy();
+  return { cpu: summarise('cpu', bySeverity.cpu, firstMs.cpu), webasm: summarise('webasm', bySeverity.webasm, firstMs.webasm) };
+}
+
+function summarise(backend: CpuMode, bySeverity: Map<string, { corrupt: number; png: number }[]>, firstMs: Record<string, number>) {
   const per: Record<string, PerCorruption> = {};
   let totalCorrupt = 0, totalPng = 0, n = 0;
-  for (const corruption of CORRUPTION_NAMES) {
-    let cSum = 0, pSum = 0, worst = 0, worstS = 0;
-    for (const severity of SEVERITIES) {
-      let sSum = 0;
-      for (const { name, image } of faces) {
-        const t0 = performance.now();
-        const out = await corruptImage(image, { seed: 1, sampleId: name, corruption, severity }, host);
-        const t1 = performance.now();
-        encodePng(out);
-        const t2 = performance.now();
-        cSum += t1 - t0; pSum += t2 - t1; sSum += t1 - t0;
-      }
-      const sMean = sSum / faces.length;
-      if (sMean > worst) { worst = sMean; worstS = severity; }
-    }
-    const k = SEVERITIES.length * faces.length;
-    per[corruption] = { corrupt_ms: round(cSum / k), png_ms: round(pSum / k), worst_severity_ms: round(worst), worst_severity: worstS };
-    totalCorrupt += cSum; totalPng += pSum; n += k;
+  for (const [corruption, sev] of bySeverity) {
+    const cSum = sev.reduce((a, s) => a + s.corrupt, 0), pSum = sev.reduce((a, s) => a + s.png, 0);
+    const worstIndex = sev.reduce((w, s, i) => (s.corrupt > sev[w]!.corrupt ? i : w), 0);
+    per[corruption] = {
+      corrupt_ms: round(cSum / sev.length), png_ms: round(pSum / sev.length),
+      worst_severity_ms: round(sev[worstIndex]!.corrupt), worst_severity: SEVERITIES[worstIndex]!, first_variants_ms: firstMs[corruption]!,
+    };
+    totalCorrupt += cSum; totalPng += pSum; n += sev.length;
   }
-  host.destroy();
   return {
     backend,
     per_corruption: per,
+    first_variants_ms_all: round(Object.values(firstMs).reduce((a, b) => a + b, 0)),
     corrupt_ms_per_variant: round(totalCorrupt / n),
     png_ms_per_variant: round(totalPng / n),
     variants_per_second_corrupt_only: round(1000 * n / totalCorrupt),
     variants_per_second_with_png: round(1000 * n / (totalCorrupt + totalPng)),
   };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function bothCores(backend: 'cpu' | 'webasm') {
@@ -169,8 +209,7 @@ if (REFLIB) {
   }
 }
 
-const cpu = await singleCore('cpu');
-const webasm = await singleCore('webasm');
+const { cpu, webasm } = await singleCore();
 const fastest = cpu.variants_per_second_with_png >= webasm.variants_per_second_with_png ? 'cpu' : 'webasm';
 const two = await bothCores('cpu');
 const twoWebasm = await bothCores('webasm');

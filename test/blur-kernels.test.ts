@@ -17,6 +17,7 @@ import { defocusBlur } from '../src/corruptions/defocus-blur.js';
 import { shufflePixels } from '../src/corruptions/glass-blur.js';
 
 const host = new KernelHost('cpu');
+const kernelsOnly = new KernelHost('cpu', { twins: false });
 
 test('numpyArange reproduces numpy.arange for the zoom-blur factors', () => {
   // numpy: len, repr of last and of index 3.
@@ -35,7 +36,8 @@ test('numpyArange reproduces numpy.arange for the zoom-blur factors', () => {
   }
 });
 
-test('zoomSum of one factor equals the reference clipped_zoom (scipy.ndimage.zoom order 1)', async () => {
+// The plain-TypeScript twin (what the CPU backends run) and the gpu.js kernel (what a GPU runs), each against scipy.
+for (const [what, zoomHost] of [['plain twin', host], ['gpu.js kernel', kernelsOnly]] as const) test(`zoomSum (${what}) of one factor equals the reference clipped_zoom (scipy.ndimage.zoom order 1)`, async () => {
   const h = 7, w = 9;
   // x[i] = ((53·i) mod 97) / 96 as float32, shape (7, 9, 3); scipy output at (y, x, c).
   const x = Float32Array.from({ length: h * w * 3 }, (_, i) => ((i * 53) % 97) / 96);
@@ -46,15 +48,15 @@ test('zoomSum of one factor equals the reference clipped_zoom (scipy.ndimage.zoo
     1.5: [0.395833, 0.840774, 0.618304, 0.678757, 0.329985],
   };
   for (const z of [1.13, 1.3, 1.5]) {
-    const out = await zoomSum(host, x, w, h, [z]);
+    const out = await zoomSum(zoomHost, x, w, h, [z]);
     points.forEach(([y, xx, c], k) => {
       const got = out[(y * w + xx) * 3 + c]!;
       assert.ok(Math.abs(got - scipy[z]![k]!) < 1e-5, `zoom ${z} at (${y},${xx},${c}): ${got} vs scipy ${scipy[z]![k]}`);
     });
   }
-  const both = await zoomSum(host, x, w, h, [1.13, 1.5]);
-  const a = await zoomSum(host, x, w, h, [1.13]);
-  const b = await zoomSum(host, x, w, h, [1.5]);
+  const both = await zoomSum(zoomHost, x, w, h, [1.13, 1.5]);
+  const a = await zoomSum(zoomHost, x, w, h, [1.13]);
+  const b = await zoomSum(zoomHost, x, w, h, [1.5]);
   for (let i = 0; i < both.length; i++) assert.ok(Math.abs(both[i]! - a[i]! - b[i]!) < 1e-5, 'zooms add up');
 });
 

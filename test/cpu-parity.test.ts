@@ -3,6 +3,8 @@
  * and `webasm` (WebAssembly SIMD, float32), give the same images within the
  * tolerance the GL path is held to: mean |Δ| ≤ 0.05 grey levels and at most
  * 0.5% of values off by more than 2 levels, on every one of the 85 variants.
+ * The same holds between the plain-TypeScript twins the CPU backends run for
+ * some kernels and those kernels run through gpu.js (what a GPU runs).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,9 +17,7 @@ import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 
 const PARITY = { meanAbs: 0.05, bigDiff: 2, bigFraction: 0.005 } as const;
 
-test('webasm and cpu modes agree on every variant', async () => {
-  const wasm = new KernelHost('webasm');
-  const cpu = new KernelHost('cpu');
+async function parity(cpu: KernelHost, wasm: KernelHost): Promise<void> {
   const { name, image } = loadFaces(['sample5_face3.png']).map((f) => ({ name: f.name, image: toFloat(f.image) }))[0]!;
   const failures: string[] = [];
   for (const corruption of CORRUPTION_NAMES) {
@@ -34,6 +34,11 @@ test('webasm and cpu modes agree on every variant', async () => {
   }
   wasm.destroy(); cpu.destroy();
   assert.ok(failures.length === 0, `${failures.length} variant(s) outside the tolerance:\n  ${failures.join('\n  ')}`);
-});
+}
+
+test('webasm and cpu modes agree on every variant', () => parity(new KernelHost('cpu'), new KernelHost('webasm')));
+
+test('the plain twins agree with the gpu.js kernels (webasm) on every variant', () =>
+  parity(new KernelHost('webasm'), new KernelHost('webasm', { twins: false })));
 
 test.run();

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { classifyGlRenderer, classifyWebGpuAdapter, webGpuAdapterName, type WebGpuAdapterInfo } from '../src/gpu/device-class.js';
-import { describeChoice, shouldProbeWebGpu } from '../src/gpu/backend.js';
+import { describeChoice, shouldProbeGl, shouldProbeWebGpu } from '../src/gpu/backend.js';
 import { loaderReason, webGpuRequest } from '../src/gpu/webgpu.js';
 
 const info = (vendor: string, architecture: string, device: string, description: string, isFallbackAdapter = false): WebGpuAdapterInfo =>
@@ -101,6 +101,14 @@ test('auto looks for a WebGPU adapter only where a GPU could be; a device node i
   assert.is(shouldProbeWebGpu('linux', {}, ['/dev/dri/renderD128']).probe, true);
   assert.is(shouldProbeWebGpu('linux', { FER_C_WEBGPU: 'compat' }, []).probe, true);
   assert.is(shouldProbeWebGpu('darwin', {}, []).probe, true);
+});
+
+test('auto tries headless-gl on Linux only with an X display (its only path there is GLX)', () => {
+  assert.is(shouldProbeGl('linux', {}).probe, false);
+  assert.match(shouldProbeGl('linux', {}).why, /DISPLAY unset/);
+  assert.equal(shouldProbeGl('linux', { DISPLAY: ':99' }), { probe: true, why: 'DISPLAY=:99' });
+  assert.is(shouldProbeGl('darwin', {}).probe, true);
+  assert.is(shouldProbeGl('win32', {}).probe, true);
 });
 
 test.run();

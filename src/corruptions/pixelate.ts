@@ -87,6 +87,49 @@ function nearestUpKernel(
   return small[(ySrc[y]! * this.constants.smallWidth + xSrc[x]!) * 3 + ch]!;
 }
 
+/**
+ * boxDownKernel over the whole small image in plain TypeScript (the CPU
+ * backends' twin; no compile of two kernels per severity): the same sums and
+ * roundings, row by row.
+ */
+function boxDownPlain(
+  img: Float32Array, width: number, sw: number, sh: number,
+  xs: { start: Float32Array; count: Float32Array }, ys: { start: Float32Array; count: Float32Array },
+): Float32Array {
+  const out = new Float32Array(sw * sh * 3);
+  for (let sy = 0; sy < sh; sy++) {
+    const y0 = ys.start[sy]!, ny = ys.count[sy]!;
+    for (let sx = 0; sx < sw; sx++) {
+      const x0 = xs.start[sx]!, nx = xs.count[sx]!;
+      for (let ch = 0; ch < 3; ch++) {
+        let sum = 0;
+        for (let r = 0; r < ny; r++) {
+          let row = 0;
+          const base = ((y0 + r) * width + x0) * 3 + ch;
+          for (let k = 0; k < nx; k++) row += img[base + k * 3]!;
+          sum += Math.min(Math.max(Math.floor(row / nx + 0.5), 0), 255);
+        }
+        out[(sy * sw + sx) * 3 + ch] = Math.min(Math.max(Math.floor(sum / ny + 0.5), 0), 255);
+      }
+    }
+  }
+  return out;
+}
+
+/** nearestUpKernel in plain TypeScript (the CPU backends' twin): a copy of the source pixel per output pixel. */
+function nearestUpPlain(small: Float32Array, sw: number, width: number, height: number, xSrc: Float32Array, ySrc: Float32Array): Float32Array {
+  const out = new Float32Array(width * height * 3);
+  let o = 0;
+  for (let y = 0; y < height; y++) {
+    const row = ySrc[y]! * sw;
+    for (let x = 0; x < width; x++) {
+      const from = (row + xSrc[x]!) * 3;
+      out[o++] = small[from]!; out[o++] = small[from + 1]!; out[o++] = small[from + 2]!;
+    }
+  }
+  return out;
+}
+
 export const pixelate = defineCorruption<number>({
   name: 'pixelate',
   /** c: size factor of the intermediate image. */
@@ -103,6 +146,7 @@ export const pixelate = defineCorruption<number>({
         fn: boxDownKernel as unknown as KernelFunction,
         output: sw * sh * 3,
         constants: { width, smallWidth: sw, maxTaps },
+        twin: () => boxDownPlain(image.data, width, sw, sh, xs, ys),
       },
       image.data, xs.start, xs.count, ys.start, ys.count,
     );
@@ -112,6 +156,7 @@ export const pixelate = defineCorruption<number>({
         fn: nearestUpKernel as unknown as KernelFunction,
         output: width * height * 3,
         constants: { width, smallWidth: sw },
+        twin: (from, xSrc, ySrc) => nearestUpPlain(from as Float32Array, sw, width, height, xSrc as Float32Array, ySrc as Float32Array),
       },
       small, nearestTaps(sw, width), nearestTaps(sh, height),
     );

@@ -22,7 +22,6 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync } from 'node:fs';
-import gpujs from 'gpu.js';
 import { classifyGlRenderer, classifyWebGpuAdapter, type DeviceClass, type DeviceKind } from './device-class.js';
 import { openWebGpu } from './webgpu.js';
 
@@ -70,6 +69,9 @@ export function nativeGlStrings(): { renderer: string; vendor: string; version: 
 export async function probeWebGpu(): Promise<DeviceClass | { error: string }> {
   const opened = await openWebGpu();
   if ('error' in opened) return { error: opened.error };
+  // gpu.js (~0.1 s to load) only when a WebGPU adapter is there to check: `fer-c corrupt` on the CPU
+  // starts its workers that much sooner, and they load it themselves.
+  const gpujs = (await import('gpu.js')).default;
   if (!(await gpujs.GPU.isWebGPUAvailable())) return { error: 'gpu.js sees no WebGPU adapter' };
   return classifyWebGpuAdapter(opened.info);
 }
@@ -115,6 +117,16 @@ export function shouldProbeWebGpu(platform: NodeJS.Platform, env: NodeJS.Process
   return deviceNodes.length > 0 ? { probe: true, why: deviceNodes.join(', ') } : { probe: false, why: 'no GPU device node (/dev/nvidia*, /dev/dri/renderD*)' };
 }
 
+/**
+ * Whether `auto` should try headless-gl. On Linux it has only a GLX path, so without an X display
+ * (DISPLAY unset) it cannot make a context: trying costs a failed native-module load (~50 ms
+ * before a CPU run's workers start) to learn that. Elsewhere, or with a display: look.
+ */
+export function shouldProbeGl(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { probe: boolean; why: string } {
+  if (platform !== 'linux' || env['DISPLAY']) return { probe: true, why: platform === 'linux' ? `DISPLAY=${env['DISPLAY']}` : platform };
+  return { probe: false, why: 'no X display (DISPLAY unset; headless-gl has only a GLX path on Linux)' };
+}
+
 /** GPU device nodes on this machine: /dev/nvidia0…, /dev/dri/renderD…. */
 export function gpuDeviceNodes(): string[] {
   const list = (dir: string, pattern: RegExp): string[] => {
@@ -131,7 +143,8 @@ async function chooseAuto(): Promise<BackendChoice> {
     return { backend: 'webgpu', reason: `a hardware WebGPU adapter (${wg.why})`, device: wg.name, deviceKind: wg.kind };
   }
   passed.push('error' in wg ? `webgpu: ${wg.error}` : `webgpu: ${wg.kind} adapter ${wg.name} (${wg.why})`);
-  const gl = nativeGlStrings();
+  const lookGl = shouldProbeGl(process.platform, process.env);
+  const gl = lookGl.probe ? nativeGlStrings() : { error: `not probed: ${lookGl.why}` };
   const cls = 'error' in gl ? undefined : classifyGlRenderer(gl.renderer, gl.vendor);
   if (cls?.kind === 'hardware' && !('error' in gl)) {
     return { backend: 'headlessgl', reason: `GL on a hardware GPU (${cls.why})`, device: cls.name, deviceKind: cls.kind, renderer: gl.renderer };

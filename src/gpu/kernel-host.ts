@@ -26,20 +26,39 @@ export interface KernelSpec {
   readonly constants?: Record<string, number>;
   /** Helper functions callable from the kernel. */
   readonly functions?: readonly ((...a: number[]) => number)[];
+  /**
+   * The same computation in plain TypeScript (same arguments, same flat output),
+   * run instead of the kernel on the CPU backends (see KernelHostOptions.twins).
+   */
+  readonly twin?: (...args: KernelArg[]) => Float32Array;
 }
 
 /** The gpu.js kernel class mode each backend must produce. */
 const EXPECTED_MODE: Readonly<Record<BackendName, string>> = { cpu: 'cpu', webasm: 'webasm', headlessgl: 'gpu', webgpu: 'webgpu' };
 
+export interface KernelHostOptions {
+  /**
+   * On the CPU backends (cpu, webasm), run a kernel's plain-TypeScript twin
+   * where it has one (default true): no gpu.js compile (a few hundred ms per
+   * worker for the heavily unrolled kernels) and no copies in and out of the
+   * kernel, at the same speed or better. false runs every gpu.js kernel, as a
+   * GPU backend does (tests compare the two).
+   */
+  readonly twins?: boolean;
+}
+
 export class KernelHost {
   readonly backend: BackendName;
+  /** Whether kernels with a plain-TypeScript twin run it (CPU backends only; see KernelHostOptions). */
+  readonly twins: boolean;
   private readonly gpu: InstanceType<typeof gpujs.GPU>;
   private readonly cache = new Map<string, IKernelRunShortcut>();
   private readonly checked = new WeakSet<IKernelRunShortcut>();
   private readonly wasmMemory: SharedWasmMemory | undefined;
 
-  constructor(backend: BackendName) {
+  constructor(backend: BackendName, options: KernelHostOptions = {}) {
     this.backend = backend;
+    this.twins = (backend === 'cpu' || backend === 'webasm') && options.twins !== false;
     const mode = backend === 'headlessgl' ? 'headlessgl' : backend;
     this.gpu = new gpujs.GPU({ mode });
     this.wasmMemory = backend === 'webasm' ? new SharedWasmMemory() : undefined;
@@ -47,6 +66,7 @@ export class KernelHost {
 
   /** Runs a kernel (compiled on first use) and returns its output as a flat Float32Array. */
   async run(spec: KernelSpec, ...args: KernelArg[]): Promise<Float32Array> {
+    if (this.twins && spec.twin) return spec.twin(...args);
     const k = this.kernel(spec);
     const out = flatten(await (k(...args) as unknown));
     if (!this.checked.has(k)) { this.checkBackend(spec.name, k); this.checked.add(k); }

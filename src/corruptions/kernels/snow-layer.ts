@@ -58,6 +58,26 @@ function snowLayerKernel(
   return Math.min(v, 1);
 }
 
+/** snowLayerKernel over the whole layer in plain TypeScript (the CPU backends' twin; no compile per severity). */
+function snowLayerPlain(
+  noise: Float32Array, w: number, outWidth: number, outHeight: number,
+  rows: { index: Float32Array; frac: Float32Array }, cols: { index: Float32Array; frac: Float32Array }, threshold: number,
+): Float32Array {
+  const out = new Float32Array(outWidth * outHeight);
+  for (let oy = 0; oy < outHeight; oy++) {
+    const iy = rows.index[oy]!, fy = rows.frac[oy]!;
+    for (let ox = 0; ox < outWidth; ox++) {
+      const ix = cols.index[ox]!, fx = cols.frac[ox]!;
+      const a = iy * w + ix, b = a + w;
+      const top = noise[a]! * (1 - fx) + noise[a + 1]! * fx;
+      const bottom = noise[b]! * (1 - fx) + noise[b + 1]! * fx;
+      const v = top * (1 - fy) + bottom * fy;
+      out[oy * outWidth + ox] = v < threshold ? 0 : Math.min(v, 1);
+    }
+  }
+  return out;
+}
+
 /**
  * Zooms the crop `noise` (cropHeight×cropWidth, already the centre crop) by
  * `zoom` to outHeight×outWidth and thresholds it. Needs crop sides ≥ 2.
@@ -71,7 +91,10 @@ export async function snowLayer(
   const rows = linearSampling(cropHeight, outHeight), cols = linearSampling(cropWidth, outWidth);
   const constants: SnowLayerConstants = { inWidth: cropWidth, inHeight: cropHeight, outWidth, outHeight };
   return kernels.run(
-    { name: 'snow-layer', fn: snowLayerKernel as unknown as KernelFunction, output: outWidth * outHeight, constants: { ...constants } },
+    {
+      name: 'snow-layer', fn: snowLayerKernel as unknown as KernelFunction, output: outWidth * outHeight, constants: { ...constants },
+      twin: () => snowLayerPlain(noise, cropWidth, outWidth, outHeight, rows, cols, threshold),
+    },
     noise, rows.index, rows.frac, cols.index, cols.frac, threshold,
   );
 }

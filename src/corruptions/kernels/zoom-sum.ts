@@ -6,7 +6,13 @@
  * output o at input coordinate o·(ch − 1)/(out − 1) with linear interpolation.
  *
  * One data-parallel kernel reads 4 pixels per zoom for every output value,
- * with the sample positions computed in the kernel (see zoomSumSpec).
+ * with the sample positions computed in the kernel (see zoomSumSpec). On the
+ * CPU backends its plain twin (zoomSumPlain) runs instead: it spares each
+ * worker the compile of five heavily unrolled kernels (0.3–0.5 s, most of
+ * a one-image run's start-up in the worker that gets zoom_blur) at 1.2–1.3×
+ * the webasm kernel's time per call (best of 20 interleaved, load 8: 35 vs
+ * 30, 30 vs 25, 29 vs 22 ms), so it pays for itself up to ~15 images per
+ * worker and costs ~2% of a long run's time.
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
@@ -97,6 +103,7 @@ function zoomSumSpec(width: number, height: number, zooms: readonly number[]): K
     name: `zoom-sum/${width}x${height}/${zooms.join(',')}`,
     fn: new Function('img', lines.join('\n')) as KernelFunction,
     output: width * height * 3,
+    twin: (img) => zoomSumPlain(img as Float32Array, width, height, zooms),
   };
 }
 
@@ -113,3 +120,78 @@ export function zoomSum(host: KernelHost, data: Float32Array, width: number, hei
 
 /** One spec (and Function) per zoom list and size: the severities come back for every image. */
 const ZOOM_SPECS = new Map<string, KernelSpec>();
+
+/** Per zoom: each output row's (or column's) first crop sample and the next one's weight. */
+interface ZoomTables { readonly rows: Int32Array; readonly rowT: Float32Array; readonly cols: Int32Array; readonly colT: Float32Array; readonly colSpan: number; readonly rowTop: number; readonly colTop: number }
+
+function zoomTables(width: number, height: number, zoom: number): ZoomTables {
+  const ra = clippedZoomAxis(height, zoom), ca = clippedZoomAxis(width, zoom);
+  const rows = new Int32Array(height), rowT = new Float32Array(height);
+  for (let y = 0; y < height; y++) {
+    const c = y * ra.ratio;
+    const r = ra.top + ra.ch <= height - 1 ? Math.floor(c) : Math.min(Math.floor(c), ra.ch - 2);
+    rows[y] = r; rowT[y] = c - r;
+  }
+  const cols = new Int32Array(width), colT = new Float32Array(width);
+  for (let x = 0; x < width; x++) {
+    const c = x * ca.ratio;
+    const q = ca.top + ca.ch <= width - 1 ? Math.floor(c) : Math.min(Math.floor(c), ca.ch - 2);
+    cols[x] = q; colT[x] = c - q;
+  }
+  return { rows, rowT, cols, colT, colSpan: cols[width - 1]! + 2, rowTop: ra.top, colTop: ca.top };
+}
+
+/**
+ * zoomSum in plain TypeScript, for the CPU backends: the same bilinear samples
+ * as the kernel, taken row by row — for each output row every zoom first
+ * blends its two source rows over the columns it reads (one lerp per value,
+ * contiguous), then each output value sums, over the zooms, the blend of two
+ * neighbours of that zoom's line. The per-zoom row/column tables are made
+ * once per (size, zoom).
+ */
+export function zoomSumPlain(data: Float32Array, width: number, height: number, zooms: readonly number[]): Float32Array {
+  const w3 = width * 3;
+  const nz = zooms.length;
+  const out = new Float32Array(w3 * height);
+  const tables = zooms.map((zoom) => {
+    const key = `${width}x${height}/${zoom}`;
+    let t = ZOOM_TABLES.get(key);
+    if (!t) { t = zoomTables(width, height, zoom); ZOOM_TABLES.set(key, t); }
+    return t;
+  });
+  // Every zoom's row blend for the current output row, one line each (w3 + 6 values apart), and
+  // every zoom's column tables interleaved by x: entry (x·nz + k) is zoom k's at column x.
+  const stride = w3 + 6;
+  const lines = new Float32Array(stride * nz);
+  const cols = new Int32Array(width * nz), colT = new Float32Array(width * nz);
+  tables.forEach((t, k) => {
+    for (let x = 0; x < width; x++) { cols[x * nz + k] = t.cols[x]! * 3 + k * stride; colT[x * nz + k] = t.colT[x]!; }
+  });
+  for (let y = 0; y < height; y++) {
+    for (let k = 0; k < nz; k++) {
+      const t = tables[k]!;
+      const a = (t.rows[y]! + t.rowTop) * w3 + t.colTop * 3;
+      const b = a + w3;
+      const tr = t.rowT[y]!;
+      const span = t.colSpan * 3;
+      const o = k * stride;
+      for (let j = 0; j < span; j++) { const p = data[a + j]!; lines[o + j] = p + tr * (data[b + j]! - p); }
+    }
+    let o = y * w3;
+    for (let x = 0; x < width; x++) {
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let e = x * nz, end = e + nz; e < end; e++) {
+        const q = cols[e]!, tq = colT[e]!;
+        const l0 = lines[q]!, l1 = lines[q + 1]!, l2 = lines[q + 2]!;
+        s0 += l0 + tq * (lines[q + 3]! - l0);
+        s1 += l1 + tq * (lines[q + 4]! - l1);
+        s2 += l2 + tq * (lines[q + 5]! - l2);
+      }
+      out[o] = s0; out[o + 1] = s1; out[o + 2] = s2;
+      o += 3;
+    }
+  }
+  return out;
+}
+
+const ZOOM_TABLES = new Map<string, ZoomTables>();
