@@ -3,7 +3,7 @@
  * intra-op thread, since the pipeline already runs one model per worker thread).
  */
 import { existsSync, statSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import type * as OrtModule from 'onnxruntime-node';
 import type { RgbImage } from '../image/rgb-image.js';
 import { channelCount, type FileModelDescription } from './model-description.js';
 import { ModelError, type PredictionModel } from './prediction-model.js';
@@ -24,11 +24,18 @@ export function checkModelFile(path: string): void {
   if (!statSync(path).isFile()) throw new ModelError(path, 'is not a file');
 }
 
+/** onnxruntime-node, loaded on first use: a command or run without an ONNX model never pays its load (~70 ms). */
+let ortLoading: Promise<typeof OrtModule> | undefined;
+const loadOrt = (): Promise<typeof OrtModule> => (ortLoading ??= import('onnxruntime-node'));
+
 export class OnnxModel implements PredictionModel {
   readonly output;
   readonly classes;
 
-  private constructor(private readonly session: ort.InferenceSession, private readonly description: FileModelDescription, readonly name: string) {
+  private constructor(
+    private readonly ort: typeof OrtModule, private readonly session: OrtModule.InferenceSession,
+    private readonly description: FileModelDescription, readonly name: string,
+  ) {
     this.output = description.output;
     this.classes = description.classes;
   }
@@ -36,7 +43,8 @@ export class OnnxModel implements PredictionModel {
   static async load(description: FileModelDescription): Promise<OnnxModel> {
     const { path, input } = description;
     checkModelFile(path);
-    let session: ort.InferenceSession;
+    const ort = await loadOrt();
+    let session: OrtModule.InferenceSession;
     try {
       session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
     } catch (e) {
@@ -49,13 +57,13 @@ export class OnnxModel implements PredictionModel {
       if (wrong) throw new ModelError(path, `input "${session.inputNames[0]}": ${wrong} (layout ${input.layout}, size ${input.size}, ${channelCount(input)} channel(s))`);
     }
     const version = ort.env.versions?.['node'] ?? '?';
-    return new OnnxModel(session, description, `ONNX ${path} (onnxruntime-node ${version}, CPU)`);
+    return new OnnxModel(ort, session, description, `ONNX ${path} (onnxruntime-node ${version}, CPU)`);
   }
 
   async run(images: readonly RgbImage[]): Promise<Float64Array[]> {
     if (images.length === 0) return [];
     const { input } = this.description;
-    const tensor = new ort.Tensor('float32', preprocess(images, input), inputShape(input, images.length));
+    const tensor = new this.ort.Tensor('float32', preprocess(images, input), inputShape(input, images.length));
     const result = await this.session.run({ [this.session.inputNames[0]!]: tensor });
     const out = result[this.session.outputNames[0]!]!;
     const data = out.data as Float32Array;
