@@ -85,9 +85,3 @@ export function listFlag(args: ParsedArgs, name: string, what: string): string[]
     throw new UsageError(`--${name}: ${(e as Error).message}`);
   }
 }
-
-/** The one SPEC file argument of run, calibrate and merge. */
-export function specArgument(args: ParsedArgs): string {
-  if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'a SPEC file is required' : `one SPEC file, got ${args.positionals.length}`);
-  return args.positionals[0]!;
-}

@@ -1,7 +1,8 @@
 /** `fer-c calibrate SPEC`: the first step of a sharded run (the GMM, the visibility table, the sample count). */
 import type { Command } from './command.js';
-import { parseArgs, specArgument } from './args.js';
-import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
+import { parseArgs } from './args.js';
+import { describeSpec } from '../pipeline/spec/index.js';
+import { loadSpecArgument } from './spec-argument.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { calibratePipeline } from '../pipeline/calibrate-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
@@ -27,7 +28,7 @@ export const calibrateCommand: Command = {
   usage,
   async run(argv) {
     const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite'] });
-    const spec = loadSpec(specArgument(args), args.flags.get('set') ?? [], { checkFiles: true });
+    const spec = loadSpecArgument(args);
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
     log(`fer-c calibrate: ${describeSpec(spec)}`);

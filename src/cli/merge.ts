@@ -1,7 +1,7 @@
 /** `fer-c merge SPEC`: the last step of a sharded run. */
 import type { Command } from './command.js';
-import { numberFlag, parseArgs, specArgument } from './args.js';
-import { loadSpec } from '../pipeline/spec/index.js';
+import { numberFlag, parseArgs } from './args.js';
+import { loadSpecArgument } from './spec-argument.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { mergeShards } from '../pipeline/merge-shards.js';
 import { selectBackend } from '../gpu/backend.js';
@@ -25,7 +25,7 @@ export const mergeCommand: Command = {
   async run(argv) {
     const args = parseArgs(argv, { values: ['shards'], repeatable: ['set'] });
     const shards = args.flags.has('shards') ? numberFlag(args, 'shards', 0, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') : undefined;
-    const spec = loadSpec(specArgument(args), args.flags.get('set') ?? [], { checkFiles: true });
+    const spec = loadSpecArgument(args);
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
     const options = await runOptionsFromSpec(spec, choice.backend, { progress: false, log, calibrated: 'fer-c merge' });

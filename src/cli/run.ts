@@ -1,8 +1,9 @@
 /** `fer-c run SPEC`: a declarative pipeline, end to end, resumable. */
 import type { Command } from './command.js';
-import { flag, parseArgs, specArgument, UsageError, type ParsedArgs } from './args.js';
+import { flag, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { parseShard, type ShardSpec } from '../pipeline/run/shard.js';
-import { loadSpec, describeSpec } from '../pipeline/spec/index.js';
+import { describeSpec } from '../pipeline/spec/index.js';
+import { loadSpecArgument } from './spec-argument.js';
 import { runOptionsFromSpec } from '../pipeline/from-spec.js';
 import { runPipeline, type PipelineSummary } from '../pipeline/run-pipeline.js';
 import { selectBackend, describeChoice } from '../gpu/backend.js';
@@ -50,8 +51,7 @@ export const runCommand: Command = {
   async run(argv) {
     const args = parseArgs(argv, { values: ['shard'], repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
     const shard = shardFlag(args);
-    // checkFiles: a missing input is reported at its spec line (or --set), before any work.
-    const spec = loadSpec(specArgument(args), args.flags.get('set') ?? [], { checkFiles: true });
+    const spec = loadSpecArgument(args);
     const quiet = args.booleans.has('quiet');
     const log = (line: string): void => { process.stderr.write(`${line}\n`); };
     const choice = await selectBackend(spec.backend);
