@@ -7,15 +7,14 @@
  *
  * One data-parallel kernel reads 4 pixels per zoom for every output value,
  * with the sample positions computed in the kernel (see zoomSumSpec). On the
- * CPU backends its plain twin (zoomSumPlain) runs instead: it spares each
- * worker the compile of five heavily unrolled kernels (0.3–0.5 s, most of
- * a one-image run's start-up in the worker that gets zoom_blur) at 1.2–1.3×
- * the webasm kernel's time per call (best of 20 interleaved, load 8: 35 vs
- * 30, 30 vs 25, 29 vs 22 ms), so it pays for itself up to ~15 images per
- * worker and costs ~2% of a long run's time.
+ * CPU backends its twin (zoomSumPlain, WebAssembly SIMD) runs instead: no
+ * compile of five heavily unrolled kernels per worker, and 1.9–2.7 ms per call
+ * against 17–31 ms for the typed-array loop it replaced (224×224, 10–15 zooms,
+ * 40 runs after warm-up, load ~2; sums agree within 1e-3 of values ~3000).
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
+import { zoomSumSimd, type ZoomPlan } from '../../wasm/simd-kernels.js';
 
 /** Python's round(): half to even (scipy sizes its zoom output with it). */
 export function roundHalfEven(v: number): number {
@@ -121,77 +120,55 @@ export function zoomSum(host: KernelHost, data: Float32Array, width: number, hei
 /** One spec (and Function) per zoom list and size: the severities come back for every image. */
 const ZOOM_SPECS = new Map<string, KernelSpec>();
 
-/** Per zoom: each output row's (or column's) first crop sample and the next one's weight. */
-interface ZoomTables { readonly rows: Int32Array; readonly rowT: Float32Array; readonly cols: Int32Array; readonly colT: Float32Array; readonly colSpan: number; readonly rowTop: number; readonly colTop: number }
-
-function zoomTables(width: number, height: number, zoom: number): ZoomTables {
-  const ra = clippedZoomAxis(height, zoom), ca = clippedZoomAxis(width, zoom);
-  const rows = new Int32Array(height), rowT = new Float32Array(height);
-  for (let y = 0; y < height; y++) {
-    const c = y * ra.ratio;
-    const r = ra.top + ra.ch <= height - 1 ? Math.floor(c) : Math.min(Math.floor(c), ra.ch - 2);
-    rows[y] = r; rowT[y] = c - r;
-  }
-  const cols = new Int32Array(width), colT = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const c = x * ca.ratio;
-    const q = ca.top + ca.ch <= width - 1 ? Math.floor(c) : Math.min(Math.floor(c), ca.ch - 2);
-    cols[x] = q; colT[x] = c - q;
-  }
-  return { rows, rowT, cols, colT, colSpan: cols[width - 1]! + 2, rowTop: ra.top, colTop: ca.top };
+/**
+ * The wasm twin's inputs for one (size, zoom list): per output row and zoom the
+ * upper source row (as a byte offset, the crop's first column included) and the
+ * lower row's weight; per output column and zoom the left sample of the zoom's
+ * blended line and the right one's weight — the kernel's samples, tabulated.
+ */
+function zoomPlan(width: number, height: number, zooms: readonly number[]): ZoomPlan {
+  const w3 = width * 3, nz = zooms.length;
+  // a line holds ≤ (width + 1)·3 values, read 4 at a time, plus the right neighbour's 4 past its last pixel
+  const lineStride = Math.ceil((w3 + 8) / 4) * 4;
+  const rowStart = new Int32Array(height * nz), rowT = new Float32Array(height * nz);
+  const col = new Int32Array(width * nz), colT = new Float32Array(width * nz);
+  const span = new Int32Array(nz);
+  zooms.forEach((zoom, k) => {
+    const ra = clippedZoomAxis(height, zoom), ca = clippedZoomAxis(width, zoom);
+    const sample = (o: number, axis: ZoomAxis, n: number): [number, number] => {
+      const c = o * axis.ratio;
+      const first = axis.top + axis.ch <= n - 1 ? Math.floor(c) : Math.min(Math.floor(c), axis.ch - 2);
+      return [first, c - first];
+    };
+    for (let y = 0; y < height; y++) {
+      const [r, t] = sample(y, ra, height);
+      rowStart[y * nz + k] = ((r + ra.top) * w3 + ca.top * 3) * 4;
+      rowT[y * nz + k] = t;
+    }
+    let last = 0;
+    for (let x = 0; x < width; x++) {
+      const [q, t] = sample(x, ca, width);
+      col[x * nz + k] = (k * lineStride + q * 3) * 4;
+      colT[x * nz + k] = t;
+      last = q;
+    }
+    span[k] = Math.ceil(((last + 2) * 3 * 4) / 16) * 16;
+  });
+  return { rowStart, rowT, span, col, colT, lineStride };
 }
+
+const ZOOM_PLANS = new Map<string, ZoomPlan>();
 
 /**
- * zoomSum in plain TypeScript, for the CPU backends: the same bilinear samples
- * as the kernel, taken row by row — for each output row every zoom first
- * blends its two source rows over the columns it reads (one lerp per value,
- * contiguous), then each output value sums, over the zooms, the blend of two
- * neighbours of that zoom's line. The per-zoom row/column tables are made
- * once per (size, zoom).
+ * zoomSum on the CPU backends: the same bilinear samples as the kernel, taken
+ * row by row in WebAssembly SIMD (wasm/simd-kernels.ts) — for each output row
+ * every zoom first blends its two source rows over the columns it reads, then
+ * each output pixel sums, over the zooms, the blend of two neighbours of that
+ * zoom's line. Float32 throughout, as the kernel.
  */
 export function zoomSumPlain(data: Float32Array, width: number, height: number, zooms: readonly number[]): Float32Array {
-  const w3 = width * 3;
-  const nz = zooms.length;
-  const out = new Float32Array(w3 * height);
-  const tables = zooms.map((zoom) => {
-    const key = `${width}x${height}/${zoom}`;
-    let t = ZOOM_TABLES.get(key);
-    if (!t) { t = zoomTables(width, height, zoom); ZOOM_TABLES.set(key, t); }
-    return t;
-  });
-  // Every zoom's row blend for the current output row, one line each (w3 + 6 values apart), and
-  // every zoom's column tables interleaved by x: entry (x·nz + k) is zoom k's at column x.
-  const stride = w3 + 6;
-  const lines = new Float32Array(stride * nz);
-  const cols = new Int32Array(width * nz), colT = new Float32Array(width * nz);
-  tables.forEach((t, k) => {
-    for (let x = 0; x < width; x++) { cols[x * nz + k] = t.cols[x]! * 3 + k * stride; colT[x * nz + k] = t.colT[x]!; }
-  });
-  for (let y = 0; y < height; y++) {
-    for (let k = 0; k < nz; k++) {
-      const t = tables[k]!;
-      const a = (t.rows[y]! + t.rowTop) * w3 + t.colTop * 3;
-      const b = a + w3;
-      const tr = t.rowT[y]!;
-      const span = t.colSpan * 3;
-      const o = k * stride;
-      for (let j = 0; j < span; j++) { const p = data[a + j]!; lines[o + j] = p + tr * (data[b + j]! - p); }
-    }
-    let o = y * w3;
-    for (let x = 0; x < width; x++) {
-      let s0 = 0, s1 = 0, s2 = 0;
-      for (let e = x * nz, end = e + nz; e < end; e++) {
-        const q = cols[e]!, tq = colT[e]!;
-        const l0 = lines[q]!, l1 = lines[q + 1]!, l2 = lines[q + 2]!;
-        s0 += l0 + tq * (lines[q + 3]! - l0);
-        s1 += l1 + tq * (lines[q + 4]! - l1);
-        s2 += l2 + tq * (lines[q + 5]! - l2);
-      }
-      out[o] = s0; out[o + 1] = s1; out[o + 2] = s2;
-      o += 3;
-    }
-  }
-  return out;
+  const key = `${width}x${height}/${zooms.join(',')}`;
+  let plan = ZOOM_PLANS.get(key);
+  if (!plan) { plan = zoomPlan(width, height, zooms); ZOOM_PLANS.set(key, plan); }
+  return zoomSumSimd(data, width, height, plan);
 }
-
-const ZOOM_TABLES = new Map<string, ZoomTables>();

@@ -1,0 +1,134 @@
+/**
+ * A minimal WebAssembly binary writer: enough to emit small modules of
+ * 128-bit SIMD loops at run time (see simd-kernels.ts). V8 runs wasm SIMD
+ * four float32 lanes at a time, where a plain typed-array loop in JS does one
+ * value per step; the kernels are written here rather than compiled from
+ * another language so that the project needs no toolchain and each kernel
+ * can be specialised to its constants (stencil offsets and weights) at run
+ * time, as the JS twins are with `new Function`.
+ *
+ * Every module imports one memory (`env.memory`) and exports its functions by
+ * name; parameters and locals are i32 or v128.
+ */
+
+export type ValueType = 'i32' | 'f32' | 'v128';
+
+const VALUE_TYPE: Readonly<Record<ValueType, number>> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+
+/** Opcodes used by the kernels (core and 0xFD-prefixed SIMD; the SIMD number is LEB128-encoded after the prefix). */
+export const op = {
+  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, drop: 0x1a,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22,
+  i32Load: 0x28, f32Load: 0x2a, i32Load8U: 0x2d, i32Store: 0x36, f32Store: 0x38, i32Store8: 0x3a,
+  i32Const: 0x41, f32Const: 0x43,
+  i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeU: 0x4f,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
+  f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94,
+} as const;
+
+export const simd = {
+  v128Load: 0x00, v128Store: 0x0b, v128Const: 0x0c, f32x4Splat: 0x13,
+  f32x4Eq: 0x41, v128And: 0x4e,
+  i8x16NarrowI16x8U: 0x66, i8x16Sub: 0x71, f32x4Nearest: 0x6a,
+  i16x8NarrowI32x4S: 0x85,
+  f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
+  i32x4TruncSatF32x4S: 0xf8,
+  v128Load64Zero: 0x5d, v128Store64Lane: 0x5b, v128Store32Lane: 0x5a,
+} as const;
+
+export function uleb(n: number): number[] {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`uleb: ${n} is not an unsigned integer`);
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  if (!Number.isInteger(n)) throw new Error(`sleb: ${n} is not an integer`);
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
+    out.push(done ? b : b | 0x80);
+    if (done) return out;
+  }
+}
+
+function f32Bytes(v: number): number[] {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setFloat32(0, v, true);
+  return [...b];
+}
+
+/** Instruction sequences, appended in order; every method returns `this` so code reads like the text format. */
+export class Code {
+  readonly bytes: number[] = [];
+
+  emit(...bytes: number[]): this { this.bytes.push(...bytes); return this; }
+  get(local: number): this { return this.emit(op.localGet, ...uleb(local)); }
+  set(local: number): this { return this.emit(op.localSet, ...uleb(local)); }
+  tee(local: number): this { return this.emit(op.localTee, ...uleb(local)); }
+  i32(v: number): this { return this.emit(op.i32Const, ...sleb(v | 0)); }
+  f32(v: number): this { return this.emit(op.f32Const, ...f32Bytes(v)); }
+  /** A SIMD instruction (0xFD prefix). */
+  simd(code: number, ...immediates: number[]): this { return this.emit(0xfd, ...uleb(code), ...immediates); }
+  /** v128.load at the address on the stack plus `offset` bytes (alignment hint 1: addresses need not be aligned). */
+  load(offset = 0): this { return this.simd(simd.v128Load, 0, ...uleb(offset)); }
+  store(offset = 0): this { return this.simd(simd.v128Store, 0, ...uleb(offset)); }
+  /** A v128 of four equal float32 lanes. */
+  f32x4(v: number): this {
+    const lane = f32Bytes(v);
+    return this.simd(simd.v128Const, ...lane, ...lane, ...lane, ...lane);
+  }
+  /** `loop … br_if` while the body leaves a non-zero i32: `body` emits the work and the condition. */
+  doWhile(body: (c: this) => void): this {
+    this.emit(op.loop, 0x40);
+    body(this);
+    return this.emit(op.brIf, 0, op.end);
+  }
+}
+
+export interface FunctionDef {
+  readonly name: string;
+  readonly params: readonly ValueType[];
+  readonly locals?: readonly ValueType[];
+  readonly body: Code;
+}
+
+function section(id: number, payload: number[]): number[] {
+  return [id, ...uleb(payload.length), ...payload];
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const b = [...Buffer.from(s, 'utf8')];
+  return [...uleb(b.length), ...b];
+}
+
+/** A module importing `env.memory` (at least `minPages` pages) and exporting `functions` (no results). */
+export function assemble(functions: readonly FunctionDef[], minPages = 1): Uint8Array<ArrayBuffer> {
+  const types = functions.map((f) => [0x60, ...uleb(f.params.length), ...f.params.map((t) => VALUE_TYPE[t]), 0]);
+  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)]];
+  const bodies = functions.map((f) => {
+    const locals = (f.locals ?? []).map((t) => [1, VALUE_TYPE[t]]);
+    const body = [...vector(locals), ...f.body.bytes, op.end];
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vector(types)),
+    ...section(2, vector(imports)),
+    ...section(3, vector(functions.map((_, i) => uleb(i)))),
+    ...section(7, vector(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vector(bodies)),
+  ]);
+}
