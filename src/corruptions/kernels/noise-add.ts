@@ -15,12 +15,22 @@ function noiseAddKernel(
   return x + noise[i]! * (additive + multiplicative * x);
 }
 
+/** noiseAddKernel over the whole array in plain TypeScript (the CPU backends' twin). */
+function noiseAddPlain(img: Float32Array, noise: Float32Array, additive: number, multiplicative: number): Float32Array {
+  const out = new Float32Array(img.length);
+  for (let i = 0; i < img.length; i++) { const x = img[i]!; out[i] = x + noise[i]! * (additive + multiplicative * x); }
+  return out;
+}
+
 export async function addNoise(
   kernels: KernelHost, data: Float32Array, noise: Float32Array, additive: number, multiplicative: number,
 ): Promise<Float32Array> {
   if (noise.length !== data.length) throw new Error(`addNoise: ${noise.length} noise values for ${data.length} image values`);
   return kernels.run(
-    { name: 'noise-add', fn: noiseAddKernel as unknown as KernelFunction, output: data.length },
+    {
+      name: 'noise-add', fn: noiseAddKernel as unknown as KernelFunction, output: data.length,
+      twin: () => noiseAddPlain(data, noise, additive, multiplicative),
+    },
     data, noise, additive, multiplicative,
   );
 }
