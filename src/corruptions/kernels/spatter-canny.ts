@@ -85,14 +85,27 @@ function sobelY(img: Float32Array, ym: number, yp: number, xm: number, x: number
   return (img[yp + xm]! - img[ym + xm]!) + 2 * (img[yp + x]! - img[ym + x]!) + (img[yp + xp]! - img[ym + xp]!);
 }
 
-/** sobelMagnitudeKernel over the whole map in plain TypeScript (the CPU backends' twin). */
+/**
+ * sobelMagnitudeKernel over the whole map in plain TypeScript (the CPU backends' twin), separably:
+ * per row, each column's vertical smoothing (above + 2·here + below) and difference (below − above),
+ * then gx = smooth(x + 1) − smooth(x − 1), gy = diff(x − 1) + 2·diff(x) + diff(x + 1). Integer
+ * inputs, so the same exact sums as the kernel's.
+ */
 function sobelMagnitudePlain(img: Float32Array, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
-  for (let y = 0, p = 0; y < h; y++) {
+  // Columns −1 and w as copies of 0 and w − 1 (replicated edges): entries 0 … w + 1.
+  const smooth = new Float64Array(w + 2), diff = new Float64Array(w + 2);
+  for (let y = 0; y < h; y++) {
     const ym = (y > 0 ? y - 1 : 0) * w, y0 = y * w, yp = (y < h - 1 ? y + 1 : h - 1) * w;
-    for (let x = 0; x < w; x++, p++) {
-      const xm = x > 0 ? x - 1 : 0, xp = x < w - 1 ? x + 1 : w - 1;
-      out[p] = Math.abs(sobelX(img, ym, y0, yp, xm, xp)) + Math.abs(sobelY(img, ym, yp, xm, x, xp));
+    for (let x = 0; x < w; x++) {
+      const a = img[ym + x]!, b = img[yp + x]!;
+      smooth[x + 1] = a + 2 * img[y0 + x]! + b;
+      diff[x + 1] = b - a;
+    }
+    smooth[0] = smooth[1]!; smooth[w + 1] = smooth[w]!; diff[0] = diff[1]!; diff[w + 1] = diff[w]!;
+    for (let x = 0; x < w; x++) {
+      const gx = smooth[x + 2]! - smooth[x]!, gy = diff[x]! + 2 * diff[x + 1]! + diff[x + 2]!;
+      out[y0 + x] = Math.abs(gx) + Math.abs(gy);
     }
   }
   return out;
