@@ -13,6 +13,7 @@ import { REPO_ROOT } from './helpers/fixtures.js';
 import { CORRUPTIONS, CORRUPTION_NAMES, getCorruption } from '../src/corruptions/registry.js';
 import { corruptCommand } from '../src/cli/corrupt.js';
 import { runCommand } from '../src/cli/run.js';
+import { COMMANDS } from '../src/cli/commands.js';
 
 test('the schema enum is the registry list, in order', () => {
   const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/pipeline.schema.json'), 'utf8')) as { $defs: Record<string, { enum?: string[]; description?: string }> };
@@ -37,7 +38,7 @@ test('every entry is the corruption of its name, with five severities', () => {
 test('the CLI counts come from the registry', () => {
   const n = CORRUPTION_NAMES.length;
   assert.ok(corruptCommand.usage.includes(`(default: all ${n})`));
-  assert.ok(corruptCommand.summary.includes(`${n}×5`));
+  assert.ok(COMMANDS.find((c) => c.name === 'corrupt')!.summary.includes(`${n}×5`));
   assert.ok(runCommand.usage.includes(`${n}×5 corruptions`));
 });
 

@@ -24,7 +24,6 @@ fingerprint). Then, on as many machines as there are shards, sharing OUT:
 
 export const calibrateCommand: Command = {
   name: 'calibrate',
-  summary: 'sharded runs, step 1: the GMM and visibility table every shard shares',
   usage,
   async run(argv) {
     const args = parseArgs(argv, { repeatable: ['set'], booleans: ['overwrite'] });

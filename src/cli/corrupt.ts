@@ -4,9 +4,12 @@ import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError, type P
 import { parseCorruptions, parseSeverities } from '../corruptions/engine.js';
 import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
-import { corruptDirectory, type CorruptSummary } from '../pipeline/corrupt-directory.js';
+// The pipeline (rxjs, the labels' modules, …) is imported once the arguments are checked: usage errors come at once.
+import type { CorruptSummary } from '../pipeline/corrupt-directory.js';
 import type { CorruptLabelOptions } from '../pipeline/corrupt-labels.js';
-import { DEFAULT_LAMBDA, DEFAULT_EXPONENT, DEFAULT_CALIBRATION_IMAGES } from '../labels/index.js';
+import { DEFAULT_LAMBDA } from '../labels/fusion.js';
+import { DEFAULT_EXPONENT } from '../labels/smoothing.js';
+import { DEFAULT_CALIBRATION_IMAGES } from '../labels/calibration-sample.js';
 import { join } from 'node:path';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
@@ -43,7 +46,6 @@ Soft labels (also writes OUT/labels.csv and OUT/visibility.json):
 
 export const corruptCommand: Command = {
   name: 'corrupt',
-  summary: `write the ${CORRUPTION_NAMES.length}×5 corrupted variants of every image in a folder`,
   usage,
   async run(argv) {
     const args = parseArgs(argv, {
@@ -67,6 +69,7 @@ export const corruptCommand: Command = {
     const choice = await selectBackend(backendRequest);
     const quiet = args.booleans.has('quiet');
     if (!quiet) console.error(describeChoice(choice));
+    const { corruptDirectory } = await import('../pipeline/corrupt-directory.js');
     const summary = await corruptDirectory({
       inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, progress: !quiet,
       overwrite: args.booleans.has('overwrite'), ...(labels ? { labels } : {}),

@@ -42,7 +42,6 @@ metrics side by side.
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: 'score predictions on FER-C labels (ID/OOD, Pre/Post temperature scaling)',
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, { values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes', 'missing-classes', 'model', 'calibrators', 'save-calibrators', 'load-calibrators'], booleans: ['renormalize', 'no-figures'] });

@@ -25,7 +25,6 @@ biased Σ_k from the class samples within one std of the class mean (both axes).
 
 export const fitGmmCommand: Command = {
   name: 'fit-gmm',
-  summary: 'fit the valence/arousal GMM used for soft labels',
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, { values: ['csv', 'format', 'classes', 'out', 'shrinkage', 'strength'] });

@@ -18,20 +18,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     console.error(`fer-c: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
+  const loaded = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.usage);
+    console.log(loaded.usage);
     return 0;
   }
   try {
-    return await command.run(rest);
+    return await loaded.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`fer-c ${name}: ${e.message}\n\n${command.usage}`);
+      console.error(`fer-c ${name}: ${e.message}\n\n${loaded.usage}`);
       return 2;
     }
     console.error(`fer-c ${name}: ${(e as Error).message}`);

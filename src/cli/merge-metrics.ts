@@ -25,7 +25,6 @@ twice, or states sharing rows, are refused, naming the files.
 
 export const mergeMetricsCommand: Command = {
   name: 'merge-metrics',
-  summary: 'merge saved metric states (shards) into one report',
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, { values: ['out', 'state'], booleans: ['no-figures'] });

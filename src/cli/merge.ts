@@ -20,7 +20,6 @@ time aside), the calibrators fitted on every clean row of the run.
 
 export const mergeCommand: Command = {
   name: 'merge',
-  summary: 'sharded runs, last step: the shards into the files of one run',
   usage,
   async run(argv) {
     const args = parseArgs(argv, { values: ['shards'], repeatable: ['set'] });

@@ -46,7 +46,6 @@ function printSummary(s: PipelineSummary, log: (l: string) => void): void {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a pipeline spec (pipelines/*.json) end to end',
   usage,
   async run(argv) {
     const args = parseArgs(argv, { values: ['shard'], repeatable: ['set'], booleans: ['overwrite', 'quiet'] });

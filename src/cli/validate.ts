@@ -21,7 +21,6 @@ and says what the run would do, or lists every problem with its JSON path
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check a pipeline spec (JSON) and say what it would run',
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, { repeatable: ['set'], booleans: ['check-files', 'print'] });

@@ -18,6 +18,17 @@ function contrastKernel(
   return (img[i]! - m) * c + m;
 }
 
+/** contrastKernel over the whole image in plain TypeScript (the CPU backends' twin). */
+function contrastPlain(img: Float32Array, c: number, mean0: number, mean1: number, mean2: number): Float32Array {
+  const out = new Float32Array(img.length);
+  for (let i = 0; i < img.length; i += 3) {
+    out[i] = (img[i]! - mean0) * c + mean0;
+    out[i + 1] = (img[i + 1]! - mean1) * c + mean1;
+    out[i + 2] = (img[i + 2]! - mean2) * c + mean2;
+  }
+  return out;
+}
+
 export const contrast = defineCorruption<number>({
   name: 'contrast',
   /** c: factor on the deviation from the channel mean. */
@@ -27,9 +38,10 @@ export const contrast = defineCorruption<number>({
     let s0 = 0, s1 = 0, s2 = 0;
     for (let i = 0; i < d.length; i += 3) { s0 += d[i]!; s1 += d[i + 1]!; s2 += d[i + 2]!; }
     const n = d.length / 3;
+    const m0 = s0 / n, m1 = s1 / n, m2 = s2 / n;
     const out = await kernels.run(
-      { name: 'contrast', fn: contrastKernel as unknown as KernelFunction, output: d.length },
-      d, c, s0 / n, s1 / n, s2 / n,
+      { name: 'contrast', fn: contrastKernel as unknown as KernelFunction, output: d.length, twin: () => contrastPlain(d, c, m0, m1, m2) },
+      d, c, m0, m1, m2,
     );
     return createFloatImage(image.width, image.height, out);
   },

@@ -9,9 +9,13 @@
  * all their arguments before each run, so they can share one memory: after a
  * kernel's first run its instance is re-made over the host's shared memory
  * (see SharedWasmMemory), and its own memory is dropped.
+ *
+ * gpu.js itself (~0.14 s to import) is loaded on demand: at once on the GPU
+ * backends and with `twins: false`, else the first time a kernel without a
+ * twin runs. Every kernel of the 17 corruptions has a twin, so a CPU worker
+ * never loads it.
  */
-import gpujs from 'gpu.js';
-import type { IKernelRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
+import type { GPU, IKernelRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
 import type { BackendName } from './backend.js';
 
 /** gpu.js kernel arguments we use: flat typed arrays and numbers. */
@@ -51,7 +55,8 @@ export class KernelHost {
   readonly backend: BackendName;
   /** Whether kernels with a plain-TypeScript twin run it (CPU backends only; see KernelHostOptions). */
   readonly twins: boolean;
-  private readonly gpu: InstanceType<typeof gpujs.GPU>;
+  /** The gpu.js instance (its mode is the backend's name), made on first need (see the file's comment). */
+  private gpu: Promise<GPU> | undefined;
   private readonly cache = new Map<string, IKernelRunShortcut>();
   private readonly checked = new WeakSet<IKernelRunShortcut>();
   private readonly wasmMemory: SharedWasmMemory | undefined;
@@ -59,15 +64,18 @@ export class KernelHost {
   constructor(backend: BackendName, options: KernelHostOptions = {}) {
     this.backend = backend;
     this.twins = (backend === 'cpu' || backend === 'webasm') && options.twins !== false;
-    const mode = backend === 'headlessgl' ? 'headlessgl' : backend;
-    this.gpu = new gpujs.GPU({ mode });
+    if (!this.twins) {
+      this.gpu = this.makeGpu();
+      // A failure (no GL context, say) is thrown by the first run; unhandled until then, it would end the process.
+      this.gpu.catch(() => undefined);
+    }
     this.wasmMemory = backend === 'webasm' ? new SharedWasmMemory() : undefined;
   }
 
   /** Runs a kernel (compiled on first use) and returns its output as a flat Float32Array. */
   async run(spec: KernelSpec, ...args: KernelArg[]): Promise<Float32Array> {
     if (this.twins && spec.twin) return spec.twin(...args);
-    const k = this.kernel(spec);
+    const k = this.kernel(spec, await (this.gpu ??= this.makeGpu()));
     const out = flatten(await (k(...args) as unknown));
     if (!this.checked.has(k)) { this.checkBackend(spec.name, k); this.checked.add(k); }
     this.wasmMemory?.adopt(k);
@@ -87,7 +95,12 @@ export class KernelHost {
     }
   }
 
-  private kernel(spec: KernelSpec): IKernelRunShortcut {
+  private async makeGpu(): Promise<GPU> {
+    const gpujs = (await import('gpu.js')).default;
+    return new gpujs.GPU({ mode: this.backend });
+  }
+
+  private kernel(spec: KernelSpec, gpu: GPU): IKernelRunShortcut {
     const output = typeof spec.output === 'number' ? [spec.output] : [...spec.output];
     const constantsKey = spec.constants ? JSON.stringify(spec.constants) : '';
     const key = `${spec.name}|${output.join('x')}|${constantsKey}`;
@@ -100,7 +113,7 @@ export class KernelHost {
         precision: 'single',
         functions: (spec.functions ?? []) as never,
       };
-      k = this.gpu.createKernel(spec.fn, settings);
+      k = gpu.createKernel(spec.fn, settings);
       this.cache.set(key, k);
     }
     return k;
@@ -109,7 +122,8 @@ export class KernelHost {
   destroy(): void {
     this.cache.clear();
     this.wasmMemory?.clear();
-    this.gpu.destroy();
+    this.gpu?.then((gpu) => gpu.destroy(), () => undefined);
+    this.gpu = undefined;
   }
 }
 

@@ -3,19 +3,26 @@
  * (ajv, draft 2020-12). Errors name the file, the line and the field.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Class } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { lineOfOffset, lineOfPointer } from './json-locate.js';
 
 /** schemas/ beside dist/: this file compiles to dist/src/labels/. */
 const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 
-const ajv = new Ajv2020({ allErrors: false, strict: true });
+// ajv (~80 ms to load) is required on the first validation: a run that reads no JSON file never loads it.
+const require = createRequire(import.meta.url);
+let ajv: Ajv2020Class | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(schemaFile: string): ValidateFunction {
   let v = compiled.get(schemaFile);
   if (!v) {
+    if (!ajv) {
+      const ajvModule = require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Class };
+      ajv = new ajvModule.Ajv2020({ allErrors: false, strict: true });
+    }
     v = ajv.compile(JSON.parse(readFileSync(new URL(schemaFile, SCHEMA_DIR), 'utf8')) as object);
     compiled.set(schemaFile, v);
   }

@@ -47,6 +47,30 @@ function hsvAdjustKernel(
   return v2 * (1 - s2) * 255;
 }
 
+/** hsvAdjustKernel over the whole image in plain TypeScript (the CPU backends' twin), one pixel at a time. */
+function hsvAdjustPlain(img: Float32Array, saturation: boolean, scale: number, offset: number): Float32Array {
+  const out = new Float32Array(img.length);
+  for (let i = 0; i < img.length; i += 3) {
+    const r = img[i]!, g = img[i + 1]!, b = img[i + 2]!;
+    const v = Math.max(r, g, b) / 255;
+    const delta = v - Math.min(r, g, b) / 255;
+    const s = delta > 0 ? delta / v : 0;
+    let s2 = s, v2 = v;
+    if (saturation) s2 = Math.min(Math.max(s * scale + offset, 0), 1);
+    else v2 = Math.min(Math.max(v * scale + offset, 0), 1);
+    if (delta > 0) {
+      const k = s2 / s;
+      out[i] = v2 * (1 - (1 - r / 255 / v) * k) * 255;
+      out[i + 1] = v2 * (1 - (1 - g / 255 / v) * k) * 255;
+      out[i + 2] = v2 * (1 - (1 - b / 255 / v) * k) * 255;
+    } else {
+      out[i] = v2 * 255;
+      out[i + 1] = out[i + 2] = v2 * (1 - s2) * 255;
+    }
+  }
+  return out;
+}
+
 /**
  * skimage hsv2rgb(adjust(rgb2hsv(x/255)))·255 for interleaved RGB on 0..255, where
  * adjust sets `component` to clip(component·scale + offset, 0, 1).
@@ -61,6 +85,7 @@ export async function adjustHsv(
       fn: hsvAdjustKernel as unknown as KernelFunction,
       output: data.length,
       constants: { component: component === 'saturation' ? 1 : 2 },
+      twin: () => hsvAdjustPlain(data, component === 'saturation', scale, offset),
     },
     data, scale, offset,
   );

@@ -25,6 +25,25 @@ function snowBlendKernel(this: IKernelFunctionThis<SnowBlendConstants>, img: Flo
   return Math.min(Math.max(bright + flake + rotated, 0), 1) * 255;
 }
 
+/** snowBlendKernel over the whole image in plain TypeScript (the CPU backends' twin). */
+function snowBlendPlain(img: Float32Array, width: number, height: number, layer: Float32Array, lw: number, keep: number): Float32Array {
+  const out = new Float32Array(img.length);
+  const brighten = 1 - keep;
+  for (let y = 0; y < height; y++) {
+    const row = y * lw, rotatedRow = (height - 1 - y) * lw + width - 1;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const r = img[i]! / 255, g = img[i + 1]! / 255, b = img[i + 2]! / 255;
+      const lift = (0.299 * r + 0.587 * g + 0.114 * b) * 1.5 + 0.5;
+      const flake = Math.round(layer[row + x]! * 255) / 255, rotated = Math.round(layer[rotatedRow - x]! * 255) / 255;
+      out[i] = Math.min(Math.max(keep * r + brighten * Math.max(r, lift) + flake + rotated, 0), 1) * 255;
+      out[i + 1] = Math.min(Math.max(keep * g + brighten * Math.max(g, lift) + flake + rotated, 0), 1) * 255;
+      out[i + 2] = Math.min(Math.max(keep * b + brighten * Math.max(b, lift) + flake + rotated, 0), 1) * 255;
+    }
+  }
+  return out;
+}
+
 /** Blends the blurred flake layer (layerWidth wide, at least width×height) into `img` (width×height RGB, 0..255). */
 export async function snowBlend(
   kernels: KernelHost, img: Float32Array, width: number, height: number,
@@ -36,7 +55,10 @@ export async function snowBlend(
   }
   const constants: SnowBlendConstants = { width, height, layerWidth };
   return kernels.run(
-    { name: 'snow-blend', fn: snowBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...constants } },
+    {
+      name: 'snow-blend', fn: snowBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...constants },
+      twin: () => snowBlendPlain(img, width, height, layer, layerWidth, keep),
+    },
     img, layer, keep,
   );
 }

@@ -32,17 +32,49 @@ function mudBlendKernel(this: IKernelFunctionThis<BlendConstants>, img: Float32A
   return Math.min(Math.max((img[i] / 255) * (1 - m) + m * colour, 0), 1) * 255;
 }
 
+/** waterBlendKernel over the whole image in plain TypeScript (the CPU backends' twin). */
+function waterBlendPlain(img: Float32Array, m: Float32Array, { r, g, b }: BlendConstants): Float32Array {
+  const out = new Float32Array(img.length);
+  for (let p = 0, i = 0; p < m.length; p++, i += 3) {
+    const mp = m[p]!;
+    out[i] = Math.min(Math.max(img[i]! / 255 + mp * r, 0), 1) * 255;
+    out[i + 1] = Math.min(Math.max(img[i + 1]! / 255 + mp * g, 0), 1) * 255;
+    out[i + 2] = Math.min(Math.max(img[i + 2]! / 255 + mp * b, 0), 1) * 255;
+  }
+  return out;
+}
+
+/** mudBlendKernel over the whole image in plain TypeScript (the CPU backends' twin). */
+function mudBlendPlain(img: Float32Array, mask: Float32Array, { r, g, b }: BlendConstants): Float32Array {
+  const out = new Float32Array(img.length);
+  for (let p = 0, i = 0; p < mask.length; p++, i += 3) {
+    let m = mask[p]!;
+    if (m < 0.8) m = 0;
+    const keep = 1 - m;
+    out[i] = Math.min(Math.max((img[i]! / 255) * keep + m * r, 0), 1) * 255;
+    out[i + 1] = Math.min(Math.max((img[i + 1]! / 255) * keep + m * g, 0), 1) * 255;
+    out[i + 2] = Math.min(Math.max((img[i + 2]! / 255) * keep + m * b, 0), 1) * 255;
+  }
+  return out;
+}
+
 const WATER: BlendConstants = { r: 175 / 255, g: 238 / 255, b: 238 / 255 };
 const MUD: BlendConstants = { r: 63 / 255, g: 42 / 255, b: 20 / 255 };
 
 /** Water: adds `m` (one value per pixel) times pale turquoise to `img` (RGB 0..255). */
 export async function waterBlend(kernels: KernelHost, img: Float32Array, m: Float32Array): Promise<Float32Array> {
   if (img.length !== m.length * 3) throw new Error(`waterBlend: ${img.length} RGB values but ${m.length} intensities`);
-  return kernels.run({ name: 'spatter-water-blend', fn: waterBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...WATER } }, img, m);
+  return kernels.run({
+    name: 'spatter-water-blend', fn: waterBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...WATER },
+    twin: () => waterBlendPlain(img, m, WATER),
+  }, img, m);
 }
 
 /** Mud: mixes `img` (RGB 0..255) toward brown by the smoothed mask (thresholded at 0.8 here). */
 export async function mudBlend(kernels: KernelHost, img: Float32Array, mask: Float32Array): Promise<Float32Array> {
   if (img.length !== mask.length * 3) throw new Error(`mudBlend: ${img.length} RGB values but ${mask.length} mask values`);
-  return kernels.run({ name: 'spatter-mud-blend', fn: mudBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...MUD } }, img, mask);
+  return kernels.run({
+    name: 'spatter-mud-blend', fn: mudBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...MUD },
+    twin: () => mudBlendPlain(img, mask, MUD),
+  }, img, mask);
 }

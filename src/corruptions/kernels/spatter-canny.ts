@@ -76,6 +76,64 @@ function nonMaximumKernel(this: IKernelFunctionThis<NmsConstants>, img: Float32A
   return 1;
 }
 
+// The twins' Sobel terms, given the row starts above / at / below and the columns left / at / right
+// (edges replicated). Integer inputs: every sum is exact, so the grouping differs from the kernels' freely.
+function sobelX(img: Float32Array, ym: number, y0: number, yp: number, xm: number, xp: number): number {
+  return (img[ym + xp]! - img[ym + xm]!) + 2 * (img[y0 + xp]! - img[y0 + xm]!) + (img[yp + xp]! - img[yp + xm]!);
+}
+function sobelY(img: Float32Array, ym: number, yp: number, xm: number, x: number, xp: number): number {
+  return (img[yp + xm]! - img[ym + xm]!) + 2 * (img[yp + x]! - img[ym + x]!) + (img[yp + xp]! - img[ym + xp]!);
+}
+
+/**
+ * sobelMagnitudeKernel over the whole map in plain TypeScript (the CPU backends' twin), separably:
+ * per row, each column's vertical smoothing (above + 2·here + below) and difference (below − above),
+ * then gx = smooth(x + 1) − smooth(x − 1), gy = diff(x − 1) + 2·diff(x) + diff(x + 1). Integer
+ * inputs, so the same exact sums as the kernel's.
+ */
+function sobelMagnitudePlain(img: Float32Array, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  // Columns −1 and w as copies of 0 and w − 1 (replicated edges): entries 0 … w + 1.
+  const smooth = new Float64Array(w + 2), diff = new Float64Array(w + 2);
+  for (let y = 0; y < h; y++) {
+    const ym = (y > 0 ? y - 1 : 0) * w, y0 = y * w, yp = (y < h - 1 ? y + 1 : h - 1) * w;
+    for (let x = 0; x < w; x++) {
+      const a = img[ym + x]!, b = img[yp + x]!;
+      smooth[x + 1] = a + 2 * img[y0 + x]! + b;
+      diff[x + 1] = b - a;
+    }
+    smooth[0] = smooth[1]!; smooth[w + 1] = smooth[w]!; diff[0] = diff[1]!; diff[w + 1] = diff[w]!;
+    for (let x = 0; x < w; x++) {
+      const gx = smooth[x + 2]! - smooth[x]!, gy = diff[x]! + 2 * diff[x + 1]! + diff[x + 2]!;
+      out[y0 + x] = Math.abs(gx) + Math.abs(gy);
+    }
+  }
+  return out;
+}
+
+/** nonMaximumKernel over the whole map in plain TypeScript (the CPU backends' twin): the same tests in the same order. */
+function nonMaximumPlain(img: Float32Array, mag: Float32Array, w: number, h: number, low: number, high: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let y = 0, p = 0; y < h; y++) {
+    const ym = (y > 0 ? y - 1 : 0) * w, y0 = y * w, yp = (y < h - 1 ? y + 1 : h - 1) * w;
+    for (let x = 0; x < w; x++, p++) {
+      const m = mag[p]!;
+      if (m <= low) continue;
+      const xm = x > 0 ? x - 1 : 0, xp = x < w - 1 ? x + 1 : w - 1;
+      const gx = sobelX(img, ym, y0, yp, xm, xp), gy = sobelY(img, ym, yp, xm, x, xp);
+      const ax = Math.abs(gx), ay = Math.abs(gy);
+      // The two neighbours across the edge (dx, dy and its opposite); magnitudes outside the image are 0.
+      const tg22 = ax * (13573 / 32768);
+      let dx = 1, dy = 1, strictAfter = true;
+      if (ay < tg22) { dx = 1; dy = 0; strictAfter = false; } else if (ay > tg22 + ax * 2) { dx = 0; dy = 1; strictAfter = false; } else if (gx * gy < 0) dx = -1;
+      const before = x - dx < 0 || x - dx >= w || y - dy < 0 ? 0 : mag[p - dy * w - dx]!;
+      const after = x + dx < 0 || x + dx >= w || y + dy >= h ? 0 : mag[p + dy * w + dx]!;
+      if (m > before && (strictAfter ? m > after : m >= after)) out[p] = m > high ? 2 : 1;
+    }
+  }
+  return out;
+}
+
 /** Edge map (1 = edge) of an 8-bit map given as floats 0..255, width×height. */
 export async function cannyEdges(
   kernels: KernelHost, img: Float32Array, width: number, height: number, low: number, high: number,
@@ -84,13 +142,19 @@ export async function cannyEdges(
   if (img.length !== n) throw new Error(`cannyEdges: image has ${img.length} values, expected ${width}x${height}`);
   const grid: GridConstants = { width, height };
   const mag = await kernels.run(
-    { name: 'canny-sobel-magnitude', fn: sobelMagnitudeKernel as unknown as KernelFunction, output: n, constants: { ...grid } },
+    {
+      name: 'canny-sobel-magnitude', fn: sobelMagnitudeKernel as unknown as KernelFunction, output: n, constants: { ...grid },
+      twin: () => sobelMagnitudePlain(img, width, height),
+    },
     img,
   );
   // OpenCV floors the thresholds for the L1 gradient.
   const nms: NmsConstants = { width, height, low: Math.floor(low), high: Math.floor(high) };
   const cls = await kernels.run(
-    { name: 'canny-non-maximum', fn: nonMaximumKernel as unknown as KernelFunction, output: n, constants: { ...nms } },
+    {
+      name: 'canny-non-maximum', fn: nonMaximumKernel as unknown as KernelFunction, output: n, constants: { ...nms },
+      twin: () => nonMaximumPlain(img, mag, width, height, nms.low, nms.high),
+    },
     img, mag,
   );
   // Hysteresis: flood from strong edges through weak ones (8-connected).

@@ -48,6 +48,26 @@ function filter3x3Kernel(this: IKernelFunctionThis<Filter3x3Constants>, src: Flo
   return v;
 }
 
+/** filter3x3Kernel over the whole map in plain TypeScript (the CPU backends' twin). */
+function filter3x3Plain(src: Float32Array, w: number, h: number, k: readonly number[], divisor: number, conversion: number): Float32Array {
+  const out = new Float32Array(src.length);
+  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = k as [number, number, number, number, number, number, number, number, number];
+  for (let y = 0; y < h; y++) {
+    const r0 = (y === 0 ? 1 : y - 1) * w, r1 = y * w, r2 = (y === h - 1 ? h - 2 : y + 1) * w;
+    for (let x = 0; x < w; x++) {
+      const xm = x === 0 ? 1 : x - 1, xp = x === w - 1 ? w - 2 : x + 1;
+      // Exact sums (see above), so grouped by row: three independent chains of adds.
+      const sum = (k0 * src[r0 + xm]! + k1 * src[r0 + x]! + k2 * src[r0 + xp]!)
+        + (k3 * src[r1 + xm]! + k4 * src[r1 + x]! + k5 * src[r1 + xp]!)
+        + (k6 * src[r2 + xm]! + k7 * src[r2 + x]! + k8 * src[r2 + xp]!);
+      const v = sum / divisor;
+      out[r1 + x] = conversion === 1 ? Math.floor(Math.min(Math.max(v, 0), 255))
+        : conversion === 2 ? Math.min(Math.max(Math.floor(v + 0.5), 0), 255) : v;
+    }
+  }
+  return out;
+}
+
 /** Box 3×3 (mean of the nine), cv2.blur's kernel. */
 export const BOX_3X3: Stencil3x3 = { weights: Array<number>(9).fill(1), divisor: 9 };
 
@@ -60,7 +80,10 @@ export async function filter3x3(
   if (stencil.weights.length !== 9) throw new Error(`filter3x3: needs 9 weights, got ${stencil.weights.length}`);
   const constants: Filter3x3Constants = { width, height, conversion: OUTPUT_CODE[output], divisor: stencil.divisor };
   return kernels.run(
-    { name: 'spatter-filter3x3', fn: filter3x3Kernel as unknown as KernelFunction, output: src.length, constants: { ...constants } },
+    {
+      name: 'spatter-filter3x3', fn: filter3x3Kernel as unknown as KernelFunction, output: src.length, constants: { ...constants },
+      twin: () => filter3x3Plain(src, width, height, stencil.weights, stencil.divisor, constants.conversion),
+    },
     src, Float32Array.from(stencil.weights),
   );
 }

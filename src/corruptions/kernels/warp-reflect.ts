@@ -49,6 +49,34 @@ function warpReflectKernel(
   return top * (1 - fy) + bottom * fy;
 }
 
+/** Half-sample symmetric reflection of index i into 0 … n − 1 (one reflection). */
+function reflectIndex(i: number, n: number): number {
+  if (i < 0) i = -i - 1;
+  return i > n - 1 ? 2 * n - 1 - i : i;
+}
+
+/** warpReflectKernel over the whole image in plain TypeScript (the CPU backends' twin), one pixel's three values at a time. */
+function warpReflectPlain(img: Float32Array, w: number, h: number, dx: Float32Array, dy: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(img.length);
+  for (let y = 0, p = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, p++) {
+      const sy = y + dy[p]! * scale, sx = x + dx[p]! * scale;
+      const y0 = Math.floor(sy), x0 = Math.floor(sx);
+      const fy = sy - y0, fx = sx - x0;
+      const ra = reflectIndex(y0, h) * w, rb = reflectIndex(y0 + 1, h) * w;
+      const ca = reflectIndex(x0, w), cb = reflectIndex(x0 + 1, w);
+      const a = (ra + ca) * 3, b = (ra + cb) * 3, c = (rb + ca) * 3, d = (rb + cb) * 3;
+      const o = p * 3;
+      for (let k = 0; k < 3; k++) {
+        const top = img[a + k]! * (1 - fx) + img[b + k]! * fx;
+        const bottom = img[c + k]! * (1 - fx) + img[d + k]! * fx;
+        out[o + k] = top * (1 - fy) + bottom * fy;
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Warps `img` (width×height RGB) by the displacement maps scale·dx, scale·dy
  * (width×height each); returns a new array. Displacements must stay below the
@@ -68,7 +96,10 @@ export async function warpReflect(
   }
   const constants: WarpConstants = { width, height };
   return kernels.run(
-    { name: 'warp-reflect', fn: warpReflectKernel as unknown as KernelFunction, output: n * 3, constants: { ...constants } },
+    {
+      name: 'warp-reflect', fn: warpReflectKernel as unknown as KernelFunction, output: n * 3, constants: { ...constants },
+      twin: () => warpReflectPlain(img, width, height, dx, dy, scale),
+    },
     img, dx, dy, scale,
   );
 }
