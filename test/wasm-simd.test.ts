@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { quantizeToBytes, runStencil, upFilteredScanlines } from '../src/wasm/simd-kernels.js';
+import { quantizeToBytes, runRowStencil, runStencil, upFilteredScanlines } from '../src/wasm/simd-kernels.js';
 import { Rng } from '../src/random/rng.js';
 
 /** Round half up with clipping, in float64 on the float32 value. */
@@ -66,6 +66,24 @@ test('runStencil equals the direct weighted sum (float32 rounding), at lengths o
     }
   }
   assert.throws(() => runStencil([{ weight: 1, offsets: [-1] }], new Float32Array(4), 2), /offsets/);
+});
+
+test('runRowStencil equals the direct sum per row, with taps as data and rows off the 16-value step', () => {
+  const rng = Rng.forVariant(4, 'row-stencil', 'test', 1);
+  for (const [rows, rowLength, stride] of [[1, 1, 4], [3, 21, 30], [7, 16, 16], [5, 45, 61]] as const) {
+    const taps = [{ offset: 0, weight: 0.5 }, { offset: stride - rowLength, weight: 0.25 }, { offset: 3, weight: -0.75 }];
+    const p = new Float32Array(rows * stride + 8);
+    for (let i = 0; i < p.length; i++) p[i] = rng.uniform() * 255;
+    const got = runRowStencil(p, taps, rows, rowLength, stride);
+    assert.is(got.length, rows * rowLength);
+    for (let y = 0; y < rows; y++) {
+      for (let j = 0; j < rowLength; j++) {
+        const want = taps.reduce((s, t) => s + Math.fround(t.weight) * (p[y * stride + j + t.offset] ?? 0), 0);
+        assert.ok(Math.abs(got[y * rowLength + j]! - want) < 1e-4, `${rows}×${rowLength}: (${y}, ${j}) ${got[y * rowLength + j]} vs ${want}`);
+      }
+    }
+  }
+  assert.throws(() => runRowStencil(new Float32Array(4), [{ offset: -2, weight: 1 }], 1, 2, 2), /offsets/);
 });
 
 test.run();
