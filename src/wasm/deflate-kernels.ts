@@ -1,0 +1,267 @@
+/**
+ * The hot loops of the PNG deflate encoder (src/image/png-deflate.ts) as
+ * WebAssembly, assembled at run time (assembler.ts): tokenising the filtered
+ * scanlines into literals and runs (with the symbol histogram), writing the
+ * Huffman codes as a bit stream, and the Adler-32 checksum (SIMD, sixteen
+ * bytes a step). The Huffman tables are built in TS between the first loop
+ * and the second; all three work on one memory the caller owns.
+ */
+import { assemble, Code, op, simd } from './assembler.js';
+
+/** Token values (u16): a literal byte, end of block, a run of 3..258 bytes at distance 1 or 3, or padding. */
+export const TOKEN = {
+  endOfBlock: 256,
+  /** + length: a copy of the previous byte (distance 1). */
+  distance1: 256,
+  /** + length: a copy of the previous pixel (distance 3, one RGB pixel). */
+  distance3: 512,
+  /** No bits: pads the token list to an even count for emitBits. */
+  padding: 771,
+  /** Histogram and code-table entries: tokens 0..771. */
+  count: 772,
+} as const;
+
+export const MAX_MATCH = 258;
+
+/** Bytes the tokeniser may read past the input's end and before its start (values there do not matter). */
+export const INPUT_PADDING = 32;
+
+/** Bytes the bit writer may store past the stream's end (each step stores 8 bytes). */
+export const OUTPUT_PADDING = 8;
+
+const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, offset];
+
+/**
+ * tokenize(in, n, tok, hist) → end of tokens: greedy runs, like zlib's Z_RLE
+ * but at two distances. Sixteen positions a step are tested (i8x16.eq of
+ * shifted loads) for a run of ≥ 3 bytes one byte back or one pixel back; the
+ * literals before the first such position are stored (sixteen u16 tokens in
+ * two stores, whatever their count) and counted, then, at that position, both
+ * runs are measured eight bytes a step (i64 xor, ctz of the first difference),
+ * capped at 258 and the input's end, and the longer is taken (distance 1 on a
+ * tie). The last < 18 bytes go one position at a time (i32 loads). Every token
+ * is counted in hist (u32[TOKEN.count]). The first three bytes are literals
+ * (no distance 3 reaches back before them).
+ */
+function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
+  const [IN, N, TOK, HIST] = [0, 1, 2, 3];
+  const [I, END, T, C1, C3, LIM, J, TK, W, A, K] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const Y = 15; // i64
+  const [L0, L1, L2, LM1] = [16, 17, 18, 19]; // v128
+  const c = new Code();
+  const count = (k: Code): void => {
+    k.i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A)
+      .get(A).emit(op.i32Load, ...memarg(2)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2));
+  };
+  const emitToken = (k: Code): void => {
+    k.get(T).get(TK).emit(op.i32Store16, ...memarg(1));
+    k.get(TK); count(k);
+    k.get(T).i32(2).emit(op.i32Add).set(T);
+  };
+  const literal = (k: Code): void => {
+    k.get(I).emit(op.i32Load8U, ...memarg(0)).set(TK);
+    emitToken(k);
+    k.get(I).i32(1).emit(op.i32Add).set(I);
+  };
+  /** Run length at `distance` into `out`: matching bytes from I, eight at a time, capped at LIM. */
+  const run = (k: Code, distance: number, out: number): void => {
+    k.i32(0).set(J);
+    k.doWhile((l) => {
+      l.get(I).get(J).emit(op.i32Add).tee(A).emit(op.i64Load, ...memarg(0))
+        .get(A).i32(distance).emit(op.i32Sub).emit(op.i64Load, ...memarg(0)).emit(op.i64Xor).set(Y);
+      l.get(J).i32(8).emit(op.i32Add).set(J);
+      l.get(Y).emit(op.i64Eqz).get(J).get(LIM).emit(op.i32LtU).emit(op.i32And);
+    });
+    // J − 8 + (index of the first differing byte; 8 when none)
+    k.get(J).i32(8).emit(op.i32Sub).get(Y).emit(op.i64Ctz).emit(op.i32WrapI64).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
+    k.get(out).get(LIM).get(out).get(LIM).emit(op.i32LtU).emit(op.select).set(out);
+  };
+  /** The longer run at I (≥ 3 bytes at one of the distances, ≥ 3 bytes left): its token, and I past it. */
+  const match = (k: Code): void => {
+    k.get(END).get(I).emit(op.i32Sub).set(LIM);
+    k.get(LIM).i32(MAX_MATCH).get(LIM).i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set(LIM);
+    run(k, 1, C1);
+    run(k, 3, C3);
+    k.get(C1).get(C3).emit(op.i32GeU).emit(op.if, 0x40);
+    k.get(C1).i32(TOKEN.distance1).emit(op.i32Add).set(TK).get(I).get(C1).emit(op.i32Add).set(I);
+    k.emit(op.else);
+    k.get(C3).i32(TOKEN.distance3).emit(op.i32Add).set(TK).get(I).get(C3).emit(op.i32Add).set(I);
+    k.emit(op.end);
+    emitToken(k);
+  };
+  const eq = (k: Code): Code => k.simd(simd.i8x16Eq);
+  const and = (k: Code): Code => k.simd(simd.v128And);
+
+  c.get(IN).get(N).emit(op.i32Add).set(END);
+  c.get(TOK).set(T);
+  c.get(IN).set(I);
+  // the first three bytes (fewer if the input is shorter): literals
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
+  c.get(I).get(IN).i32(3).emit(op.i32Add).emit(op.i32GeU).emit(op.brIf, 1);
+  literal(c);
+  c.emit(op.br, 0).emit(op.end, op.end);
+  // sixteen positions a step while all sixteen have three bytes
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).i32(18).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
+  c.get(I).load().set(L0).get(I).load(1).set(L1).get(I).load(2).set(L2).get(I).i32(1).emit(op.i32Sub).load().set(LM1);
+  eq(c.get(L0).get(LM1)); eq(c.get(L1).get(L0)); and(c); eq(c.get(L2).get(L1)); and(c);
+  eq(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()); eq(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); and(c);
+  eq(c.get(L2).get(LM1)); and(c);
+  c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
+  c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).store();
+  c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).store(16);
+  c.emit(op.block, 0x40);
+  c.get(K).emit(op.i32Eqz).emit(op.brIf, 0);
+  c.i32(0).set(J);
+  c.doWhile((l) => {
+    l.get(I).get(J).emit(op.i32Add).emit(op.i32Load8U, ...memarg(0)); count(l);
+    l.get(J).i32(1).emit(op.i32Add).tee(J).get(K).emit(op.i32LtU);
+  });
+  c.emit(op.end);
+  c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
+  c.get(I).get(K).emit(op.i32Add).set(I);
+  c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
+  match(c);
+  c.emit(op.end);
+  c.emit(op.br, 0).emit(op.end, op.end);
+  // then one position a step while three bytes remain
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).i32(3).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
+  c.get(I).emit(op.i32Load, ...memarg(0)).set(W);
+  c.get(W).get(I).i32(1).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
+  c.get(W).get(I).i32(3).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
+  c.emit(op.i32Or).emit(op.if, 0x40);
+  match(c);
+  c.emit(op.else);
+  literal(c);
+  c.emit(op.end);
+  c.emit(op.br, 0).emit(op.end, op.end);
+  // the last bytes: literals
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
+  literal(c);
+  c.emit(op.br, 0).emit(op.end, op.end);
+  c.get(T);
+  return {
+    name: 'tokenize', params: ['i32', 'i32', 'i32', 'i32'],
+    locals: [...Array(11).fill('i32'), 'i64', ...Array(4).fill('v128')], results: ['i32'], body: c,
+  };
+}
+
+/**
+ * emitBits(tok, tokEnd, table, out, bits, bitCount) → end of output: each
+ * token's entry in table (u32: code bits, LSB first, in bits 0..23 — Huffman
+ * code, extra bits and distance code together, ≤ 21 bits — and their count in
+ * bits 24..31) is OR-ed into a 64-bit accumulator above the bits pending; two
+ * tokens a step (≤ 7 + 2·21 bits), then the accumulator is stored (8 bytes)
+ * and advanced by its whole bytes. The token count must be even (TOKEN.padding
+ * pads it). `bits`/`bitCount` (< 8) are a partial byte already at `out`. The
+ * last partial byte is padded with zeros.
+ */
+function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
+  const [TOK, TEND, TABLE, OUT, BITS, NB] = [0, 1, 2, 3, 4, 5];
+  const [ACC, E, W] = [6, 7, 8];
+  const c = new Code();
+  const put = (k: Code): void => {
+    k.i32(2).emit(op.i32Shl).get(TABLE).emit(op.i32Add).emit(op.i32Load, ...memarg(2)).set(E);
+    k.get(ACC).get(E).i32(0xffffff).emit(op.i32And).emit(op.i64ExtendI32U).get(NB).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(ACC);
+    k.get(NB).get(E).i32(24).emit(op.i32ShrU).emit(op.i32Add).set(NB);
+  };
+  c.get(BITS).emit(op.i64ExtendI32U).set(ACC);
+  c.emit(op.block, 0x40);
+  c.get(TOK).get(TEND).emit(op.i32GeU).emit(op.brIf, 0);
+  c.doWhile((l) => {
+    l.get(TOK).emit(op.i32Load, ...memarg(2)).set(W);
+    l.get(W).i32(0xffff).emit(op.i32And); put(l);
+    l.get(W).i32(16).emit(op.i32ShrU); put(l);
+    l.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
+    l.get(OUT).get(NB).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(OUT);
+    l.get(ACC).get(NB).i32(56).emit(op.i32And).emit(op.i64ExtendI32U).emit(op.i64ShrU).set(ACC);
+    l.get(NB).i32(7).emit(op.i32And).set(NB);
+    l.get(TOK).i32(4).emit(op.i32Add).tee(TOK).get(TEND).emit(op.i32LtU);
+  });
+  c.emit(op.end);
+  c.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
+  c.get(OUT).get(NB).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
+  return { name: 'emitBits', params: Array(6).fill('i32'), locals: ['i64', 'i32', 'i32'], results: ['i32'], body: c };
+}
+
+const ADLER_MOD = 65521;
+/** Bytes per vector block: a multiple of 16 where no i32 lane or the block's sum overflows (see adler32Function). */
+const ADLER_BLOCK = 5536;
+
+/** v128 of eight i16 lanes. */
+function i16x8Bytes(values: readonly number[]): number[] {
+  return values.flatMap((v) => [v & 0xff, (v >> 8) & 0xff]);
+}
+
+/**
+ * adler32(p, n) → checksum (RFC 1950): sixteen bytes a step. Over a block of
+ * m bytes from (s1, s2): s1 += Σb, s2 += m·s1 + Σ(m − k)·b_k; with k = 16c + j,
+ * m − k = 16·(chunks after c) + (16 − j), so the lanes keep Σb, Σ(16 − j)·b
+ * (i32x4.dot against 16..1) and the running sum of Σb before each chunk. For
+ * 5536-byte blocks every lane stays below 2^28 and the block's s2 sum below
+ * 2^29; the 0..15 last bytes go one at a time.
+ */
+function adler32Function(): Parameters<typeof assemble>[0][number] {
+  const [P, N] = [0, 1];
+  const [S1, S2, END, BEND, LEN] = [2, 3, 4, 5, 6];
+  const [VS1, VPS, V2, X] = [7, 8, 9, 10];
+  const c = new Code();
+  const hsum = (k: Code, v: number): void => {
+    k.get(v).simd(simd.i32x4ExtractLane, 0).get(v).simd(simd.i32x4ExtractLane, 1).emit(op.i32Add)
+      .get(v).simd(simd.i32x4ExtractLane, 2).emit(op.i32Add).get(v).simd(simd.i32x4ExtractLane, 3).emit(op.i32Add);
+  };
+  const zero = (k: Code): Code => k.simd(simd.v128Const, ...Array(16).fill(0));
+  c.i32(1).set(S1).i32(0).set(S2);
+  c.get(P).get(N).emit(op.i32Add).set(END);
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(END).get(P).emit(op.i32Sub).i32(16).emit(op.i32LtU).emit(op.brIf, 1);
+  c.get(END).get(P).emit(op.i32Sub).i32(~15).emit(op.i32And).set(LEN);
+  c.get(LEN).i32(ADLER_BLOCK).get(LEN).i32(ADLER_BLOCK).emit(op.i32LtU).emit(op.select).set(LEN);
+  c.get(P).get(LEN).emit(op.i32Add).set(BEND);
+  zero(c).set(VS1); zero(c).set(VPS); zero(c).set(V2);
+  c.doWhile((l) => {
+    l.get(VPS).get(VS1).simd(simd.i32x4Add).set(VPS);
+    l.get(P).load().set(X);
+    l.get(VS1).get(X).simd(simd.i16x8ExtaddPairwiseI8x16U).simd(simd.i32x4ExtaddPairwiseI16x8U).simd(simd.i32x4Add).set(VS1);
+    l.get(V2)
+      .get(X).simd(simd.i16x8ExtendLowI8x16U).simd(simd.v128Const, ...i16x8Bytes([16, 15, 14, 13, 12, 11, 10, 9])).simd(simd.i32x4DotI16x8S)
+      .simd(simd.i32x4Add)
+      .get(X).simd(simd.i16x8ExtendHighI8x16U).simd(simd.v128Const, ...i16x8Bytes([8, 7, 6, 5, 4, 3, 2, 1])).simd(simd.i32x4DotI16x8S)
+      .simd(simd.i32x4Add).set(V2);
+    l.get(P).i32(16).emit(op.i32Add).tee(P).get(BEND).emit(op.i32LtU);
+  });
+  // s2 += m·s1 + Σ(16 − j)·b + 16·(Σ of running sums mod 65521); then s1 += Σb
+  c.get(S2).get(LEN).get(S1).emit(op.i32Mul).emit(op.i32Add);
+  hsum(c, V2); c.emit(op.i32Add);
+  hsum(c, VPS); c.i32(ADLER_MOD).emit(op.i32RemU).i32(4).emit(op.i32Shl).emit(op.i32Add);
+  c.i32(ADLER_MOD).emit(op.i32RemU).set(S2);
+  c.get(S1); hsum(c, VS1); c.emit(op.i32Add).i32(ADLER_MOD).emit(op.i32RemU).set(S1);
+  c.emit(op.br, 0).emit(op.end, op.end);
+  // tail
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(P).get(END).emit(op.i32GeU).emit(op.brIf, 1);
+  c.get(S1).get(P).emit(op.i32Load8U, ...memarg(0)).emit(op.i32Add).set(S1);
+  c.get(S2).get(S1).emit(op.i32Add).set(S2);
+  c.get(P).i32(1).emit(op.i32Add).set(P);
+  c.emit(op.br, 0).emit(op.end, op.end);
+  c.get(S2).i32(ADLER_MOD).emit(op.i32RemU).i32(16).emit(op.i32Shl)
+    .get(S1).i32(ADLER_MOD).emit(op.i32RemU).emit(op.i32Or);
+  return { name: 'adler32', params: ['i32', 'i32'], locals: [...Array(5).fill('i32'), ...Array(4).fill('v128')], results: ['i32'], body: c };
+}
+
+export interface DeflateKernels {
+  tokenize(input: number, n: number, tokens: number, histogram: number): number;
+  emitBits(tokens: number, tokensEnd: number, table: number, out: number, bits: number, bitCount: number): number;
+  adler32(p: number, n: number): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** The three kernels, on `memory`. */
+export function deflateKernels(memory: WebAssembly.Memory): DeflateKernels {
+  compiled ??= new WebAssembly.Module(assemble([tokenizeFunction(), emitBitsFunction(), adler32Function()]));
+  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as DeflateKernels;
+}
