@@ -8,7 +8,7 @@
  * (src/wasm/deflate-kernels.ts); the Huffman codes, length-limited to 15 bits
  * by package-merge, are built here from the tokens' histogram.
  */
-import { deflateKernels, INPUT_PADDING, OUTPUT_PADDING, TOKEN, type DeflateKernels } from '../wasm/deflate-kernels.js';
+import { deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN, type DeflateKernels } from '../wasm/deflate-kernels.js';
 
 const PAGE = 65536;
 const MAX_CODE_BITS = 15;
@@ -286,7 +286,7 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const tokens = align16(input + n + INPUT_PADDING);
   // tokens: one per byte at most, + end of block + padding; the vector step stores 16 ahead
   const histogram = align16(tokens + 2 * (n + 2) + 32);
-  const table = histogram + 4 * TOKEN.count;
+  const table = histogram + LITERAL_SUBHISTOGRAMS_OFFSET + 4 * 1024;
   const out = align16(table + 4 * TOKEN.count);
   // zlib header; ≤ 15 bits a literal, 21 a run of ≥ 3 bytes; block header ≤ 17 + 57 + 316·14 bits; adler32
   const outBound = 2 + Math.ceil((15 * n + 21) / 8) + 600 + 4 + OUTPUT_PADDING;
@@ -294,15 +294,19 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const u8 = new Uint8Array(ws.memory.buffer);
   const u32 = new Uint32Array(ws.memory.buffer);
   u8.set(data, input);
-  u32.fill(0, histogram / 4, histogram / 4 + TOKEN.count);
+  const literalCounts = (histogram + LITERAL_SUBHISTOGRAMS_OFFSET) / 4;
+  u32.fill(0, histogram / 4, literalCounts + 4 * 256);
+  const adler = ws.kernels.adler32AndCount(input, n, histogram + LITERAL_SUBHISTOGRAMS_OFFSET) >>> 0;
   let tokensEnd = ws.kernels.tokenize(input, n, tokens, histogram);
+  for (let b = 0; b < 256; b++) {
+    u32[histogram / 4 + b]! += u32[literalCounts + b]! + u32[literalCounts + 256 + b]! + u32[literalCounts + 512 + b]! + u32[literalCounts + 768 + b]!;
+  }
   u8[tokensEnd] = END_OF_BLOCK & 0xff; u8[tokensEnd + 1] = END_OF_BLOCK >> 8;
   tokensEnd += 2;
   if ((tokensEnd - tokens) % 4 !== 0) {
     u8[tokensEnd] = TOKEN.padding & 0xff; u8[tokensEnd + 1] = TOKEN.padding >> 8;
     tokensEnd += 2;
   }
-  const adler = ws.kernels.adler32(input, n) >>> 0;
 
   const codes = blockCodes(u32.subarray(histogram / 4, histogram / 4 + TOKEN.count));
   u8[out] = 0x78;      // CMF: deflate, 32 KB window

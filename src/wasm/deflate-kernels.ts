@@ -6,7 +6,7 @@
  * bytes a step). The Huffman tables are built in TS between the first loop
  * and the second; all three work on one memory the caller owns.
  */
-import { assemble, Code, op, simd } from './assembler.js';
+import { assemble, Code, op, simd, uleb } from './assembler.js';
 
 /** Token values (u16): a literal byte, end of block, a run of 3..258 bytes at distance 1 or 3, or padding. */
 export const TOKEN = {
@@ -23,31 +23,40 @@ export const TOKEN = {
 
 export const MAX_MATCH = 258;
 
+/**
+ * Bytes from tokenize's hist to the four byte histograms (u32[256] each) of
+ * adler32AndCount, when both share one area: the caller zeroes it and adds
+ * them to hist[0..255].
+ */
+export const LITERAL_SUBHISTOGRAMS_OFFSET = 4096;
+
 /** Bytes the tokeniser may read past the input's end and before its start (values there do not matter). */
 export const INPUT_PADDING = 32;
 
 /** Bytes the bit writer may store past the stream's end (each step stores 8 bytes). */
 export const OUTPUT_PADDING = 8;
 
-const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, offset];
+const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(offset)];
 
 /**
  * tokenize(in, n, tok, hist) → end of tokens: greedy runs, like zlib's Z_RLE
  * but at two distances. Sixteen positions a step are tested (i8x16.eq of
  * shifted loads) for a run of ≥ 3 bytes one byte back or one pixel back; the
  * literals before the first such position are stored (sixteen u16 tokens in
- * two stores, whatever their count) and counted, then, at that position, both
+ * two stores, whatever their count), then, at that position, both
  * runs are measured eight bytes a step (i64 xor, ctz of the first difference),
  * capped at 258 and the input's end, and the longer is taken (distance 1 on a
- * tie). The last < 18 bytes go one position at a time (i32 loads). Every token
- * is counted in hist (u32[TOKEN.count]). The first three bytes are literals
- * (no distance 3 reaches back before them).
+ * tie). The last < 18 bytes go one position at a time (i32 loads). Runs are
+ * counted in hist (u32[TOKEN.count]) and their bytes subtracted from
+ * hist[byte] (mod 2^32): literals are counted by adler32AndCount, which counts
+ * every byte. The first three bytes are literals (no distance 3 reaches back
+ * before them).
  */
 function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   const [IN, N, TOK, HIST] = [0, 1, 2, 3];
-  const [I, END, T, C1, C3, LIM, J, TK, W, A, K] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
-  const Y = 15; // i64
-  const [L0, L1, L2, LM1] = [16, 17, 18, 19]; // v128
+  const [I, END, T, C1, C3, LIM, J, TK, W, A, K, D1, LEN] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const Y = 17; // i64
+  const [L0, L1, L2, LM1] = [18, 19, 20, 21]; // v128
   const c = new Code();
   const count = (k: Code): void => {
     k.i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A)
@@ -58,9 +67,10 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
     k.get(TK); count(k);
     k.get(T).i32(2).emit(op.i32Add).set(T);
   };
+  /** A literal: its token (counted by adler32AndCount, not here). */
   const literal = (k: Code): void => {
-    k.get(I).emit(op.i32Load8U, ...memarg(0)).set(TK);
-    emitToken(k);
+    k.get(T).get(I).emit(op.i32Load8U, ...memarg(0)).emit(op.i32Store16, ...memarg(1));
+    k.get(T).i32(2).emit(op.i32Add).set(T);
     k.get(I).i32(1).emit(op.i32Add).set(I);
   };
   /** Run length at `distance` into `out`: matching bytes from I, eight at a time, capped at LIM. */
@@ -82,12 +92,25 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
     k.get(LIM).i32(MAX_MATCH).get(LIM).i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set(LIM);
     run(k, 1, C1);
     run(k, 3, C3);
-    k.get(C1).get(C3).emit(op.i32GeU).emit(op.if, 0x40);
-    k.get(C1).i32(TOKEN.distance1).emit(op.i32Add).set(TK).get(I).get(C1).emit(op.i32Add).set(I);
-    k.emit(op.else);
-    k.get(C3).i32(TOKEN.distance3).emit(op.i32Add).set(TK).get(I).get(C3).emit(op.i32Add).set(I);
-    k.emit(op.end);
+    // the longer run's token, branch-free; its bytes, counted as literals by adler32AndCount, are taken off again
+    k.get(C1).get(C3).emit(op.i32GeU).set(D1);
+    k.get(C1).get(C3).get(D1).emit(op.select).set(LEN);
+    k.get(LEN).i32(TOKEN.distance1).i32(TOKEN.distance3).get(D1).emit(op.select).emit(op.i32Add).set(TK);
+    for (let phase = 0; phase < 3; phase++) uncount(k, phase);
+    k.get(I).get(LEN).emit(op.i32Add).set(I);
     emitToken(k);
+  };
+  /**
+   * hist[byte at I − back] −= the run's bytes equal to it, for a pixel's three
+   * phases: ⌊(LEN − phase + 2) / 3⌋ bytes each (⌊x / 3⌋ = x·43691 >> 17 for
+   * x < 2^16), the byte one pixel back, or for distance 1 the byte before I.
+   */
+  const uncount = (k: Code, phase: number): void => {
+    k.get(I).i32(1).i32(3 - phase).get(D1).emit(op.select).emit(op.i32Sub).emit(op.i32Load8U, ...memarg(0))
+      .i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A);
+    k.get(A).emit(op.i32Load, ...memarg(2))
+      .get(LEN).i32(2 - phase).emit(op.i32Add).i32(43691).emit(op.i32Mul).i32(17).emit(op.i32ShrU)
+      .emit(op.i32Sub).emit(op.i32Store, ...memarg(2));
   };
   const eq = (k: Code): Code => k.simd(simd.i8x16Eq);
   const and = (k: Code): Code => k.simd(simd.v128And);
@@ -111,14 +134,6 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
   c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).store();
   c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).store(16);
-  c.emit(op.block, 0x40);
-  c.get(K).emit(op.i32Eqz).emit(op.brIf, 0);
-  c.i32(0).set(J);
-  c.doWhile((l) => {
-    l.get(I).get(J).emit(op.i32Add).emit(op.i32Load8U, ...memarg(0)); count(l);
-    l.get(J).i32(1).emit(op.i32Add).tee(J).get(K).emit(op.i32LtU);
-  });
-  c.emit(op.end);
   c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
   c.get(I).get(K).emit(op.i32Add).set(I);
   c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
@@ -145,7 +160,7 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   c.get(T);
   return {
     name: 'tokenize', params: ['i32', 'i32', 'i32', 'i32'],
-    locals: [...Array(11).fill('i32'), 'i64', ...Array(4).fill('v128')], results: ['i32'], body: c,
+    locals: [...Array(13).fill('i32'), 'i64', ...Array(4).fill('v128')], results: ['i32'], body: c,
   };
 }
 
@@ -154,27 +169,31 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
  * token's entry in table (u32: code bits, LSB first, in bits 0..23 — Huffman
  * code, extra bits and distance code together, ≤ 21 bits — and their count in
  * bits 24..31) is OR-ed into a 64-bit accumulator above the bits pending; two
- * tokens a step (≤ 7 + 2·21 bits), then the accumulator is stored (8 bytes)
- * and advanced by its whole bytes. The token count must be even (TOKEN.padding
+ * tokens a step (≤ 7 + 2·21 bits), joined before they meet the accumulator,
+ * then the accumulator is stored (8 bytes) and advanced by its whole bytes. The token count must be even (TOKEN.padding
  * pads it). `bits`/`bitCount` (< 8) are a partial byte already at `out`. The
  * last partial byte is padded with zeros.
  */
 function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
   const [TOK, TEND, TABLE, OUT, BITS, NB] = [0, 1, 2, 3, 4, 5];
-  const [ACC, E, W] = [6, 7, 8];
+  const [ACC, E1, E2, W, L1, PAIR] = [6, 7, 8, 9, 10, 11];
   const c = new Code();
-  const put = (k: Code): void => {
-    k.i32(2).emit(op.i32Shl).get(TABLE).emit(op.i32Add).emit(op.i32Load, ...memarg(2)).set(E);
-    k.get(ACC).get(E).i32(0xffffff).emit(op.i32And).emit(op.i64ExtendI32U).get(NB).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(ACC);
-    k.get(NB).get(E).i32(24).emit(op.i32ShrU).emit(op.i32Add).set(NB);
+  const entry = (k: Code, e: number): void => {
+    k.i32(2).emit(op.i32Shl).get(TABLE).emit(op.i32Add).emit(op.i32Load, ...memarg(2)).set(e);
   };
+  const bitsOf = (k: Code, e: number): Code => k.get(e).i32(0xffffff).emit(op.i32And).emit(op.i64ExtendI32U);
   c.get(BITS).emit(op.i64ExtendI32U).set(ACC);
   c.emit(op.block, 0x40);
   c.get(TOK).get(TEND).emit(op.i32GeU).emit(op.brIf, 0);
   c.doWhile((l) => {
+    // the pair's bits side by side first, off the accumulator's dependency chain
     l.get(TOK).emit(op.i32Load, ...memarg(2)).set(W);
-    l.get(W).i32(0xffff).emit(op.i32And); put(l);
-    l.get(W).i32(16).emit(op.i32ShrU); put(l);
+    l.get(W).i32(0xffff).emit(op.i32And); entry(l, E1);
+    l.get(W).i32(16).emit(op.i32ShrU); entry(l, E2);
+    l.get(E1).i32(24).emit(op.i32ShrU).set(L1);
+    bitsOf(l, E1); bitsOf(l, E2).get(L1).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(PAIR);
+    l.get(ACC).get(PAIR).get(NB).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(ACC);
+    l.get(NB).get(L1).emit(op.i32Add).get(E2).i32(24).emit(op.i32ShrU).emit(op.i32Add).set(NB);
     l.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
     l.get(OUT).get(NB).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(OUT);
     l.get(ACC).get(NB).i32(56).emit(op.i32And).emit(op.i64ExtendI32U).emit(op.i64ShrU).set(ACC);
@@ -184,7 +203,7 @@ function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
   c.emit(op.end);
   c.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
   c.get(OUT).get(NB).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
-  return { name: 'emitBits', params: Array(6).fill('i32'), locals: ['i64', 'i32', 'i32'], results: ['i32'], body: c };
+  return { name: 'emitBits', params: Array(6).fill('i32'), locals: ['i64', 'i32', 'i32', 'i32', 'i32', 'i64'], results: ['i32'], body: c };
 }
 
 const ADLER_MOD = 65521;
@@ -197,17 +216,24 @@ function i16x8Bytes(values: readonly number[]): number[] {
 }
 
 /**
- * adler32(p, n) → checksum (RFC 1950): sixteen bytes a step. Over a block of
- * m bytes from (s1, s2): s1 += Σb, s2 += m·s1 + Σ(m − k)·b_k; with k = 16c + j,
- * m − k = 16·(chunks after c) + (16 − j), so the lanes keep Σb, Σ(16 − j)·b
- * (i32x4.dot against 16..1) and the running sum of Σb before each chunk. For
- * 5536-byte blocks every lane stays below 2^28 and the block's s2 sum below
- * 2^29; the 0..15 last bytes go one at a time.
+ * adler32AndCount(p, n, counts) → checksum (RFC 1950), and every byte counted
+ * into four histograms (u32[256] each, from `counts`; byte j of a step into
+ * j mod 4, so that equal neighbours do not wait on each other's store) —
+ * the literal counts, once tokenize takes runs' bytes off. Sixteen bytes a
+ * step: over a block of m bytes from (s1, s2), s1 += Σb, s2 += m·s1 + Σ(m − k)·b_k;
+ * with k = 16c + j, m − k = 16·(chunks after c) + (16 − j), so the lanes keep
+ * Σb, Σ(16 − j)·b (i32x4.dot against 16..1) and the running sum of Σb before
+ * each chunk. For 5536-byte blocks every lane stays below 2^26 and the
+ * block's s2 sum below 2^29; the 0..15 last bytes go one at a time.
  */
-function adler32Function(): Parameters<typeof assemble>[0][number] {
-  const [P, N] = [0, 1];
-  const [S1, S2, END, BEND, LEN] = [2, 3, 4, 5, 6];
-  const [VS1, VPS, V2, X] = [7, 8, 9, 10];
+function adler32AndCountFunction(): Parameters<typeof assemble>[0][number] {
+  const [P, N, COUNTS] = [0, 1, 2];
+  const [S1, S2, END, BEND, LEN, A] = [3, 4, 5, 6, 7, 8];
+  const [VS1, VPS, V2, X] = [9, 10, 11, 12];
+  const count = (k: Code, offset: number, sub: number): void => {
+    k.get(P).emit(op.i32Load8U, ...memarg(0, offset)).i32(2).emit(op.i32Shl).get(COUNTS).emit(op.i32Add).tee(A)
+      .get(A).emit(op.i32Load, ...memarg(2, sub * 1024)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2, sub * 1024));
+  };
   const c = new Code();
   const hsum = (k: Code, v: number): void => {
     k.get(v).simd(simd.i32x4ExtractLane, 0).get(v).simd(simd.i32x4ExtractLane, 1).emit(op.i32Add)
@@ -231,6 +257,7 @@ function adler32Function(): Parameters<typeof assemble>[0][number] {
       .simd(simd.i32x4Add)
       .get(X).simd(simd.i16x8ExtendHighI8x16U).simd(simd.v128Const, ...i16x8Bytes([8, 7, 6, 5, 4, 3, 2, 1])).simd(simd.i32x4DotI16x8S)
       .simd(simd.i32x4Add).set(V2);
+    for (let j = 0; j < 16; j++) count(l, j, j & 3);
     l.get(P).i32(16).emit(op.i32Add).tee(P).get(BEND).emit(op.i32LtU);
   });
   // s2 += m·s1 + Σ(16 − j)·b + 16·(Σ of running sums mod 65521); then s1 += Σb
@@ -245,23 +272,24 @@ function adler32Function(): Parameters<typeof assemble>[0][number] {
   c.get(P).get(END).emit(op.i32GeU).emit(op.brIf, 1);
   c.get(S1).get(P).emit(op.i32Load8U, ...memarg(0)).emit(op.i32Add).set(S1);
   c.get(S2).get(S1).emit(op.i32Add).set(S2);
+  count(c, 0, 0);
   c.get(P).i32(1).emit(op.i32Add).set(P);
   c.emit(op.br, 0).emit(op.end, op.end);
   c.get(S2).i32(ADLER_MOD).emit(op.i32RemU).i32(16).emit(op.i32Shl)
     .get(S1).i32(ADLER_MOD).emit(op.i32RemU).emit(op.i32Or);
-  return { name: 'adler32', params: ['i32', 'i32'], locals: [...Array(5).fill('i32'), ...Array(4).fill('v128')], results: ['i32'], body: c };
+  return { name: 'adler32AndCount', params: ['i32', 'i32', 'i32'], locals: [...Array(6).fill('i32'), ...Array(4).fill('v128')], results: ['i32'], body: c };
 }
 
 export interface DeflateKernels {
   tokenize(input: number, n: number, tokens: number, histogram: number): number;
   emitBits(tokens: number, tokensEnd: number, table: number, out: number, bits: number, bitCount: number): number;
-  adler32(p: number, n: number): number;
+  adler32AndCount(p: number, n: number, counts: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
 
 /** The three kernels, on `memory`. */
 export function deflateKernels(memory: WebAssembly.Memory): DeflateKernels {
-  compiled ??= new WebAssembly.Module(assemble([tokenizeFunction(), emitBitsFunction(), adler32Function()]));
+  compiled ??= new WebAssembly.Module(assemble([tokenizeFunction(), emitBitsFunction(), adler32AndCountFunction()]));
   return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as DeflateKernels;
 }
