@@ -290,8 +290,7 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const out = align16(table + 4 * TOKEN.count);
   // zlib header; ≤ 15 bits a literal, 21 a run of ≥ 3 bytes; block header ≤ 17 + 57 + 316·14 bits; adler32
   const outBound = 2 + Math.ceil((15 * n + 21) / 8) + 600 + 4 + OUTPUT_PADDING;
-  const outB = align16(out + outBound), ends = align16(outB + outBound);
-  ws.reserve(ends + 16);
+  ws.reserve(out + outBound);
   const u8 = new Uint8Array(ws.memory.buffer);
   const u32 = new Uint32Array(ws.memory.buffer);
   u8.set(data, input);
@@ -315,12 +314,7 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const w = new BitWriter(u8, out + 2);
   writeBlockHeader(w, codes);
   fillTokenTable(u32.subarray(table / 4, table / 4 + TOKEN.count), codes);
-  // two halves of the tokens as two bit streams (see emitBits), B's appended to A's
-  const pairs = (tokensEnd - tokens) / 4;
-  const middle = tokens + 4 * Math.ceil(pairs / 2);
-  ws.kernels.emitBits(tokens, middle, middle, tokensEnd, table, w.at, w.bits, w.count, outB, ends);
-  const [endA, bitsA, endB, bitsB] = u32.subarray(ends / 4, ends / 4 + 4);
-  const end = ws.kernels.appendBits(endA!, bitsA!, outB, 8 * (endB! - outB) + bitsB!);
+  const end = ws.kernels.emitBits(tokens, tokensEnd, table, w.at, w.bits, w.count);
   u8[end] = adler >>> 24; u8[end + 1] = (adler >>> 16) & 0xff; u8[end + 2] = (adler >>> 8) & 0xff; u8[end + 3] = adler & 0xff;
   return u8.slice(out, end + 4);
 }

@@ -165,101 +165,45 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
 }
 
 /**
- * emitBits(tokA, tokAEnd, tokB, tokBEnd, table, outA, bits, bitCount, outB, ends):
- * writes two token ranges as two bit streams at once — one step's dependency
- * chain (accumulator, bit count, output pointer) is the loop's limit, so two
- * independent chains run twice as many tokens per step; appendBits joins them.
- * Each token's entry in table (u32: code bits, LSB first, in bits 0..23 —
- * Huffman code, extra bits and distance code together, ≤ 21 bits — and their
- * count in bits 24..31) is OR-ed into a 64-bit accumulator above the bits
- * pending; two tokens a step (≤ 7 + 2·21 bits), joined before they meet the
- * accumulator, then the accumulator is stored (8 bytes) and advanced by its
- * whole bytes. Both ranges hold an even number of tokens (TOKEN.padding), B
- * no more than A. Stream A starts after `bitCount` bits `bits` at outA;
- * stream B at outB. Stores, as u32 at `ends`: A's end (whole bytes), A's
- * pending bit count, B's end, B's pending bit count; the pending bits are at
- * the end byte, higher bits zero.
+ * emitBits(tok, tokEnd, table, out, bits, bitCount) → end of output: each
+ * token's entry in table (u32: code bits, LSB first, in bits 0..23 — Huffman
+ * code, extra bits and distance code together, ≤ 21 bits — and their count in
+ * bits 24..31) is OR-ed into a 64-bit accumulator above the bits pending; two
+ * tokens a step (≤ 7 + 2·21 bits), joined before they meet the accumulator,
+ * then the accumulator is stored (8 bytes) and advanced by its whole bytes. The token count must be even (TOKEN.padding
+ * pads it). `bits`/`bitCount` (< 8) are a partial byte already at `out`. The
+ * last partial byte is padded with zeros.
  */
 function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
-  const [TA, TAEND, TB, TBEND, TABLE, OUTA, BITS, NBA, OUTB, ENDS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [ACCA, ACCB, PAIR] = [10, 11, 12]; // i64
-  const [NBB, E1, E2, W, L1] = [13, 14, 15, 16, 17];
+  const [TOK, TEND, TABLE, OUT, BITS, NB] = [0, 1, 2, 3, 4, 5];
+  const [ACC, E1, E2, W, L1, PAIR] = [6, 7, 8, 9, 10, 11];
   const c = new Code();
   const entry = (k: Code, e: number): void => {
     k.i32(2).emit(op.i32Shl).get(TABLE).emit(op.i32Add).emit(op.i32Load, ...memarg(2)).set(e);
   };
   const bitsOf = (k: Code, e: number): Code => k.get(e).i32(0xffffff).emit(op.i32And).emit(op.i64ExtendI32U);
-  const step = (l: Code, tok: number, acc: number, nb: number, out: number): void => {
+  c.get(BITS).emit(op.i64ExtendI32U).set(ACC);
+  c.emit(op.block, 0x40);
+  c.get(TOK).get(TEND).emit(op.i32GeU).emit(op.brIf, 0);
+  c.doWhile((l) => {
     // the pair's bits side by side first, off the accumulator's dependency chain
-    l.get(tok).emit(op.i32Load, ...memarg(2)).set(W);
+    l.get(TOK).emit(op.i32Load, ...memarg(2)).set(W);
     l.get(W).i32(0xffff).emit(op.i32And); entry(l, E1);
     l.get(W).i32(16).emit(op.i32ShrU); entry(l, E2);
     l.get(E1).i32(24).emit(op.i32ShrU).set(L1);
     bitsOf(l, E1); bitsOf(l, E2).get(L1).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(PAIR);
-    l.get(acc).get(PAIR).get(nb).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(acc);
-    l.get(nb).get(L1).emit(op.i32Add).get(E2).i32(24).emit(op.i32ShrU).emit(op.i32Add).set(nb);
-    l.get(out).get(acc).emit(op.i64Store, ...memarg(0));
-    l.get(out).get(nb).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
-    l.get(acc).get(nb).i32(56).emit(op.i32And).emit(op.i64ExtendI32U).emit(op.i64ShrU).set(acc);
-    l.get(nb).i32(7).emit(op.i32And).set(nb);
-    l.get(tok).i32(4).emit(op.i32Add).set(tok);
-  };
-  c.get(BITS).emit(op.i64ExtendI32U).set(ACCA);
-  // both chains while B has tokens, then the rest of A
-  c.emit(op.block, 0x40);
-  c.get(TB).get(TBEND).emit(op.i32GeU).emit(op.brIf, 0);
-  c.doWhile((l) => {
-    step(l, TA, ACCA, NBA, OUTA);
-    step(l, TB, ACCB, NBB, OUTB);
-    l.get(TB).get(TBEND).emit(op.i32LtU);
+    l.get(ACC).get(PAIR).get(NB).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(ACC);
+    l.get(NB).get(L1).emit(op.i32Add).get(E2).i32(24).emit(op.i32ShrU).emit(op.i32Add).set(NB);
+    l.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
+    l.get(OUT).get(NB).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(OUT);
+    l.get(ACC).get(NB).i32(56).emit(op.i32And).emit(op.i64ExtendI32U).emit(op.i64ShrU).set(ACC);
+    l.get(NB).i32(7).emit(op.i32And).set(NB);
+    l.get(TOK).i32(4).emit(op.i32Add).tee(TOK).get(TEND).emit(op.i32LtU);
   });
   c.emit(op.end);
-  c.emit(op.block, 0x40);
-  c.get(TA).get(TAEND).emit(op.i32GeU).emit(op.brIf, 0);
-  c.doWhile((l) => {
-    step(l, TA, ACCA, NBA, OUTA);
-    l.get(TA).get(TAEND).emit(op.i32LtU);
-  });
-  c.emit(op.end);
-  c.get(OUTA).get(ACCA).emit(op.i64Store, ...memarg(0));
-  c.get(OUTB).get(ACCB).emit(op.i64Store, ...memarg(0));
-  c.get(ENDS).get(OUTA).emit(op.i32Store, ...memarg(2, 0));
-  c.get(ENDS).get(NBA).emit(op.i32Store, ...memarg(2, 4));
-  c.get(ENDS).get(OUTB).emit(op.i32Store, ...memarg(2, 8));
-  c.get(ENDS).get(NBB).emit(op.i32Store, ...memarg(2, 12));
-  return { name: 'emitBits', params: Array(10).fill('i32'), locals: ['i64', 'i64', 'i64', ...Array(5).fill('i32')], body: c };
-}
-
-/**
- * appendBits(dst, dstBits, src, srcBits) → end: the srcBits bits at src
- * appended after dstBits (< 8) bits at dst, eight bytes a step (each source
- * word shifted up by dstBits, its top bits carried into the next); returns the
- * first byte past the result. Reads whole words of src: the bits after
- * srcBits up to the next 64 must be zero.
- */
-function appendBitsFunction(): Parameters<typeof assemble>[0][number] {
-  const [DST, DSTBITS, SRC, SRCBITS] = [0, 1, 2, 3];
-  const [END, START, SHIFT, CARRY, WORD] = [4, 5, 6, 7, 8];
-  const c = new Code();
-  c.get(DST).set(START);
-  c.get(SRC).get(SRCBITS).i32(63).emit(op.i32Add).i32(6).emit(op.i32ShrU).i32(3).emit(op.i32Shl).emit(op.i32Add).set(END);
-  c.get(DSTBITS).emit(op.i64ExtendI32U).set(SHIFT);
-  c.get(DST).emit(op.i32Load8U, ...memarg(0)).i32(1).get(DSTBITS).emit(op.i32Shl).i32(1).emit(op.i32Sub).emit(op.i32And)
-    .emit(op.i64ExtendI32U).set(CARRY);
-  c.emit(op.block, 0x40);
-  c.get(SRC).get(END).emit(op.i32GeU).emit(op.brIf, 0);
-  c.doWhile((l) => {
-    l.get(SRC).emit(op.i64Load, ...memarg(0)).set(WORD);
-    l.get(DST).get(CARRY).get(WORD).get(SHIFT).emit(op.i64Shl).emit(op.i64Or).emit(op.i64Store, ...memarg(0));
-    // WORD >> (64 − shift), as two shifts: 0 when shift is 0 (wasm shift counts are mod 64)
-    l.get(WORD).i64(63).get(SHIFT).emit(op.i64Sub).emit(op.i64ShrU).i64(1).emit(op.i64ShrU).set(CARRY);
-    l.get(DST).i32(8).emit(op.i32Add).set(DST);
-    l.get(SRC).i32(8).emit(op.i32Add).tee(SRC).get(END).emit(op.i32LtU);
-  });
-  c.emit(op.end);
-  c.get(DST).get(CARRY).emit(op.i64Store, ...memarg(0));
-  c.get(START).get(DSTBITS).get(SRCBITS).emit(op.i32Add).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
-  return { name: 'appendBits', params: ['i32', 'i32', 'i32', 'i32'], locals: ['i32', 'i32', 'i64', 'i64', 'i64'], results: ['i32'], body: c };
+  c.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
+  c.get(OUT).get(NB).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
+  return { name: 'emitBits', params: Array(6).fill('i32'), locals: ['i64', 'i32', 'i32', 'i32', 'i32', 'i64'], results: ['i32'], body: c };
 }
 
 const ADLER_MOD = 65521;
@@ -338,9 +282,7 @@ function adler32AndCountFunction(): Parameters<typeof assemble>[0][number] {
 
 export interface DeflateKernels {
   tokenize(input: number, n: number, tokens: number, histogram: number): number;
-  emitBits(tokensA: number, tokensAEnd: number, tokensB: number, tokensBEnd: number, table: number,
-    outA: number, bits: number, bitCount: number, outB: number, ends: number): void;
-  appendBits(dst: number, dstBits: number, src: number, srcBits: number): number;
+  emitBits(tokens: number, tokensEnd: number, table: number, out: number, bits: number, bitCount: number): number;
   adler32AndCount(p: number, n: number, counts: number): number;
 }
 
@@ -348,6 +290,6 @@ let compiled: WebAssembly.Module | undefined;
 
 /** The three kernels, on `memory`. */
 export function deflateKernels(memory: WebAssembly.Memory): DeflateKernels {
-  compiled ??= new WebAssembly.Module(assemble([tokenizeFunction(), emitBitsFunction(), appendBitsFunction(), adler32AndCountFunction()]));
+  compiled ??= new WebAssembly.Module(assemble([tokenizeFunction(), emitBitsFunction(), adler32AndCountFunction()]));
   return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as DeflateKernels;
 }
