@@ -8,7 +8,7 @@
  * (src/wasm/deflate-kernels.ts); the Huffman codes, length-limited to 15 bits
  * by package-merge, are built here from the tokens' histogram.
  */
-import { deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN, type DeflateKernels } from '../wasm/deflate-kernels.js';
+import { CODE_ENTRY_BYTES, CODE_TABLE, deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN, type DeflateKernels } from '../wasm/deflate-kernels.js';
 
 const PAGE = 65536;
 const MAX_CODE_BITS = 15;
@@ -243,17 +243,18 @@ function writeBlockHeader(w: BitWriter, codes: BlockCodes): void {
   }
 }
 
-/** Per token value: its bits (code, extra bits, distance code; LSB-first) in 0..23 and their count in 24..31. */
-function fillTokenTable(table: Uint32Array, codes: BlockCodes): void {
+/** Per token value, its CODE_TABLE entry (u32 pairs): the bits (code, extra bits, distance code; LSB-first) and their count. */
+function fillCodeTable(table: Uint32Array, codes: BlockCodes): void {
   const { litLenLengths: ll, litLenCodes: lc, distanceLengths: dl, distanceCodes: dc } = codes;
-  for (let s = 0; s <= 256; s++) table[s] = ((ll[s]! << 24) | lc[s]!) >>> 0;
-  table[TOKEN.padding] = 0;
+  for (let s = 0; s <= 256; s++) { table[2 * s] = lc[s]!; table[2 * s + 1] = ll[s]!; }
+  table[2 * TOKEN.padding] = 0; table[2 * TOKEN.padding + 1] = 0;
   for (const [base, dcode] of [[TOKEN.distance1, DISTANCE_CODE[1]], [TOKEN.distance3, DISTANCE_CODE[3]]] as const) {
     for (let len = 3; len <= 258; len++) {
       const li = LENGTH_SYMBOL[len]!, sym = 257 + li;
-      const n1 = ll[sym]!, extra = LENGTH_EXTRA[li]!, n = n1 + extra + dl[dcode]!;
+      const n1 = ll[sym]!, extra = LENGTH_EXTRA[li]!;
       // ≤ 15 + 5 + 1 bits: two distance codes at most, so each is one bit
-      table[base + len] = ((n << 24) | lc[sym]! | ((len - LENGTH_BASE[li]!) << n1) | (dc[dcode]! << (n1 + extra))) >>> 0;
+      table[2 * (base + len)] = lc[sym]! | ((len - LENGTH_BASE[li]!) << n1) | (dc[dcode]! << (n1 + extra));
+      table[2 * (base + len) + 1] = n1 + extra + dl[dcode]!;
     }
   }
 }
@@ -282,12 +283,11 @@ const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 export function deflateScanlines(data: Uint8Array): Uint8Array {
   const ws = (space ??= new DeflateSpace());
   const n = data.length;
-  const input = INPUT_PADDING;
+  const input = align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
   const tokens = align16(input + n + INPUT_PADDING);
   // tokens: one per byte at most, + end of block + padding; the vector step stores 16 ahead
   const histogram = align16(tokens + 2 * (n + 2) + 32);
-  const table = histogram + LITERAL_SUBHISTOGRAMS_OFFSET + 4 * 1024;
-  const out = align16(table + 4 * TOKEN.count);
+  const out = align16(histogram + LITERAL_SUBHISTOGRAMS_OFFSET + 4 * 1024);
   // zlib header; ≤ 15 bits a literal, 21 a run of ≥ 3 bytes; block header ≤ 17 + 57 + 316·14 bits; adler32
   const outBound = 2 + Math.ceil((15 * n + 21) / 8) + 600 + 4 + OUTPUT_PADDING;
   ws.reserve(out + outBound);
@@ -301,10 +301,11 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   for (let b = 0; b < 256; b++) {
     u32[histogram / 4 + b]! += u32[literalCounts + b]! + u32[literalCounts + 256 + b]! + u32[literalCounts + 512 + b]! + u32[literalCounts + 768 + b]!;
   }
-  u8[tokensEnd] = END_OF_BLOCK & 0xff; u8[tokensEnd + 1] = END_OF_BLOCK >> 8;
+  const u16 = new Uint16Array(ws.memory.buffer);
+  u16[tokensEnd / 2] = END_OF_BLOCK * CODE_ENTRY_BYTES;
   tokensEnd += 2;
   if ((tokensEnd - tokens) % 4 !== 0) {
-    u8[tokensEnd] = TOKEN.padding & 0xff; u8[tokensEnd + 1] = TOKEN.padding >> 8;
+    u16[tokensEnd / 2] = TOKEN.padding * CODE_ENTRY_BYTES;
     tokensEnd += 2;
   }
 
@@ -313,8 +314,8 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   u8[out + 1] = 0x01;  // FLG: fastest, no dictionary; (0x78·256 + 0x01) % 31 = 0
   const w = new BitWriter(u8, out + 2);
   writeBlockHeader(w, codes);
-  fillTokenTable(u32.subarray(table / 4, table / 4 + TOKEN.count), codes);
-  const end = ws.kernels.emitBits(tokens, tokensEnd, table, w.at, w.bits, w.count);
+  fillCodeTable(u32.subarray(CODE_TABLE / 4, CODE_TABLE / 4 + 2 * TOKEN.count), codes);
+  const end = ws.kernels.emitBits(tokens, tokensEnd, w.at, w.bits, w.count);
   u8[end] = adler >>> 24; u8[end + 1] = (adler >>> 16) & 0xff; u8[end + 2] = (adler >>> 8) & 0xff; u8[end + 3] = adler & 0xff;
   return u8.slice(out, end + 4);
 }

@@ -27,10 +27,10 @@ export const op = {
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94,
   // scalar integer ops of the deflate encoder (png-deflate-kernels.ts)
   return: 0x0f, select: 0x1b,
-  i64Load: 0x29, i32Load16U: 0x2f, i64Store: 0x37, i32Store16: 0x3b, i64Const: 0x42,
+  i64Load: 0x29, i32Load16U: 0x2f, i64Load32U: 0x35, i64Store: 0x37, i32Store16: 0x3b, i64Const: 0x42,
   i32LeU: 0x4d, i32GtU: 0x4b, i64Eqz: 0x50,
   i32Ctz: 0x68, i32DivU: 0x6e, i32RemU: 0x70, i32Or: 0x72, i32Xor: 0x73, i32ShrU: 0x76,
-  i64Ctz: 0x7a, i64Add: 0x7c, i64Or: 0x84, i64Xor: 0x85, i64Shl: 0x86, i64ShrU: 0x88,
+  i64Ctz: 0x7a, i64Add: 0x7c, i64And: 0x83, i64Or: 0x84, i64Xor: 0x85, i64Shl: 0x86, i64ShrU: 0x88,
   i32WrapI64: 0xa7, i64ExtendI32U: 0xad,
 } as const;
 
@@ -44,7 +44,7 @@ export const simd = {
   v128Load64Zero: 0x5d, v128Store64Lane: 0x5b, v128Store32Lane: 0x5a,
   i8x16Eq: 0x23, v128Or: 0x50, i8x16Bitmask: 0x64,
   i32x4ExtractLane: 0x1b, i16x8ExtaddPairwiseI8x16U: 0x7d, i32x4ExtaddPairwiseI16x8U: 0x7f,
-  i16x8ExtendLowI8x16U: 0x89, i16x8ExtendHighI8x16U: 0x8a, i32x4Add: 0xae, i32x4DotI16x8S: 0xba,
+  i16x8Shl: 0x8b, i16x8ExtendLowI8x16U: 0x89, i16x8ExtendHighI8x16U: 0x8a, i32x4Add: 0xae, i32x4DotI16x8S: 0xba,
 } as const;
 
 export function uleb(n: number): number[] {

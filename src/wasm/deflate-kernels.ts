@@ -8,7 +8,12 @@
  */
 import { assemble, Code, op, simd, uleb } from './assembler.js';
 
-/** Token values (u16): a literal byte, end of block, a run of 3..258 bytes at distance 1 or 3, or padding. */
+/**
+ * Token values: a literal byte, end of block, a run of 3..258 bytes at
+ * distance 1 or 3, or padding. The token list holds them as u16 offsets into
+ * the code table (value · CODE_ENTRY_BYTES), so that emitBits reads an entry
+ * without arithmetic.
+ */
 export const TOKEN = {
   endOfBlock: 256,
   /** + length: a copy of the previous byte (distance 1). */
@@ -22,6 +27,15 @@ export const TOKEN = {
 } as const;
 
 export const MAX_MATCH = 258;
+
+/**
+ * Where emitBits finds its code table: per token value, 8 bytes — the code's
+ * bits (u32: Huffman code, extra bits and distance code together, LSB first)
+ * and their count (u32). At a fixed address so that it is the loads' offset.
+ */
+export const CODE_TABLE = 0;
+export const CODE_ENTRY_BYTES = 8;
+const ENTRY_SHIFT = 3;
 
 /**
  * Bytes from tokenize's hist to the four byte histograms (u32[256] each) of
@@ -46,7 +60,8 @@ const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(
  * two stores, whatever their count), then, at that position, both
  * runs are measured eight bytes a step (i64 xor, ctz of the first difference),
  * capped at 258 and the input's end, and the longer is taken (distance 1 on a
- * tie). The last < 18 bytes go one position at a time (i32 loads). Runs are
+ * tie). The last < 18 bytes go one position at a time (i32 loads). Tokens are
+ * stored as code-table offsets (u16, token · 8). Runs are
  * counted in hist (u32[TOKEN.count]) and their bytes subtracted from
  * hist[byte] (mod 2^32): literals are counted by adler32AndCount, which counts
  * every byte. The first three bytes are literals (no distance 3 reaches back
@@ -63,13 +78,13 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
       .get(A).emit(op.i32Load, ...memarg(2)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2));
   };
   const emitToken = (k: Code): void => {
-    k.get(T).get(TK).emit(op.i32Store16, ...memarg(1));
+    k.get(T).get(TK).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
     k.get(TK); count(k);
     k.get(T).i32(2).emit(op.i32Add).set(T);
   };
   /** A literal: its token (counted by adler32AndCount, not here). */
   const literal = (k: Code): void => {
-    k.get(T).get(I).emit(op.i32Load8U, ...memarg(0)).emit(op.i32Store16, ...memarg(1));
+    k.get(T).get(I).emit(op.i32Load8U, ...memarg(0)).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
     k.get(T).i32(2).emit(op.i32Add).set(T);
     k.get(I).i32(1).emit(op.i32Add).set(I);
   };
@@ -132,8 +147,8 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   eq(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()); eq(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); and(c);
   eq(c.get(L2).get(LM1)); and(c);
   c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
-  c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).store();
-  c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).store(16);
+  c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store();
+  c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store(16);
   c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
   c.get(I).get(K).emit(op.i32Add).set(I);
   c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
@@ -165,45 +180,42 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
 }
 
 /**
- * emitBits(tok, tokEnd, table, out, bits, bitCount) → end of output: each
- * token's entry in table (u32: code bits, LSB first, in bits 0..23 — Huffman
- * code, extra bits and distance code together, ≤ 21 bits — and their count in
- * bits 24..31) is OR-ed into a 64-bit accumulator above the bits pending; two
- * tokens a step (≤ 7 + 2·21 bits), joined before they meet the accumulator,
- * then the accumulator is stored (8 bytes) and advanced by its whole bytes. The token count must be even (TOKEN.padding
- * pads it). `bits`/`bitCount` (< 8) are a partial byte already at `out`. The
- * last partial byte is padded with zeros.
+ * emitBits(tok, tokEnd, out, bits, bitCount) → end of output: each token's
+ * code bits (from its CODE_TABLE entry, ≤ 21 bits) are OR-ed into a 64-bit
+ * accumulator above the bits pending; two tokens a step (≤ 7 + 2·21 bits),
+ * joined before they meet the accumulator, then the accumulator is stored
+ * (8 bytes) and advanced by its whole bytes. The token count must be even
+ * (TOKEN.padding pads it). `bits`/`bitCount` (< 8) are a partial byte already
+ * at `out`. The last partial byte is padded with zeros.
  */
 function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
-  const [TOK, TEND, TABLE, OUT, BITS, NB] = [0, 1, 2, 3, 4, 5];
-  const [ACC, E1, E2, W, L1, PAIR] = [6, 7, 8, 9, 10, 11];
+  const [TOK, TEND, OUT, BITS, NB32] = [0, 1, 2, 3, 4];
+  const [W, ACC, NB, L1, PAIR] = [5, 6, 7, 8, 9];
   const c = new Code();
-  const entry = (k: Code, e: number): void => {
-    k.i32(2).emit(op.i32Shl).get(TABLE).emit(op.i32Add).emit(op.i32Load, ...memarg(2)).set(e);
-  };
-  const bitsOf = (k: Code, e: number): Code => k.get(e).i32(0xffffff).emit(op.i32And).emit(op.i64ExtendI32U);
+  const bitsAt = (k: Code): Code => k.emit(op.i64Load32U, ...memarg(2, CODE_TABLE));
+  const countAt = (k: Code): Code => k.emit(op.i64Load32U, ...memarg(2, CODE_TABLE + 4));
   c.get(BITS).emit(op.i64ExtendI32U).set(ACC);
+  c.get(NB32).emit(op.i64ExtendI32U).set(NB);
   c.emit(op.block, 0x40);
   c.get(TOK).get(TEND).emit(op.i32GeU).emit(op.brIf, 0);
   c.doWhile((l) => {
-    // the pair's bits side by side first, off the accumulator's dependency chain
     l.get(TOK).emit(op.i32Load, ...memarg(2)).set(W);
-    l.get(W).i32(0xffff).emit(op.i32And); entry(l, E1);
-    l.get(W).i32(16).emit(op.i32ShrU); entry(l, E2);
-    l.get(E1).i32(24).emit(op.i32ShrU).set(L1);
-    bitsOf(l, E1); bitsOf(l, E2).get(L1).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(PAIR);
-    l.get(ACC).get(PAIR).get(NB).emit(op.i64ExtendI32U).emit(op.i64Shl).emit(op.i64Or).set(ACC);
-    l.get(NB).get(L1).emit(op.i32Add).get(E2).i32(24).emit(op.i32ShrU).emit(op.i32Add).set(NB);
+    countAt(l.get(W).i32(0xffff).emit(op.i32And)).set(L1);
+    bitsAt(l.get(W).i32(0xffff).emit(op.i32And));
+    bitsAt(l.get(W).i32(16).emit(op.i32ShrU)).get(L1).emit(op.i64Shl).emit(op.i64Or).set(PAIR);
+    l.get(ACC).get(PAIR).get(NB).emit(op.i64Shl).emit(op.i64Or).set(ACC);
+    l.get(NB).get(L1).emit(op.i64Add);
+    countAt(l.get(W).i32(16).emit(op.i32ShrU)).emit(op.i64Add).set(NB);
     l.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
-    l.get(OUT).get(NB).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(OUT);
-    l.get(ACC).get(NB).i32(56).emit(op.i32And).emit(op.i64ExtendI32U).emit(op.i64ShrU).set(ACC);
-    l.get(NB).i32(7).emit(op.i32And).set(NB);
+    l.get(OUT).get(NB).i64(3).emit(op.i64ShrU).emit(op.i32WrapI64).emit(op.i32Add).set(OUT);
+    l.get(ACC).get(NB).i64(56).emit(op.i64And).emit(op.i64ShrU).set(ACC);
+    l.get(NB).i64(7).emit(op.i64And).set(NB);
     l.get(TOK).i32(4).emit(op.i32Add).tee(TOK).get(TEND).emit(op.i32LtU);
   });
   c.emit(op.end);
   c.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
-  c.get(OUT).get(NB).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
-  return { name: 'emitBits', params: Array(6).fill('i32'), locals: ['i64', 'i32', 'i32', 'i32', 'i32', 'i64'], results: ['i32'], body: c };
+  c.get(OUT).get(NB).emit(op.i32WrapI64).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
+  return { name: 'emitBits', params: Array(5).fill('i32'), locals: ['i32', 'i64', 'i64', 'i64', 'i64'], results: ['i32'], body: c };
 }
 
 const ADLER_MOD = 65521;
@@ -282,7 +294,7 @@ function adler32AndCountFunction(): Parameters<typeof assemble>[0][number] {
 
 export interface DeflateKernels {
   tokenize(input: number, n: number, tokens: number, histogram: number): number;
-  emitBits(tokens: number, tokensEnd: number, table: number, out: number, bits: number, bitCount: number): number;
+  emitBits(tokens: number, tokensEnd: number, out: number, bits: number, bitCount: number): number;
   adler32AndCount(p: number, n: number, counts: number): number;
 }
 
