@@ -58,9 +58,9 @@ const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(
  * shifted loads) for a run of ≥ 3 bytes one byte back or one pixel back; the
  * literals before the first such position are stored (sixteen u16 tokens in
  * two stores, whatever their count), then, at that position, both
- * runs are measured eight bytes a step (i64 xor, ctz of the first difference),
- * capped at 258 and the input's end, and the longer is taken (distance 1 on a
- * tie). The last < 18 bytes go one position at a time (i32 loads). Tokens are
+ * runs are measured — within the chunk from the equality masks, beyond it
+ * eight bytes a step (i64 xor, ctz of the first difference) — capped at 258
+ * and the input's end, and the longer is taken (distance 1 on a tie). The last < 18 bytes go one position at a time (i32 loads). Tokens are
  * stored as code-table offsets (u16, token · 8). Runs are
  * counted in hist (u32[TOKEN.count]) and their bytes subtracted from
  * hist[byte] (mod 2^32): literals are counted by adler32AndCount, which counts
@@ -69,9 +69,9 @@ const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(
  */
 function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   const [IN, N, TOK, HIST] = [0, 1, 2, 3];
-  const [I, END, T, C1, C3, LIM, J, TK, W, A, K, D1, LEN] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-  const Y = 17; // i64
-  const [L0, L1, L2, LM1] = [18, 19, 20, 21]; // v128
+  const [I, END, T, C1, C3, LIM, J, TK, W, A, K, D1, LEN, M1, M3] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const Y = 19; // i64
+  const [L0, L1, L2, LM1, E1, E3] = [20, 21, 22, 23, 24, 25]; // v128
   const c = new Code();
   const count = (k: Code): void => {
     k.i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A)
@@ -88,9 +88,8 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
     k.get(T).i32(2).emit(op.i32Add).set(T);
     k.get(I).i32(1).emit(op.i32Add).set(I);
   };
-  /** Run length at `distance` into `out`: matching bytes from I, eight at a time, capped at LIM. */
-  const run = (k: Code, distance: number, out: number): void => {
-    k.i32(0).set(J);
+  /** The rest of a run at `distance` from I + J, eight bytes at a time, into `out` (not yet capped). */
+  const extendRun = (k: Code, distance: number, out: number): void => {
     k.doWhile((l) => {
       l.get(I).get(J).emit(op.i32Add).tee(A).emit(op.i64Load, ...memarg(0))
         .get(A).i32(distance).emit(op.i32Sub).emit(op.i64Load, ...memarg(0)).emit(op.i64Xor).set(Y);
@@ -99,14 +98,30 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
     });
     // J − 8 + (index of the first differing byte; 8 when none)
     k.get(J).i32(8).emit(op.i32Sub).get(Y).emit(op.i64Ctz).emit(op.i32WrapI64).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
+  };
+  /**
+   * Run length at `distance` from I into `out`, capped at LIM. In the vector
+   * step `mask` (bit j: chunk byte j equals the one `distance` back; I is
+   * chunk byte K) gives it without loads unless it reaches the chunk's end.
+   */
+  const run = (k: Code, distance: number, out: number, mask?: number): void => {
+    if (mask === undefined) {
+      k.i32(0).set(J);
+      extendRun(k, distance, out);
+    } else {
+      k.get(mask).get(K).emit(op.i32ShrU).i32(-1).emit(op.i32Xor).emit(op.i32Ctz).tee(J).set(out);
+      k.get(J).i32(16).get(K).emit(op.i32Sub).emit(op.i32Eq).emit(op.if, 0x40);
+      extendRun(k, distance, out);
+      k.emit(op.end);
+    }
     k.get(out).get(LIM).get(out).get(LIM).emit(op.i32LtU).emit(op.select).set(out);
   };
   /** The longer run at I (≥ 3 bytes at one of the distances, ≥ 3 bytes left): its token, and I past it. */
-  const match = (k: Code): void => {
+  const match = (k: Code, masks?: readonly [number, number]): void => {
     k.get(END).get(I).emit(op.i32Sub).set(LIM);
     k.get(LIM).i32(MAX_MATCH).get(LIM).i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set(LIM);
-    run(k, 1, C1);
-    run(k, 3, C3);
+    run(k, 1, C1, masks?.[0]);
+    run(k, 3, C3, masks?.[1]);
     // the longer run's token, branch-free; its bytes, counted as literals by adler32AndCount, are taken off again
     k.get(C1).get(C3).emit(op.i32GeU).set(D1);
     k.get(C1).get(C3).get(D1).emit(op.select).set(LEN);
@@ -143,8 +158,8 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   c.emit(op.block, 0x40).emit(op.loop, 0x40);
   c.get(I).i32(18).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
   c.get(I).load().set(L0).get(I).load(1).set(L1).get(I).load(2).set(L2).get(I).i32(1).emit(op.i32Sub).load().set(LM1);
-  eq(c.get(L0).get(LM1)); eq(c.get(L1).get(L0)); and(c); eq(c.get(L2).get(L1)); and(c);
-  eq(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()); eq(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); and(c);
+  eq(c.get(L0).get(LM1)).tee(E1); eq(c.get(L1).get(L0)); and(c); eq(c.get(L2).get(L1)); and(c);
+  eq(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()).tee(E3); eq(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); and(c);
   eq(c.get(L2).get(LM1)); and(c);
   c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
   c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store();
@@ -152,7 +167,8 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
   c.get(I).get(K).emit(op.i32Add).set(I);
   c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
-  match(c);
+  c.get(E1).simd(simd.i8x16Bitmask).set(M1).get(E3).simd(simd.i8x16Bitmask).set(M3);
+  match(c, [M1, M3]);
   c.emit(op.end);
   c.emit(op.br, 0).emit(op.end, op.end);
   // then one position a step while three bytes remain
@@ -175,7 +191,7 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
   c.get(T);
   return {
     name: 'tokenize', params: ['i32', 'i32', 'i32', 'i32'],
-    locals: [...Array(13).fill('i32'), 'i64', ...Array(4).fill('v128')], results: ['i32'], body: c,
+    locals: [...Array(15).fill('i32'), 'i64', ...Array(6).fill('v128')], results: ['i32'], body: c,
   };
 }
 
