@@ -55,23 +55,58 @@ export function limitedCodeLengths(freqs: ArrayLike<number>, maxBits: number): U
   if (n > 2 ** maxBits) throw new Error(`limitedCodeLengths: ${n} symbols do not fit in ${maxBits}-bit codes`);
   if (freqs.length > SYMBOL_KEY) throw new Error(`limitedCodeLengths: more than ${SYMBOL_KEY} symbols`);
   // symbols by ascending frequency (then symbol), sorted as numbers frequency·1024 + symbol (u32 sorts twice as fast as f64)
-  const keys = most < 2 ** 22 ? new Uint32Array(n) : new Float64Array(n);
+  const keys = most < 2 ** 22 ? scratch.keys32.subarray(0, n) : scratch.keys64.subarray(0, n);
   for (let s = 0, j = 0; s < freqs.length; s++) if (freqs[s]! > 0) keys[j++] = freqs[s]! * SYMBOL_KEY + s;
   keys.sort();
   // (fmod on doubles is slow: symbols and frequencies are split once)
-  const symbol = new Uint16Array(n), leaf = new Float64Array(n);
+  const { symbol, weight } = scratch;
   for (let j = 0; j < n; j++) {
-    leaf[j] = Math.floor(keys[j]! / SYMBOL_KEY);
-    symbol[j] = keys[j]! - leaf[j]! * SYMBOL_KEY;
+    weight[j] = Math.floor(keys[j]! / SYMBOL_KEY);
+    symbol[j] = keys[j]! - weight[j]! * SYMBOL_KEY;
   }
   if (n === 1) lengths[symbol[0]!] = 1;
   if (n < 2) return lengths;
-  let depth = huffmanDepths(leaf);
+  let depth = huffmanDepths(n);
   let longest = 0;
   for (let j = 0; j < n; j++) if (depth[j]! > longest) longest = depth[j]!;
   if (longest > maxBits) depth = limitDepths(depth, longest, maxBits);
   for (let j = 0; j < n; j++) lengths[symbol[j]!] = depth[j]!;
   return lengths;
+}
+
+/**
+ * Working arrays of limitedCodeLengths, made once per thread (typed arrays
+ * cost ~1 µs each to allocate; a block needs some thirty).
+ */
+const scratch = {
+  keys32: new Uint32Array(SYMBOL_KEY),
+  keys64: new Float64Array(SYMBOL_KEY),
+  symbol: new Uint16Array(SYMBOL_KEY),
+  /** Leaves' weights, ascending, then the merged nodes'. */
+  weight: new Float64Array(2 * SYMBOL_KEY),
+  parent: new Int32Array(2 * SYMBOL_KEY),
+  depth: new Uint8Array(2 * SYMBOL_KEY),
+};
+
+/**
+ * Huffman code lengths of the n leaves in scratch.weight (ascending): two
+ * queues, the leaves and the merged nodes in the order made (which come out
+ * in ascending weight, so both stay sorted); the lighter head goes first.
+ */
+function huffmanDepths(n: number): Uint8Array {
+  const { weight, parent, depth } = scratch;
+  const nodes = 2 * n - 1;
+  let nextLeaf = 0, nextNode = n;
+  for (let made = n; made < nodes; made++) {
+    for (let child = 0; child < 2; child++) {
+      const x = nextLeaf < n && (nextNode === made || weight[nextLeaf]! <= weight[nextNode]!) ? nextLeaf++ : nextNode++;
+      weight[made] = child === 0 ? weight[x]! : weight[made]! + weight[x]!;
+      parent[x] = made;
+    }
+  }
+  depth[nodes - 1] = 0;
+  for (let k = nodes - 2; k >= 0; k--) depth[k] = depth[parent[k]!]! + 1;
+  return depth.subarray(0, n);
 }
 
 /**
@@ -103,44 +138,34 @@ function limitDepths(depth: Uint8Array, longest: number, maxBits: number): Uint8
   return out;
 }
 
-/** Huffman code lengths of leaves sorted by ascending weight: two queues (leaves, then merged nodes in the order made). */
-export function huffmanDepths(leaf: Float64Array): Uint8Array {
-  const n = leaf.length, nodes = 2 * n - 1;
-  const weight = new Float64Array(nodes), parent = new Int32Array(nodes);
-  weight.set(leaf);
-  let nextLeaf = 0, nextNode = n, made = n;
-  // the lighter queue head; merged nodes come out in ascending weight, so each queue stays sorted
-  const pop = (): number => (nextLeaf < n && (nextNode === made || weight[nextLeaf]! <= weight[nextNode]!) ? nextLeaf++ : nextNode++);
-  for (; made < nodes; made++) {
-    const x = pop(), y = pop();
-    weight[made] = weight[x]! + weight[y]!;
-    parent[x] = made; parent[y] = made;
-  }
-  const depth = new Uint8Array(nodes);
-  for (let k = nodes - 2; k >= 0; k--) depth[k] = depth[parent[k]!]! + 1;
-  return depth.subarray(0, n);
-}
-
 /** Canonical codes (RFC 1951 §3.2.2) for `lengths`, bit-reversed: deflate sends a code's first bit first, LSB-first. */
 export function canonicalCodes(lengths: Uint8Array): Uint16Array {
-  const count = new Uint16Array(MAX_CODE_BITS + 1);
-  for (const l of lengths) count[l]!++;
+  const count = new Uint16Array(MAX_CODE_BITS + 2);
+  for (let s = 0; s < lengths.length; s++) count[lengths[s]!]!++;
   count[0] = 0;
-  const next = new Uint16Array(MAX_CODE_BITS + 2);
-  for (let bits = 1, code = 0; bits <= MAX_CODE_BITS; bits++) {
-    code = (code + count[bits - 1]!) << 1;
+  const next = count; // next[bits] overwrites count[bits] once count[bits − 1] is used
+  let code = 0, previous = 0;
+  for (let bits = 1; bits <= MAX_CODE_BITS; bits++) {
+    code = (code + previous) << 1;
+    previous = count[bits]!;
     next[bits] = code;
   }
   const codes = new Uint16Array(lengths.length);
   for (let s = 0; s < lengths.length; s++) {
     const l = lengths[s]!;
     if (l === 0) continue;
-    let c = next[l]!++, r = 0;
-    for (let i = 0; i < l; i++) { r = (r << 1) | (c & 1); c >>= 1; }
-    codes[s] = r;
+    const c = next[l]!++;
+    codes[s] = ((REVERSED_BYTE[c & 0xff]! << 8) | REVERSED_BYTE[c >> 8]!) >> (16 - l);
   }
   return codes;
 }
+
+/** Each byte with its bits in reverse order. */
+const REVERSED_BYTE = Uint8Array.from({ length: 256 }, (_, b) => {
+  let r = 0;
+  for (let i = 0; i < 8; i++) r |= ((b >> i) & 1) << (7 - i);
+  return r;
+});
 
 /** Gives zero-frequency symbols frequency 1, lowest first, until two are used: a Huffman code needs two, and zlib's inflate wants complete codes. */
 function atLeastTwoSymbols(freqs: Uint32Array): void {
