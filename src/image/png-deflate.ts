@@ -2,11 +2,11 @@
  * A deflate encoder specialised for PNG scanlines (in the spirit of fpnge):
  * one dynamic-Huffman block of literals and runs — a byte repeating the one
  * before it (distance 1, zlib's Z_RLE) or the pixel before it (distance 3) —
- * in a zlib wrapper (RFC 1950, RFC 1951). On Up-filtered corrupted faces it is
- * ~4% smaller than zlib's level-1 Z_RLE and several times faster (see
- * bench/png-encode.ts): tokenising, bit writing and Adler-32 are WebAssembly
- * (src/wasm/deflate-kernels.ts); the Huffman codes, length-limited to 15 bits
- * by package-merge, are built here from the tokens' histogram.
+ * in a zlib wrapper (RFC 1950, RFC 1951). On Up-filtered corrupted faces its
+ * streams are ~4.5% smaller than zlib's level-1 Z_RLE and ~3× faster to make
+ * (bench/png-encode.ts): tokenising, bit writing, Adler-32 and the byte counts
+ * are WebAssembly (src/wasm/deflate-kernels.ts); the Huffman codes, limited to
+ * 15 bits, are built here from the tokens' histogram.
  */
 import { CODE_ENTRY_BYTES, CODE_TABLE, deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN, type DeflateKernels } from '../wasm/deflate-kernels.js';
 
