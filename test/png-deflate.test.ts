@@ -221,6 +221,79 @@ test('literal histograms whose Huffman codes exceed 15 bits are limited, and zli
   }
 });
 
+/** The greedy tokens, written plainly: at each position past the third the longer run at distance 1 or 3 (≥ 3 bytes, ≤ 258; distance 1 on a tie), else a literal. */
+function tokenHistogram(data: Uint8Array): { litLen: number[]; distance: number[] } {
+  const litLen = Array(286).fill(0) as number[], distance = Array(30).fill(0) as number[];
+  const runAt = (i: number, d: number): number => { let l = 0; while (l < 258 && i + l < data.length && data[i + l] === data[i + l - d]) l++; return l; };
+  const lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+  for (let i = 0; i < data.length;) {
+    const l1 = i >= 3 ? runAt(i, 1) : 0, l3 = i >= 3 ? runAt(i, 3) : 0;
+    const len = Math.max(l1, l3);
+    if (len >= 3) {
+      let s = 28;
+      while (lengthBase[s]! > len) s--;
+      litLen[257 + s]!++;
+      distance[l1 >= l3 ? 0 : 2]!++;
+      i += len;
+    } else litLen[data[i++]!]!++;
+  }
+  litLen[256] = 1;
+  return { litLen, distance };
+}
+
+/** The code lengths a dynamic block's header sends (RFC 1951 §3.2.7), read bit by bit. */
+function headerCodeLengths(z: Uint8Array): { litLen: number[]; distance: number[] } {
+  let at = 16; // past CMF, FLG
+  const bits = (n: number): number => { let v = 0; for (let i = 0; i < n; i++, at++) v |= ((z[at >> 3]! >> (at & 7)) & 1) << i; return v; };
+  assert.is(bits(3), 0b101, 'one final dynamic block');
+  const hlit = bits(5) + 257, hdist = bits(5) + 1, hclen = bits(4) + 4;
+  const order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+  const clLengths = Array(19).fill(0) as number[];
+  for (let i = 0; i < hclen; i++) clLengths[order[i]!] = bits(3);
+  // canonical codes of the code-length code, decoded a bit at a time
+  const codes = new Map<string, number>();
+  let code = 0;
+  for (let len = 1; len <= 7; len++) {
+    for (let s = 0; s < 19; s++) if (clLengths[s] === len) codes.set(`${len}:${code++}`, s);
+    code <<= 1;
+  }
+  const lengths: number[] = [];
+  while (lengths.length < hlit + hdist) {
+    let c = 0, len = 0, sym: number | undefined;
+    while (sym === undefined) { c = (c << 1) | bits(1); len++; sym = codes.get(`${len}:${c}`); assert.ok(len <= 7, 'a code-length code'); }
+    if (sym < 16) lengths.push(sym);
+    else if (sym === 16) { const prev = lengths[lengths.length - 1]!; for (let r = bits(2) + 3; r > 0; r--) lengths.push(prev); }
+    else for (let r = sym === 17 ? bits(3) + 3 : bits(7) + 11; r > 0; r--) lengths.push(0);
+  }
+  const litLen = lengths.slice(0, hlit), distance = lengths.slice(hlit);
+  while (litLen.length < 286) litLen.push(0);
+  while (distance.length < 30) distance.push(0);
+  return { litLen, distance };
+}
+
+test('the block codes are optimal for the tokens (counted here independently): runs and literal counts are exact', () => {
+  const face = loadFaces().slice(0, 1)[0]!.image;
+  const rng = Rng.forVariant(12, 'counts', 'test', 1);
+  const inputs: [string, Uint8Array][] = [
+    ['a real face', scanlines(face)],
+    ['a face with noise', scanlines({ ...face, data: face.data.map((v) => Math.min(255, v + Math.floor(rng.uniform() * 24))) })],
+    ['pixel patterns and runs', Uint8Array.from({ length: 30_000 }, (_, i) => (i % 700 < 300 ? [3, 9, 27][i % 3]! : i % 700 < 420 ? 5 : Math.floor(rng.uniform() * 40)))],
+  ];
+  for (const [what, data] of inputs) {
+    const want = tokenHistogram(data);
+    const got = headerCodeLengths(assertRoundTrip(data, what));
+    for (const [alphabet, freqs, lengths] of [['literal/length', want.litLen, got.litLen], ['distance', want.distance, got.distance]] as const) {
+      freqs.forEach((f, s) => { if (f > 0) assert.ok(lengths[s]! > 0, `${what}: ${alphabet} symbol ${s} occurs ${f}× but has no code`); });
+      const used = freqs.filter((f) => f > 0).length;
+      if (used < 2) continue;
+      const huffman = huffmanLengths(freqs);
+      const best = Math.max(...huffman) <= 15 ? cost(freqs, huffman) : packageMergeCost(freqs, 15);
+      const slack = Math.max(...huffman) <= 15 ? 1 : 1.01;
+      assert.ok(cost(freqs, lengths) <= slack * best, `${what}: ${alphabet} codes cost ${cost(freqs, lengths)} bits against ${best} for these tokens`);
+    }
+  }
+});
+
 /** Adler-32 by its definition (RFC 1950 §9), one byte at a time. */
 function adler32(data: Uint8Array): number {
   let a = 1, b = 0;
