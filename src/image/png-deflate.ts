@@ -310,8 +310,8 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const n = data.length;
   const input = align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
   const tokens = align16(input + n + INPUT_PADDING);
-  // tokens: one per byte at most, + end of block + padding; the vector step stores 16 ahead
-  const histogram = align16(tokens + 2 * (n + 2) + 32);
+  // tokens: one per byte at most, + end of block + 3 padding; the vector step stores 16 ahead
+  const histogram = align16(tokens + 2 * (n + 4) + 32);
   const out = align16(histogram + LITERAL_SUBHISTOGRAMS_OFFSET + 4 * 1024);
   // zlib header; ≤ 15 bits a literal, 21 a run of ≥ 3 bytes; block header ≤ 17 + 57 + 316·14 bits; adler32
   const outBound = 2 + Math.ceil((15 * n + 21) / 8) + 600 + 4 + OUTPUT_PADDING;
@@ -329,7 +329,7 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const u16 = new Uint16Array(ws.memory.buffer);
   u16[tokensEnd / 2] = END_OF_BLOCK * CODE_ENTRY_BYTES;
   tokensEnd += 2;
-  if ((tokensEnd - tokens) % 4 !== 0) {
+  while ((tokensEnd - tokens) % 8 !== 0) {
     u16[tokensEnd / 2] = TOKEN.padding * CODE_ENTRY_BYTES;
     tokensEnd += 2;
   }

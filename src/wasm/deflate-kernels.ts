@@ -20,7 +20,7 @@ export const TOKEN = {
   distance1: 256,
   /** + length: a copy of the previous pixel (distance 3, one RGB pixel). */
   distance3: 512,
-  /** No bits: pads the token list to an even count for emitBits. */
+  /** No bits: pads the token list to a multiple of four for emitBits. */
   padding: 771,
   /** Histogram and code-table entries: tokens 0..771. */
   count: 772,
@@ -200,8 +200,8 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
  * code bits (from its CODE_TABLE entry, ≤ 21 bits) are OR-ed into a 64-bit
  * accumulator above the bits pending; two tokens a step (≤ 7 + 2·21 bits),
  * joined before they meet the accumulator, then the accumulator is stored
- * (8 bytes) and advanced by its whole bytes. The token count must be even
- * (TOKEN.padding pads it). `bits`/`bitCount` (< 8) are a partial byte already
+ * (8 bytes) and advanced by its whole bytes; two pairs per loop step. The
+ * token count must be a multiple of four (TOKEN.padding pads it). `bits`/`bitCount` (< 8) are a partial byte already
  * at `out`. The last partial byte is padded with zeros.
  */
 function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
@@ -214,8 +214,9 @@ function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
   c.get(NB32).emit(op.i64ExtendI32U).set(NB);
   c.emit(op.block, 0x40);
   c.get(TOK).get(TEND).emit(op.i32GeU).emit(op.brIf, 0);
-  c.doWhile((l) => {
-    l.get(TOK).emit(op.i32Load, ...memarg(2)).set(W);
+  /** One pair of tokens (the u32 at TOK + offset). */
+  const pair = (l: Code, offset: number): void => {
+    l.get(TOK).emit(op.i32Load, ...memarg(2, offset)).set(W);
     countAt(l.get(W).i32(0xffff).emit(op.i32And)).set(L1);
     bitsAt(l.get(W).i32(0xffff).emit(op.i32And));
     bitsAt(l.get(W).i32(16).emit(op.i32ShrU)).get(L1).emit(op.i64Shl).emit(op.i64Or).set(PAIR);
@@ -226,7 +227,11 @@ function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
     l.get(OUT).get(NB).i64(3).emit(op.i64ShrU).emit(op.i32WrapI64).emit(op.i32Add).set(OUT);
     l.get(ACC).get(NB).i64(56).emit(op.i64And).emit(op.i64ShrU).set(ACC);
     l.get(NB).i64(7).emit(op.i64And).set(NB);
-    l.get(TOK).i32(4).emit(op.i32Add).tee(TOK).get(TEND).emit(op.i32LtU);
+  };
+  c.doWhile((l) => {
+    pair(l, 0);
+    pair(l, 4);
+    l.get(TOK).i32(8).emit(op.i32Add).tee(TOK).get(TEND).emit(op.i32LtU);
   });
   c.emit(op.end);
   c.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
