@@ -1,10 +1,12 @@
 /**
  * The hot loops of the PNG deflate encoder (src/image/png-deflate.ts) as
- * WebAssembly, assembled at run time (assembler.ts): tokenising the filtered
- * scanlines into literals and runs (with the symbol histogram), writing the
- * Huffman codes as a bit stream, and the Adler-32 checksum (SIMD, sixteen
- * bytes a step). The Huffman tables are built in TS between the first loop
- * and the second; all three work on one memory the caller owns.
+ * WebAssembly, assembled at run time (assembler.ts): the Adler-32 checksum
+ * with every byte counted (SIMD sums, sixteen bytes a step), tokenising the
+ * filtered scanlines into literals and runs (SIMD tests for run starts, run
+ * counts and corrections to the byte counts), and writing the tokens' codes
+ * as a bit stream (64-bit accumulator). The Huffman codes are built in TS
+ * between the second loop and the third; all three work on one memory the
+ * caller owns.
  */
 import { assemble, Code, op, simd, uleb } from './assembler.js';
 
