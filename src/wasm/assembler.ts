@@ -8,12 +8,13 @@
  * time, as the JS twins are with `new Function`.
  *
  * Every module imports one memory (`env.memory`) and exports its functions by
- * name; parameters and locals are i32 or v128.
+ * name; parameters and locals are i32, i64, f32 or v128; a function returns
+ * nothing or the values named in its `results`.
  */
 
-export type ValueType = 'i32' | 'f32' | 'v128';
+export type ValueType = 'i32' | 'i64' | 'f32' | 'v128';
 
-const VALUE_TYPE: Readonly<Record<ValueType, number>> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+const VALUE_TYPE: Readonly<Record<ValueType, number>> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, v128: 0x7b };
 
 /** Opcodes used by the kernels (core and 0xFD-prefixed SIMD; the SIMD number is LEB128-encoded after the prefix). */
 export const op = {
@@ -24,6 +25,13 @@ export const op = {
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeU: 0x4f,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94,
+  // scalar integer ops of the deflate encoder (png-deflate-kernels.ts)
+  return: 0x0f, select: 0x1b,
+  i64Load: 0x29, i32Load16U: 0x2f, i64Load32U: 0x35, i64Store: 0x37, i32Store16: 0x3b, i64Const: 0x42,
+  i32LeU: 0x4d, i32GtU: 0x4b, i64Eqz: 0x50,
+  i32Ctz: 0x68, i32DivU: 0x6e, i32RemU: 0x70, i32Or: 0x72, i32Xor: 0x73, i32ShrU: 0x76,
+  i64Ctz: 0x7a, i64Add: 0x7c, i64And: 0x83, i64Or: 0x84, i64Xor: 0x85, i64Shl: 0x86, i64ShrU: 0x88,
+  i32WrapI64: 0xa7, i64ExtendI32U: 0xad,
 } as const;
 
 export const simd = {
@@ -34,6 +42,9 @@ export const simd = {
   f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
   i32x4TruncSatF32x4S: 0xf8,
   v128Load64Zero: 0x5d, v128Store64Lane: 0x5b, v128Store32Lane: 0x5a,
+  i8x16Eq: 0x23, v128Or: 0x50, i8x16Bitmask: 0x64,
+  i32x4ExtractLane: 0x1b, i16x8ExtaddPairwiseI8x16U: 0x7d, i32x4ExtaddPairwiseI16x8U: 0x7f,
+  i16x8Shl: 0x8b, i16x8ExtendLowI8x16U: 0x89, i16x8ExtendHighI8x16U: 0x8a, i32x4Add: 0xae, i32x4DotI16x8S: 0xba,
 } as const;
 
 export function uleb(n: number): number[] {
@@ -49,11 +60,11 @@ export function uleb(n: number): number[] {
 }
 
 export function sleb(n: number): number[] {
-  if (!Number.isInteger(n)) throw new Error(`sleb: ${n} is not an integer`);
+  if (!Number.isSafeInteger(n)) throw new Error(`sleb: ${n} is not a safe integer`);
   const out: number[] = [];
   for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
+    const b = ((n % 128) + 128) % 128;
+    n = Math.floor(n / 128);
     const done = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
     out.push(done ? b : b | 0x80);
     if (done) return out;
@@ -75,6 +86,8 @@ export class Code {
   set(local: number): this { return this.emit(op.localSet, ...uleb(local)); }
   tee(local: number): this { return this.emit(op.localTee, ...uleb(local)); }
   i32(v: number): this { return this.emit(op.i32Const, ...sleb(v | 0)); }
+  /** i64.const of a value within ±2^53 (all the encoder needs). */
+  i64(v: number): this { return this.emit(op.i64Const, ...sleb(v)); }
   f32(v: number): this { return this.emit(op.f32Const, ...f32Bytes(v)); }
   /** A SIMD instruction (0xFD prefix). */
   simd(code: number, ...immediates: number[]): this { return this.emit(0xfd, ...uleb(code), ...immediates); }
@@ -98,6 +111,8 @@ export interface FunctionDef {
   readonly name: string;
   readonly params: readonly ValueType[];
   readonly locals?: readonly ValueType[];
+  /** Values the function returns (left on the stack at its end); none by default. */
+  readonly results?: readonly ValueType[];
   readonly body: Code;
 }
 
@@ -114,9 +129,12 @@ function name(s: string): number[] {
   return [...uleb(b.length), ...b];
 }
 
-/** A module importing `env.memory` (at least `minPages` pages) and exporting `functions` (no results). */
+/** A module importing `env.memory` (at least `minPages` pages) and exporting `functions`. */
 export function assemble(functions: readonly FunctionDef[], minPages = 1): Uint8Array<ArrayBuffer> {
-  const types = functions.map((f) => [0x60, ...uleb(f.params.length), ...f.params.map((t) => VALUE_TYPE[t]), 0]);
+  const types = functions.map((f) => [
+    0x60, ...uleb(f.params.length), ...f.params.map((t) => VALUE_TYPE[t]),
+    ...uleb((f.results ?? []).length), ...(f.results ?? []).map((t) => VALUE_TYPE[t]),
+  ]);
   const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)]];
   const bodies = functions.map((f) => {
     const locals = (f.locals ?? []).map((t) => [1, VALUE_TYPE[t]]);
