@@ -162,8 +162,9 @@ export function zoomSumPlain(data: Float32Array, width: number, height: number, 
   // Every zoom's row blend for the current output row, one line each (w3 + 6 values apart), and
   // every zoom's column tables interleaved by x: entry (x·nz + k) is zoom k's at column x.
   const stride = w3 + 6;
-  const lines = new Float32Array(stride * nz);
-  const cols = new Int32Array(width * nz), colT = new Float32Array(width * nz);
+  // float64, as the sums (float32 lines measured ~13% slower: a conversion per read, a rounding per write)
+  const lines = new Float64Array(stride * nz);
+  const cols = new Int32Array(width * nz), colT = new Float64Array(width * nz);
   tables.forEach((t, k) => {
     for (let x = 0; x < width; x++) { cols[x * nz + k] = t.cols[x]! * 3 + k * stride; colT[x * nz + k] = t.colT[x]!; }
   });
