@@ -9,10 +9,9 @@
  * with the sample positions computed in the kernel (see zoomSumSpec). On the
  * CPU backends its plain twin (zoomSumPlain) runs instead: it spares each
  * worker the compile of five heavily unrolled kernels (0.3–0.5 s, most of
- * a one-image run's start-up in the worker that gets zoom_blur) at 1.2–1.3×
- * the webasm kernel's time per call (best of 20 interleaved, load 8: 35 vs
- * 30, 30 vs 25, 29 vs 22 ms), so it pays for itself up to ~15 images per
- * worker and costs ~2% of a long run's time.
+ * a one-image run's start-up in the worker that gets zoom_blur) at 1.05–1.15×
+ * the webasm kernel's time per call (bench/kernel-twins.ts, loads 2–5: 14.9
+ * vs 12.7, 18.8 vs 18.0 ms), about 1% of a long run's time.
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
