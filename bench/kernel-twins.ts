@@ -28,7 +28,9 @@ class TimedHost extends KernelHost {
     const t0 = performance.now();
     const out = await super.run(spec, ...args);
     if (this.recording) {
-      const group = spec.name.replace(/\/.*$/, '').replace(/^stencil:[\s\S]*$/, 'blur-stencil');
+      // motion blur apart on RGB images and on snow's one-channel flake maps (mostly zeros)
+      const base = spec.name.replace(/\/.*$/, '').replace(/^stencil:[\s\S]*$/, 'blur-stencil');
+      const group = base === 'motion-blur' ? `motion-blur (${spec.constants?.['channels'] === 3 ? 'RGB' : 'one channel'})` : base;
       const list = this.times.get(group) ?? [];
       list.push(performance.now() - t0);
       this.times.set(group, list);

@@ -90,7 +90,7 @@ function nearestUpKernel(
 /**
  * boxDownKernel over the whole small image in plain TypeScript (the CPU
  * backends' twin; no compile of two kernels per severity): the same sums and
- * roundings, row by row.
+ * roundings, row by row, the three channels of a pixel together (three chains of adds).
  */
 function boxDownPlain(
   img: Float32Array, width: number, sw: number, sh: number,
@@ -101,16 +101,18 @@ function boxDownPlain(
     const y0 = ys.start[sy]!, ny = ys.count[sy]!;
     for (let sx = 0; sx < sw; sx++) {
       const x0 = xs.start[sx]!, nx = xs.count[sx]!;
-      for (let ch = 0; ch < 3; ch++) {
-        let sum = 0;
-        for (let r = 0; r < ny; r++) {
-          let row = 0;
-          const base = ((y0 + r) * width + x0) * 3 + ch;
-          for (let k = 0; k < nx; k++) row += img[base + k * 3]!;
-          sum += Math.min(Math.max(Math.floor(row / nx + 0.5), 0), 255);
-        }
-        out[(sy * sw + sx) * 3 + ch] = Math.min(Math.max(Math.floor(sum / ny + 0.5), 0), 255);
+      let s0 = 0, s1 = 0, s2 = 0;
+      for (let r = 0; r < ny; r++) {
+        let a = 0, b = 0, c = 0;
+        for (let e = ((y0 + r) * width + x0) * 3, end = e + nx * 3; e < end; e += 3) { a += img[e]!; b += img[e + 1]!; c += img[e + 2]!; }
+        s0 += Math.min(Math.max(Math.floor(a / nx + 0.5), 0), 255);
+        s1 += Math.min(Math.max(Math.floor(b / nx + 0.5), 0), 255);
+        s2 += Math.min(Math.max(Math.floor(c / nx + 0.5), 0), 255);
       }
+      const o = (sy * sw + sx) * 3;
+      out[o] = Math.min(Math.max(Math.floor(s0 / ny + 0.5), 0), 255);
+      out[o + 1] = Math.min(Math.max(Math.floor(s1 / ny + 0.5), 0), 255);
+      out[o + 2] = Math.min(Math.max(Math.floor(s2 / ny + 0.5), 0), 255);
     }
   }
   return out;

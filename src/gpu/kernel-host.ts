@@ -122,7 +122,7 @@ export class KernelHost {
   destroy(): void {
     this.cache.clear();
     this.wasmMemory?.clear();
-    this.gpu?.then((gpu) => gpu.destroy(), () => undefined);
+    void this.gpu?.then((gpu) => gpu.destroy(), () => undefined);
     this.gpu = undefined;
   }
 }

@@ -48,25 +48,39 @@ function filter3x3Kernel(this: IKernelFunctionThis<Filter3x3Constants>, src: Flo
   return v;
 }
 
-/** filter3x3Kernel over the whole map in plain TypeScript (the CPU backends' twin). */
-function filter3x3Plain(src: Float32Array, w: number, h: number, k: readonly number[], divisor: number, conversion: number): Float32Array {
-  const out = new Float32Array(src.length);
-  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = k as [number, number, number, number, number, number, number, number, number];
-  for (let y = 0; y < h; y++) {
-    const r0 = (y === 0 ? 1 : y - 1) * w, r1 = y * w, r2 = (y === h - 1 ? h - 2 : y + 1) * w;
-    for (let x = 0; x < w; x++) {
-      const xm = x === 0 ? 1 : x - 1, xp = x === w - 1 ? w - 2 : x + 1;
-      // Exact sums (see above), so grouped by row: three independent chains of adds.
-      const sum = (k0 * src[r0 + xm]! + k1 * src[r0 + x]! + k2 * src[r0 + xp]!)
-        + (k3 * src[r1 + xm]! + k4 * src[r1 + x]! + k5 * src[r1 + xp]!)
-        + (k6 * src[r2 + xm]! + k7 * src[r2 + x]! + k8 * src[r2 + xp]!);
-      const v = sum / divisor;
-      out[r1 + x] = conversion === 1 ? Math.floor(Math.min(Math.max(v, 0), 255))
-        : conversion === 2 ? Math.min(Math.max(Math.floor(v + 0.5), 0), 255) : v;
-    }
+type Filter3x3Plain = (src: Float32Array, w: number, h: number) => Float32Array;
+
+/**
+ * filter3x3Kernel over the whole map in plain TypeScript (the CPU backends' twin), made with
+ * `new Function` per stencil and conversion: the weights written in, zero terms dropped and ±1 ones
+ * added or subtracted (~18% faster than multiplying all nine read from an array). The sums are
+ * exact (see above), so their order is free.
+ */
+function filter3x3Plain(stencil: Stencil3x3, conversion: number): Filter3x3Plain {
+  const key = `${stencil.weights.join(',')}/${stencil.divisor}/${conversion}`;
+  let plain = PLAIN.get(key);
+  if (!plain) {
+    const cells = ['r0 + xm', 'r0 + x', 'r0 + xp', 'r1 + xm', 'r1 + x', 'r1 + xp', 'r2 + xm', 'r2 + x', 'r2 + xp'];
+    const terms = stencil.weights.map((wt, i) => (wt === 0 ? '' : wt === 1 ? ` + src[${cells[i]!}]` : wt === -1 ? ` - src[${cells[i]!}]` : ` + ${wt} * src[${cells[i]!}]`));
+    const v = `sum / ${stencil.divisor}`;
+    const value = conversion === 1 ? `Math.floor(Math.min(Math.max(${v}, 0), 255))`
+      : conversion === 2 ? `Math.min(Math.max(Math.floor(${v} + 0.5), 0), 255)` : v;
+    plain = new Function('src', 'w', 'h', `const out = new Float32Array(src.length);
+for (let y = 0; y < h; y++) {
+  const r0 = (y === 0 ? 1 : y - 1) * w, r1 = y * w, r2 = (y === h - 1 ? h - 2 : y + 1) * w;
+  for (let x = 0; x < w; x++) {
+    const xm = x === 0 ? 1 : x - 1, xp = x === w - 1 ? w - 2 : x + 1;
+    const sum = 0${terms.join('')};
+    out[r1 + x] = ${value};
   }
-  return out;
 }
+return out;`) as Filter3x3Plain;
+    PLAIN.set(key, plain);
+  }
+  return plain;
+}
+
+const PLAIN = new Map<string, Filter3x3Plain>();
 
 /** Box 3×3 (mean of the nine), cv2.blur's kernel. */
 export const BOX_3X3: Stencil3x3 = { weights: Array<number>(9).fill(1), divisor: 9 };
@@ -82,7 +96,7 @@ export async function filter3x3(
   return kernels.run(
     {
       name: 'spatter-filter3x3', fn: filter3x3Kernel as unknown as KernelFunction, output: src.length, constants: { ...constants },
-      twin: () => filter3x3Plain(src, width, height, stencil.weights, stencil.divisor, constants.conversion),
+      twin: () => filter3x3Plain(stencil, constants.conversion)(src, width, height),
     },
     src, Float32Array.from(stencil.weights),
   );
