@@ -54,6 +54,157 @@ export const OUTPUT_PADDING = 8;
 
 const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(offset)];
 
+/** tokenize's parameters (IN, N, TOK, HIST) and locals: i32, then Y (i64), then v128. */
+const TOKENIZE = {
+  IN: 0, N: 1, TOK: 2, HIST: 3,
+  I: 4, END: 5, T: 6, C1: 7, C3: 8, LIM: 9, J: 10, TK: 11, W: 12, A: 13, K: 14, D1: 15, LEN: 16, M1: 17, M3: 18,
+  Y: 19,
+  L0: 20, L1: 21, L2: 22, LM1: 23, E1: 24, E3: 25,
+} as const;
+
+function count(k: Code): void {
+  const { HIST, A } = TOKENIZE;
+  k.i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A)
+    .get(A).emit(op.i32Load, ...memarg(2)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2));
+}
+
+function emitToken(k: Code): void {
+  const { T, TK } = TOKENIZE;
+  k.get(T).get(TK).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
+  k.get(TK); count(k);
+  k.get(T).i32(2).emit(op.i32Add).set(T);
+}
+
+/** A literal: its token (counted by adler32AndCount, not here). */
+function literal(k: Code): void {
+  const { I, T } = TOKENIZE;
+  k.get(T).get(I).emit(op.i32Load8U, ...memarg(0)).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
+  k.get(T).i32(2).emit(op.i32Add).set(T);
+  k.get(I).i32(1).emit(op.i32Add).set(I);
+}
+
+/** The rest of a run at `distance` from I + J, eight bytes at a time, into `out` (not yet capped). */
+function extendRun(k: Code, distance: number, out: number): void {
+  const { I, LIM, J, A, Y } = TOKENIZE;
+  k.doWhile((l) => {
+    l.get(I).get(J).emit(op.i32Add).tee(A).emit(op.i64Load, ...memarg(0))
+      .get(A).i32(distance).emit(op.i32Sub).emit(op.i64Load, ...memarg(0)).emit(op.i64Xor).set(Y);
+    l.get(J).i32(8).emit(op.i32Add).set(J);
+    l.get(Y).emit(op.i64Eqz).get(J).get(LIM).emit(op.i32LtU).emit(op.i32And);
+  });
+  // J − 8 + (index of the first differing byte; 8 when none)
+  k.get(J).i32(8).emit(op.i32Sub).get(Y).emit(op.i64Ctz).emit(op.i32WrapI64).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
+}
+
+/**
+ * Run length at `distance` from I into `out`, capped at LIM. In the vector
+ * step `mask` (bit j: chunk byte j equals the one `distance` back; I is
+ * chunk byte K) gives it without loads unless it reaches the chunk's end.
+ */
+function run(k: Code, distance: number, out: number, mask?: number): void {
+  const { LIM, J, K } = TOKENIZE;
+  if (mask === undefined) {
+    k.i32(0).set(J);
+    extendRun(k, distance, out);
+  } else {
+    k.get(mask).get(K).emit(op.i32ShrU).i32(-1).emit(op.i32Xor).emit(op.i32Ctz).tee(J).set(out);
+    k.get(J).i32(16).get(K).emit(op.i32Sub).emit(op.i32Eq).emit(op.if, 0x40);
+    extendRun(k, distance, out);
+    k.emit(op.end);
+  }
+  k.get(out).get(LIM).get(out).get(LIM).emit(op.i32LtU).emit(op.select).set(out);
+}
+
+/** The longer run at I (≥ 3 bytes at one of the distances, ≥ 3 bytes left): its token, and I past it. */
+function match(k: Code, masks?: readonly [number, number]): void {
+  const { I, END, C1, C3, LIM, TK, D1, LEN } = TOKENIZE;
+  k.get(END).get(I).emit(op.i32Sub).set(LIM);
+  k.get(LIM).i32(MAX_MATCH).get(LIM).i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set(LIM);
+  run(k, 1, C1, masks?.[0]);
+  run(k, 3, C3, masks?.[1]);
+  // the longer run's token, branch-free; its bytes, counted as literals by adler32AndCount, are taken off again
+  k.get(C1).get(C3).emit(op.i32GeU).set(D1);
+  k.get(C1).get(C3).get(D1).emit(op.select).set(LEN);
+  k.get(LEN).i32(TOKEN.distance1).i32(TOKEN.distance3).get(D1).emit(op.select).emit(op.i32Add).set(TK);
+  for (let phase = 0; phase < 3; phase++) uncount(k, phase);
+  k.get(I).get(LEN).emit(op.i32Add).set(I);
+  emitToken(k);
+}
+
+/**
+ * hist[byte at I − back] −= the run's bytes equal to it, for a pixel's three
+ * phases: ⌊(LEN − phase + 2) / 3⌋ bytes each (⌊x / 3⌋ = x·43691 >> 17 for
+ * x < 2^16), the byte one pixel back, or for distance 1 the byte before I.
+ */
+function uncount(k: Code, phase: number): void {
+  const { HIST, I, A, D1, LEN } = TOKENIZE;
+  k.get(I).i32(1).i32(3 - phase).get(D1).emit(op.select).emit(op.i32Sub).emit(op.i32Load8U, ...memarg(0))
+    .i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A);
+  k.get(A).emit(op.i32Load, ...memarg(2))
+    .get(LEN).i32(2 - phase).emit(op.i32Add).i32(43691).emit(op.i32Mul).i32(17).emit(op.i32ShrU)
+    .emit(op.i32Sub).emit(op.i32Store, ...memarg(2));
+}
+
+function bytesEqual(k: Code): Code { return k.simd(simd.i8x16Eq); }
+
+function andMasks(k: Code): Code { return k.simd(simd.v128And); }
+
+/** The first three bytes (fewer if the input is shorter): literals. */
+function leadingLiterals(c: Code): void {
+  const { IN, I, END } = TOKENIZE;
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
+  c.get(I).get(IN).i32(3).emit(op.i32Add).emit(op.i32GeU).emit(op.brIf, 1);
+  literal(c);
+  c.emit(op.br, 0).emit(op.end, op.end);
+}
+
+/** Sixteen positions a step while all sixteen have three bytes. */
+function vectorSteps(c: Code): void {
+  const { I, END, T, K, M1, M3, L0, L1, L2, LM1, E1, E3 } = TOKENIZE;
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).i32(18).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
+  c.get(I).load().set(L0).get(I).load(1).set(L1).get(I).load(2).set(L2).get(I).i32(1).emit(op.i32Sub).load().set(LM1);
+  bytesEqual(c.get(L0).get(LM1)).tee(E1); bytesEqual(c.get(L1).get(L0)); andMasks(c); bytesEqual(c.get(L2).get(L1)); andMasks(c);
+  bytesEqual(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()).tee(E3); bytesEqual(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); andMasks(c);
+  bytesEqual(c.get(L2).get(LM1)); andMasks(c);
+  c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
+  c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store();
+  c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store(16);
+  c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
+  c.get(I).get(K).emit(op.i32Add).set(I);
+  c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
+  c.get(E1).simd(simd.i8x16Bitmask).set(M1).get(E3).simd(simd.i8x16Bitmask).set(M3);
+  match(c, [M1, M3]);
+  c.emit(op.end);
+  c.emit(op.br, 0).emit(op.end, op.end);
+}
+
+/** Then one position a step while three bytes remain. */
+function scalarSteps(c: Code): void {
+  const { I, END, W } = TOKENIZE;
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).i32(3).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
+  c.get(I).emit(op.i32Load, ...memarg(0)).set(W);
+  c.get(W).get(I).i32(1).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
+  c.get(W).get(I).i32(3).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
+  c.emit(op.i32Or).emit(op.if, 0x40);
+  match(c);
+  c.emit(op.else);
+  literal(c);
+  c.emit(op.end);
+  c.emit(op.br, 0).emit(op.end, op.end);
+}
+
+/** The last bytes: literals. */
+function trailingLiterals(c: Code): void {
+  const { I, END } = TOKENIZE;
+  c.emit(op.block, 0x40).emit(op.loop, 0x40);
+  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
+  literal(c);
+  c.emit(op.br, 0).emit(op.end, op.end);
+}
+
 /**
  * tokenize(in, n, tok, hist) → end of tokens: greedy runs, like zlib's Z_RLE
  * but at two distances. Sixteen positions a step are tested (i8x16.eq of
@@ -70,126 +221,15 @@ const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(
  * before them).
  */
 function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
-  const [IN, N, TOK, HIST] = [0, 1, 2, 3];
-  const [I, END, T, C1, C3, LIM, J, TK, W, A, K, D1, LEN, M1, M3] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const Y = 19; // i64
-  const [L0, L1, L2, LM1, E1, E3] = [20, 21, 22, 23, 24, 25]; // v128
+  const { IN, N, TOK, END, T, I } = TOKENIZE;
   const c = new Code();
-  const count = (k: Code): void => {
-    k.i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A)
-      .get(A).emit(op.i32Load, ...memarg(2)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2));
-  };
-  const emitToken = (k: Code): void => {
-    k.get(T).get(TK).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
-    k.get(TK); count(k);
-    k.get(T).i32(2).emit(op.i32Add).set(T);
-  };
-  /** A literal: its token (counted by adler32AndCount, not here). */
-  const literal = (k: Code): void => {
-    k.get(T).get(I).emit(op.i32Load8U, ...memarg(0)).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
-    k.get(T).i32(2).emit(op.i32Add).set(T);
-    k.get(I).i32(1).emit(op.i32Add).set(I);
-  };
-  /** The rest of a run at `distance` from I + J, eight bytes at a time, into `out` (not yet capped). */
-  const extendRun = (k: Code, distance: number, out: number): void => {
-    k.doWhile((l) => {
-      l.get(I).get(J).emit(op.i32Add).tee(A).emit(op.i64Load, ...memarg(0))
-        .get(A).i32(distance).emit(op.i32Sub).emit(op.i64Load, ...memarg(0)).emit(op.i64Xor).set(Y);
-      l.get(J).i32(8).emit(op.i32Add).set(J);
-      l.get(Y).emit(op.i64Eqz).get(J).get(LIM).emit(op.i32LtU).emit(op.i32And);
-    });
-    // J − 8 + (index of the first differing byte; 8 when none)
-    k.get(J).i32(8).emit(op.i32Sub).get(Y).emit(op.i64Ctz).emit(op.i32WrapI64).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
-  };
-  /**
-   * Run length at `distance` from I into `out`, capped at LIM. In the vector
-   * step `mask` (bit j: chunk byte j equals the one `distance` back; I is
-   * chunk byte K) gives it without loads unless it reaches the chunk's end.
-   */
-  const run = (k: Code, distance: number, out: number, mask?: number): void => {
-    if (mask === undefined) {
-      k.i32(0).set(J);
-      extendRun(k, distance, out);
-    } else {
-      k.get(mask).get(K).emit(op.i32ShrU).i32(-1).emit(op.i32Xor).emit(op.i32Ctz).tee(J).set(out);
-      k.get(J).i32(16).get(K).emit(op.i32Sub).emit(op.i32Eq).emit(op.if, 0x40);
-      extendRun(k, distance, out);
-      k.emit(op.end);
-    }
-    k.get(out).get(LIM).get(out).get(LIM).emit(op.i32LtU).emit(op.select).set(out);
-  };
-  /** The longer run at I (≥ 3 bytes at one of the distances, ≥ 3 bytes left): its token, and I past it. */
-  const match = (k: Code, masks?: readonly [number, number]): void => {
-    k.get(END).get(I).emit(op.i32Sub).set(LIM);
-    k.get(LIM).i32(MAX_MATCH).get(LIM).i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set(LIM);
-    run(k, 1, C1, masks?.[0]);
-    run(k, 3, C3, masks?.[1]);
-    // the longer run's token, branch-free; its bytes, counted as literals by adler32AndCount, are taken off again
-    k.get(C1).get(C3).emit(op.i32GeU).set(D1);
-    k.get(C1).get(C3).get(D1).emit(op.select).set(LEN);
-    k.get(LEN).i32(TOKEN.distance1).i32(TOKEN.distance3).get(D1).emit(op.select).emit(op.i32Add).set(TK);
-    for (let phase = 0; phase < 3; phase++) uncount(k, phase);
-    k.get(I).get(LEN).emit(op.i32Add).set(I);
-    emitToken(k);
-  };
-  /**
-   * hist[byte at I − back] −= the run's bytes equal to it, for a pixel's three
-   * phases: ⌊(LEN − phase + 2) / 3⌋ bytes each (⌊x / 3⌋ = x·43691 >> 17 for
-   * x < 2^16), the byte one pixel back, or for distance 1 the byte before I.
-   */
-  const uncount = (k: Code, phase: number): void => {
-    k.get(I).i32(1).i32(3 - phase).get(D1).emit(op.select).emit(op.i32Sub).emit(op.i32Load8U, ...memarg(0))
-      .i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A);
-    k.get(A).emit(op.i32Load, ...memarg(2))
-      .get(LEN).i32(2 - phase).emit(op.i32Add).i32(43691).emit(op.i32Mul).i32(17).emit(op.i32ShrU)
-      .emit(op.i32Sub).emit(op.i32Store, ...memarg(2));
-  };
-  const eq = (k: Code): Code => k.simd(simd.i8x16Eq);
-  const and = (k: Code): Code => k.simd(simd.v128And);
-
   c.get(IN).get(N).emit(op.i32Add).set(END);
   c.get(TOK).set(T);
   c.get(IN).set(I);
-  // the first three bytes (fewer if the input is shorter): literals
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
-  c.get(I).get(IN).i32(3).emit(op.i32Add).emit(op.i32GeU).emit(op.brIf, 1);
-  literal(c);
-  c.emit(op.br, 0).emit(op.end, op.end);
-  // sixteen positions a step while all sixteen have three bytes
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).i32(18).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
-  c.get(I).load().set(L0).get(I).load(1).set(L1).get(I).load(2).set(L2).get(I).i32(1).emit(op.i32Sub).load().set(LM1);
-  eq(c.get(L0).get(LM1)).tee(E1); eq(c.get(L1).get(L0)); and(c); eq(c.get(L2).get(L1)); and(c);
-  eq(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()).tee(E3); eq(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); and(c);
-  eq(c.get(L2).get(LM1)); and(c);
-  c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
-  c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store();
-  c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store(16);
-  c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
-  c.get(I).get(K).emit(op.i32Add).set(I);
-  c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
-  c.get(E1).simd(simd.i8x16Bitmask).set(M1).get(E3).simd(simd.i8x16Bitmask).set(M3);
-  match(c, [M1, M3]);
-  c.emit(op.end);
-  c.emit(op.br, 0).emit(op.end, op.end);
-  // then one position a step while three bytes remain
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).i32(3).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
-  c.get(I).emit(op.i32Load, ...memarg(0)).set(W);
-  c.get(W).get(I).i32(1).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
-  c.get(W).get(I).i32(3).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
-  c.emit(op.i32Or).emit(op.if, 0x40);
-  match(c);
-  c.emit(op.else);
-  literal(c);
-  c.emit(op.end);
-  c.emit(op.br, 0).emit(op.end, op.end);
-  // the last bytes: literals
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
-  literal(c);
-  c.emit(op.br, 0).emit(op.end, op.end);
+  leadingLiterals(c);
+  vectorSteps(c);
+  scalarSteps(c);
+  trailingLiterals(c);
   c.get(T);
   return {
     name: 'tokenize', params: ['i32', 'i32', 'i32', 'i32'],
