@@ -150,7 +150,7 @@ async function chooseAuto(): Promise<BackendChoice> {
     return { backend: 'headlessgl', reason: `GL on a hardware GPU (${cls.why})`, device: cls.name, deviceKind: cls.kind, renderer: gl.renderer };
   }
   passed.push('error' in gl ? `headlessgl: ${gl.error}` : `headlessgl: ${cls!.kind} renderer ${cls!.name} (${cls!.why})`);
-  return { backend: CPU_DEFAULT, reason: `CPU default (webasm: wasm SIMD, the faster CPU mode); passed over ${passed.join('; ')}` };
+  return { backend: CPU_DEFAULT, reason: `CPU default (webasm: every kernel's twin, typed-array and WebAssembly SIMD loops); passed over ${passed.join('; ')}` };
 }
 
 function kindNote(cls: DeviceClass): string {
