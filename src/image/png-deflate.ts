@@ -8,9 +8,9 @@
  * are WebAssembly (src/wasm/deflate-kernels.ts); the Huffman codes, limited to
  * 15 bits, are built here from the tokens' histogram.
  */
-import { CODE_ENTRY_BYTES, CODE_TABLE, deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN, type DeflateKernels } from '../wasm/deflate-kernels.js';
+import { CODE_ENTRY_BYTES, CODE_TABLE, deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN } from '../wasm/deflate-kernels.js';
+import { align16, threadWorkspace } from '../wasm/workspace.js';
 
-const PAGE = 65536;
 const MAX_CODE_BITS = 15;
 const MAX_CODE_LENGTH_BITS = 7;
 const LITLEN_SYMBOLS = 286;
@@ -286,27 +286,13 @@ function fillCodeTable(table: Uint32Array, codes: BlockCodes): void {
 
 // ---- the encoder ----
 
-/** One thread's wasm memory for the encoder, grown on demand. */
-class DeflateSpace {
-  readonly memory = new WebAssembly.Memory({ initial: 1 });
-  readonly kernels: DeflateKernels = deflateKernels(this.memory);
-
-  reserve(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-  }
-}
-
-let space: DeflateSpace | undefined;
-
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
-
 /**
  * The zlib stream (RFC 1950) of `data` — for PNG, its filtered scanlines — as
  * one dynamic-Huffman deflate block of literals and runs at distances 1 and 3.
  */
 export function deflateScanlines(data: Uint8Array): Uint8Array {
-  const ws = (space ??= new DeflateSpace());
+  const ws = threadWorkspace();
+  const kernels = deflateKernels();
   const n = data.length;
   const input = align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
   const tokens = align16(input + n + INPUT_PADDING);
@@ -321,8 +307,8 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   u8.set(data, input);
   const literalCounts = (histogram + LITERAL_SUBHISTOGRAMS_OFFSET) / 4;
   u32.fill(0, histogram / 4, literalCounts + 4 * 256);
-  const adler = ws.kernels.adler32AndCount(input, n, histogram + LITERAL_SUBHISTOGRAMS_OFFSET) >>> 0;
-  let tokensEnd = ws.kernels.tokenize(input, n, tokens, histogram);
+  const adler = kernels.adler32AndCount(input, n, histogram + LITERAL_SUBHISTOGRAMS_OFFSET) >>> 0;
+  let tokensEnd = kernels.tokenize(input, n, tokens, histogram);
   for (let b = 0; b < 256; b++) {
     u32[histogram / 4 + b]! += u32[literalCounts + b]! + u32[literalCounts + 256 + b]! + u32[literalCounts + 512 + b]! + u32[literalCounts + 768 + b]!;
   }
@@ -340,7 +326,7 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   const w = new BitWriter(u8, out + 2);
   writeBlockHeader(w, codes);
   fillCodeTable(u32.subarray(CODE_TABLE / 4, CODE_TABLE / 4 + 2 * TOKEN.count), codes);
-  const end = ws.kernels.emitBits(tokens, tokensEnd, w.at, w.bits, w.count);
+  const end = kernels.emitBits(tokens, tokensEnd, w.at, w.bits, w.count);
   u8[end] = adler >>> 24; u8[end + 1] = (adler >>> 16) & 0xff; u8[end + 2] = (adler >>> 8) & 0xff; u8[end + 3] = adler & 0xff;
   return u8.slice(out, end + 4);
 }

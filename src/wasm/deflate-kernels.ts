@@ -9,6 +9,7 @@
  * caller owns.
  */
 import { assemble, Code, op, simd, uleb } from './assembler.js';
+import { threadWorkspace } from './workspace.js';
 
 /**
  * Token values: a literal byte, end of block, a run of 3..258 bytes at
@@ -363,8 +364,9 @@ export interface DeflateKernels {
 
 let compiled: WebAssembly.Module | undefined;
 
-/** The three kernels, on `memory`. */
-export function deflateKernels(memory: WebAssembly.Memory): DeflateKernels {
+/** The three kernels, on this thread's workspace memory (made once per thread). */
+let kernels: DeflateKernels | undefined;
+export function deflateKernels(): DeflateKernels {
   compiled ??= new WebAssembly.Module(assemble([tokenizeFunction(), emitBitsFunction(), adler32AndCountFunction()]));
-  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as DeflateKernels;
+  return (kernels ??= threadWorkspace().instantiate(compiled) as unknown as DeflateKernels);
 }

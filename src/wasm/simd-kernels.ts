@@ -2,43 +2,12 @@
  * The CPU path's hottest loops as WebAssembly SIMD (four float32 lanes per
  * instruction), assembled at run time (assembler.ts): fixed stencils (every
  * separable and disk blur), clip-and-round to 8 bits (every variant), and
- * PNG's Up filter (every PNG written). Each thread has its own workspace
- * memory; arguments are copied in and results copied out, which costs far
+ * PNG's Up filter (every PNG written). Each thread has one workspace
+ * memory (workspace.ts); arguments are copied in and results copied out, which costs far
  * less than the loops (a 224² RGB image is 0.6 MB).
  */
 import { assemble, Code, op, simd } from './assembler.js';
-
-const PAGE = 65536;
-
-/** One thread's wasm memory, grown on demand, and its compiled modules. */
-class Workspace {
-  readonly memory = new WebAssembly.Memory({ initial: 1 });
-  private f32view = new Float32Array(this.memory.buffer);
-  private u8view = new Uint8Array(this.memory.buffer);
-
-  /** Views of at least `bytes` bytes (growing detaches the old buffer, so views are re-made). */
-  reserve(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (have < bytes) {
-      this.memory.grow(Math.ceil((bytes - have) / PAGE));
-      this.f32view = new Float32Array(this.memory.buffer);
-      this.u8view = new Uint8Array(this.memory.buffer);
-    }
-  }
-
-  get f32(): Float32Array { return this.f32view; }
-  get u8(): Uint8Array { return this.u8view; }
-
-  instantiate(bytes: Uint8Array<ArrayBuffer>): Record<string, (...a: number[]) => void> {
-    const module = new WebAssembly.Module(bytes);
-    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as Record<string, (...a: number[]) => void>;
-  }
-}
-
-let workspace: Workspace | undefined;
-const space = (): Workspace => (workspace ??= new Workspace());
-
-const align16 = (n: number): number => Math.ceil(n / 16) * 16;
+import { align16, threadWorkspace as space } from './workspace.js';
 
 // ---- stencils ----
 
@@ -81,7 +50,7 @@ export function runStencil(terms: readonly StencilTerm[], p: Float32Array, outpu
   let run = stencils.get(key);
   if (!run) {
     if (terms.some((t) => t.offsets.some((o) => !Number.isInteger(o) || o < 0))) throw new Error('runStencil: offsets must be integers ≥ 0');
-    run = ws.instantiate(stencilModule(terms))['run']!;
+    run = ws.instantiate(stencilModule(terms))['run'] as (src: number, dst: number, end: number) => void;
     stencils.set(key, run);
   }
   const vectors = Math.ceil(output / 4) * 4;
@@ -147,7 +116,7 @@ export function runRowStencil(p: Float32Array, taps: readonly RowStencilTap[], r
   if (taps.some((t) => !Number.isInteger(t.offset) || t.offset < 0)) throw new Error('runRowStencil: offsets must be integers ≥ 0');
   if (rows === 0 || rowLength === 0) return new Float32Array(rows * rowLength);
   const ws = space();
-  rowStencilRun ??= ws.instantiate(rowStencilModule())['run']!;
+  rowStencilRun ??= ws.instantiate(rowStencilModule())['run'] as (...a: number[]) => void;
   const reach = Math.max(...taps.map((t) => t.offset));
   // the last row's last step reads up to 15 values past its end, from each tap
   const srcValues = Math.max(p.length, (rows - 1) * inputStride + rowLength + 16 + reach);
@@ -193,7 +162,7 @@ let quantizeRun: ((src: number, dst: number, end: number) => void) | undefined;
 /** 8-bit values of `values`: clipped to [0, 255], rounded half up, NaN → 0. */
 export function quantizeToBytes(values: Float32Array): Uint8Array {
   const ws = space();
-  quantizeRun ??= ws.instantiate(quantizeModule())['run']!;
+  quantizeRun ??= ws.instantiate(quantizeModule())['run'] as (src: number, dst: number, end: number) => void;
   const n = values.length;
   const blocks = Math.ceil(n / 16) * 16;
   const dst = align16(blocks * 4);
@@ -249,7 +218,7 @@ export function upFilteredScanlines(data: Uint8Array, stride: number, rows: numb
   if (data.length < stride * rows) throw new Error(`upFilteredScanlines: ${data.length} bytes, ${rows} rows of ${stride} need ${stride * rows}`);
   if (rows === 0) return new Uint8Array(0);
   const ws = space();
-  upFilterRun ??= ws.instantiate(upFilterModule())['run']!;
+  upFilterRun ??= ws.instantiate(upFilterModule())['run'] as (src: number, dst: number, stride: number, rows: number) => void;
   const dst = align16(stride * rows + 16);
   const size = (stride + 1) * rows;
   ws.reserve(dst + size + 16);
@@ -350,7 +319,7 @@ let zoomSumRun: ((...a: number[]) => void) | undefined;
 /** Σ over the plan's zooms of each zoom's bilinear samples, for a width×height RGB image (see zoom-sum.ts). */
 export function zoomSumSimd(image: Float32Array, width: number, height: number, plan: ZoomPlan): Float32Array {
   const ws = space();
-  zoomSumRun ??= ws.instantiate(zoomSumModule())['run']!;
+  zoomSumRun ??= ws.instantiate(zoomSumModule())['run'] as (...a: number[]) => void;
   const nz = plan.span.length;
   const w3 = width * 3;
   let at = 0;
