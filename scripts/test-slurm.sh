@@ -21,14 +21,17 @@ fi
 tmp="$(mktemp -d /tmp/ferc-slurm-XXXXXX)"
 chmod 755 "$tmp" # munged wants every directory above its socket searchable by all
 pids=()
+test_pid=
 ok=0
 
 # What the trap stops: every job still known to this cluster, then the daemons started here, by pid.
 stop_cluster() {
   local rc=$?
   set +e
+  # Interrupted: the test and what it started (its process group) first, so that nothing more is submitted.
+  if [ -n "$test_pid" ]; then kill -- "-$test_pid" 2>/dev/null; wait "$test_pid" 2>/dev/null; fi
   if [ ${#pids[@]} -gt 0 ] && [ -n "${SLURM_CONF:-}" ]; then
-    scancel --full $(squeue -h -o %A 2>/dev/null | sort -u) 2>/dev/null
+    scancel --user="$(id -un)" 2>/dev/null # SLURM_CONF: this cluster's jobs only
     # Let slurmd see its jobs' steps end before it stops (bounded: 60 s).
     for _ in $(seq 1 120); do
       [ -z "$(squeue -h -t running,completing,configuring 2>/dev/null)" ] && break
@@ -115,5 +118,10 @@ pids+=($!)
 wait_until 120 "node ${host} idle" bash -c "sinfo -h -n '$host' -o %T | grep -qx idle"
 
 echo "test:slurm: $(sbatch --version) (slurmctld pid ${pids[1]}, slurmd pid ${pids[2]}, munged pid ${pids[0]}); ${node_line}"
-FERC_SLURM_DIR="$tmp" npx uvu dist/test '\.slurmtest\.js$'
+# In the background and waited for, so that a signal to this script runs the trap at once; in a process
+# group of its own (setsid), which the trap ends with the one-process runs the test started.
+FERC_SLURM_DIR="$tmp" setsid node_modules/.bin/uvu dist/test '\.slurmtest\.js$' &
+test_pid=$!
+wait "$test_pid"
+test_pid= # ended and reaped: its group is gone
 ok=1
