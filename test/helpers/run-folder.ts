@@ -28,10 +28,13 @@ function comparable(name: string, bytes: Buffer, dir: string): Buffer {
   return Buffer.from(bytes.toString('utf8').split(dir).join('<OUT>').replace(/"created": "[^"]+"/, '"created": "<TIME>"'));
 }
 
-/** Files of `actual` missing from, extra to, or differing from `expected` (none when the folders are equal). */
-export function differingFiles(actual: string, expected: string): string[] {
+/**
+ * Files of `actual` missing from, extra to, or differing from `expected` (none when the folders are equal);
+ * `ignore`: relative paths left out of both (e.g. a sharded run's shards/).
+ */
+export function differingFiles(actual: string, expected: string, ignore: (name: string) => boolean = () => false): string[] {
   const a = snapshot(actual), e = snapshot(expected);
-  const names = new Set([...a.keys(), ...e.keys()]);
+  const names = new Set([...a.keys(), ...e.keys()].filter((name) => !ignore(name)));
   const differ: string[] = [];
   for (const name of [...names].sort()) {
     const x = a.get(name), y = e.get(name);
