@@ -14,7 +14,7 @@ import { loadFaces } from './helpers/fixtures.js';
 import { toFloat } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { corruptFloat } from '../src/corruptions/engine.js';
-import type { CorruptionName, Severity } from '../src/corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../src/corruptions/index.js';
 import {
   readLabelFile, LabelFuser, remapGmm, selectCalibrationIds, reduceVisibility, measureVariant,
   saveVisibilityTable, loadVisibilityTable, readLabelsCsv, type GmmParams, type ImageVariant, type SoftLabelInput,

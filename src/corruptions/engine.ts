@@ -6,8 +6,8 @@
 import { quantize, type FloatImage, type RgbImage } from '../image/rgb-image.js';
 import { Rng } from '../random/rng.js';
 import type { KernelHost } from '../gpu/kernel-host.js';
-import { SEVERITIES, type CorruptionName, type Severity } from './corruption.js';
-import { CORRUPTION_NAMES, getCorruption, isCorruptionName } from './registry.js';
+import { SEVERITIES, type Severity } from './corruption.js';
+import { CORRUPTION_NAMES, getCorruption, isCorruptionName, type CorruptionName } from './registry.js';
 
 export interface VariantKey {
   readonly seed: number;
