@@ -23,6 +23,7 @@ export {
 // Corruptions (SPEC.md §2) and the `fer-c corrupt` command as a function
 export * from './corruptions/index.js';
 export * from './corruptions/engine.js';
+export { parseCorruptions, parseSeverities, listItems } from './cli/lists.js';
 export { variantsOf, type Variant, type FanOutOptions } from './corruptions/fan-out.js';
 export { corruptDirectory, listInputFiles, type CorruptDirectoryOptions, type CorruptSummary } from './pipeline/corrupt-directory.js';
 
@@ -74,7 +75,7 @@ export {
 export { pipeSamples, type PipeSamplesOptions } from './pipeline/pipe-samples.js';
 export { operate, type OperatorHandlers } from './stream/operate.js';
 export { corrupt, type CorruptOperatorOptions } from './pipeline/operators/corrupt.js';
-export { softLabels, mapSoftLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
+export { softLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
 export { writeImages } from './pipeline/operators/write-images.js';
 export { writeLabels } from './pipeline/operators/write-labels.js';
 export { writePredictions } from './pipeline/operators/write-predictions.js';

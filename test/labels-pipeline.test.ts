@@ -20,7 +20,7 @@ import {
   saveVisibilityTable, loadVisibilityTable, readLabelsCsv, type GmmParams, type ImageVariant, type SoftLabelInput,
   type VisibilityTable,
 } from '../src/labels/index.js';
-import { mapSoftLabels } from '../src/pipeline/operators/soft-labels.js'; // the deprecated alias, for bare label inputs
+import { labelRows } from './helpers/label-rows.js'; // bare label inputs that carry their fused label
 import { writeLabelsCsv } from '../src/sinks/index.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ferc-labels-pipeline-'));
@@ -75,7 +75,7 @@ test('labels.csv: a clean row equal to the fused label and one row per variant, 
     }
   }
   const rows = await lastValueFrom(from(images()).pipe(
-    mapSoftLabels({ table: table$, exponent: 2 }),
+    labelRows({ table: table$, exponent: 2 }),
     writeLabelsCsv(join(out, 'labels.csv'), classes.length),
     toArray(),
   ));
