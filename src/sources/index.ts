@@ -20,9 +20,11 @@ export {
   type AffWildOptions, type AffWildSource, type FrameAnnotation, type AffWildStats, type FrameSampling, type IdentitySplit,
 } from './affwild.js';
 export {
-  findFfmpeg, systemFfmpeg, describeFfmpeg, bundledTool, probeVideo, decodeFrames, FrameStream, FfmpegNotFoundError, VideoDecodeError,
-  type FfmpegTools, type FoundFfmpeg, type ToolOrigin, type BundledTool, type VideoProbe, type FrameDecodeOptions, type DecodedFrame,
+  findFfmpeg, systemFfmpeg, describeFfmpeg, bundledTool, FfmpegNotFoundError,
+  type FfmpegTools, type FoundFfmpeg, type ToolOrigin, type BundledTool,
 } from './ffmpeg.js';
+export { probeVideo, type VideoProbe } from './ffprobe.js';
+export { decodeFrames, FrameStream, VideoDecodeError, type FrameDecodeOptions, type DecodedFrame } from './frame-stream.js';
 export {
   readVideo, videoName, frameId, readFaceBoxes, cropFrame,
   type VideoSourceOptions, type VideoFrameSample, type VideoSourceStats, type VideoSource,

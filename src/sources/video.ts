@@ -27,7 +27,8 @@ import { FER_SIZE, type Box } from '../image/io.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import { parseVa } from '../labels/label-file.js';
 import { RowReader, type ParsedRow } from '../io/csv-rows.js';
-import { FrameStream, type FfmpegTools } from './ffmpeg.js';
+import type { FfmpegTools } from './ffmpeg.js';
+import { FrameStream } from './frame-stream.js';
 import { AFFWILD_CLASSES, type DatasetClasses, type SampleDescriptor, type SkipRecord } from './sample.js';
 import {
   SkipTally, at, parseIntegerCell, parseNumberCell,
