@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync, constants } from 'node:zlib';
 import { readImageFile, encodePng } from '../src/image/index.js';
 import { deflateScanlines } from '../src/image/png-deflate.js';
-import { upFilteredScanlines } from '../src/wasm/simd-kernels.js';
+import { upFilteredScanlines } from '../src/image/up-filter-wasm.js';
 import { FACES_DIR, REPO_ROOT } from '../test/helpers/fixtures.js';
 import { writeResult } from './write-result.js';
 

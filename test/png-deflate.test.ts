@@ -16,7 +16,7 @@ import { inflateSync, deflateSync, constants as zlibConstants } from 'node:zlib'
 import { loadFaces } from './helpers/fixtures.js';
 import { decodeImage, encodePng, toFloat, type RgbImage } from '../src/image/index.js';
 import { deflateScanlines, limitedCodeLengths } from '../src/image/png-deflate.js';
-import { upFilteredScanlines } from '../src/wasm/simd-kernels.js';
+import { upFilteredScanlines } from '../src/image/up-filter-wasm.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { corruptImage } from '../src/corruptions/engine.js';
 import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';

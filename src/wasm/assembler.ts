@@ -1,6 +1,8 @@
 /**
  * A minimal WebAssembly binary writer: enough to emit small modules of
- * 128-bit SIMD loops at run time (see simd-kernels.ts). V8 runs wasm SIMD
+ * 128-bit SIMD loops at run time (each kernel lives beside its caller, in a
+ * `…-wasm.ts` file of src/image or src/corruptions/kernels, and the PNG
+ * deflate's in src/image/png-deflate-kernels.ts). V8 runs wasm SIMD
  * four float32 lanes at a time, where a plain typed-array loop in JS does one
  * value per step; the kernels are written here rather than compiled from
  * another language so that the project needs no toolchain and each kernel

@@ -1,6 +1,6 @@
 /**
  * The hot loops of the PNG deflate encoder (src/image/png-deflate.ts) as
- * WebAssembly, assembled at run time (assembler.ts): the Adler-32 checksum
+ * WebAssembly, assembled at run time (src/wasm/assembler.ts): the Adler-32 checksum
  * with every byte counted (SIMD sums, sixteen bytes a step), tokenising the
  * filtered scanlines into literals and runs (SIMD tests for run starts, run
  * counts and corrections to the byte counts), and writing the tokens' codes
@@ -8,8 +8,8 @@
  * between the second loop and the third; all three work on one memory the
  * caller owns.
  */
-import { assemble, Code, op, simd, uleb } from './assembler.js';
-import { threadWorkspace } from './workspace.js';
+import { assemble, Code, op, simd, uleb } from '../wasm/assembler.js';
+import { threadWorkspace } from '../wasm/workspace.js';
 
 /**
  * Token values: a literal byte, end of block, a run of 3..258 bytes at
