@@ -8,7 +8,7 @@
  * between the second loop and the third; all three work on one memory the
  * caller owns.
  */
-import { assemble, Code, op, simd, uleb } from '../wasm/assembler.js';
+import { assemble, defineFunction, op, simd, uleb, type Code, type FunctionDef, type LocalName } from '../wasm/assembler.js';
 import { threadWorkspace } from '../wasm/workspace.js';
 
 /**
@@ -55,155 +55,148 @@ export const OUTPUT_PADDING = 8;
 
 const memarg = (alignLog2: number, offset = 0): number[] => [alignLog2, ...uleb(offset)];
 
-/** tokenize's parameters (IN, N, TOK, HIST) and locals: i32, then Y (i64), then v128. */
+/** tokenize's parameters and locals. */
 const TOKENIZE = {
-  IN: 0, N: 1, TOK: 2, HIST: 3,
-  I: 4, END: 5, T: 6, C1: 7, C3: 8, LIM: 9, J: 10, TK: 11, W: 12, A: 13, K: 14, D1: 15, LEN: 16, M1: 17, M3: 18,
-  Y: 19,
-  L0: 20, L1: 21, L2: 22, LM1: 23, E1: 24, E3: 25,
+  params: { input: 'i32', n: 'i32', tokens: 'i32', hist: 'i32' },
+  locals: {
+    /** The position read, the input's end, where the next token is stored. */
+    i: 'i32', end: 'i32', tokenAt: 'i32',
+    /** Run lengths at distance 1 and 3; their cap (258, or the bytes left); a run's bytes measured so far. */
+    run1: 'i32', run3: 'i32', limit: 'i32', j: 'i32',
+    token: 'i32', word: 'i32', at: 'i32',
+    /** Index in the chunk of the first position that starts a run (16: none). */
+    firstRun: 'i32',
+    /** 1 when the distance-1 run is taken, and the taken run's length. */
+    isDistance1: 'i32', length: 'i32',
+    /** Bit j: chunk byte j equals the byte 1 (mask1) or 3 (mask3) back. */
+    mask1: 'i32', mask3: 'i32',
+    /** Eight bytes xor the eight `distance` back: its lowest set bit ends the run. */
+    diff: 'i64',
+    /** The chunk's bytes from i, i + 1, i + 2 and i − 1, and which equal the byte 1 and 3 back. */
+    at0: 'v128', at1: 'v128', at2: 'v128', before1: 'v128', eq1: 'v128', eq3: 'v128',
+  },
 } as const;
+type TokenizeCode = Code<LocalName<typeof TOKENIZE.params, typeof TOKENIZE.locals>>;
 
-function count(k: Code): void {
-  const { HIST, A } = TOKENIZE;
-  k.i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A)
-    .get(A).emit(op.i32Load, ...memarg(2)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2));
+/** hist[the token on the stack] += 1. */
+function count(k: TokenizeCode): void {
+  k.i32(2).emit(op.i32Shl).get('hist').emit(op.i32Add).tee('at')
+    .get('at').emit(op.i32Load, ...memarg(2)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2));
 }
 
-function emitToken(k: Code): void {
-  const { T, TK } = TOKENIZE;
-  k.get(T).get(TK).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
-  k.get(TK); count(k);
-  k.get(T).i32(2).emit(op.i32Add).set(T);
+function emitToken(k: TokenizeCode): void {
+  k.get('tokenAt').get('token').i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
+  k.get('token'); count(k);
+  k.get('tokenAt').i32(2).emit(op.i32Add).set('tokenAt');
 }
 
 /** A literal: its token (counted by adler32AndCount, not here). */
-function literal(k: Code): void {
-  const { I, T } = TOKENIZE;
-  k.get(T).get(I).emit(op.i32Load8U, ...memarg(0)).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
-  k.get(T).i32(2).emit(op.i32Add).set(T);
-  k.get(I).i32(1).emit(op.i32Add).set(I);
+function literal(k: TokenizeCode): void {
+  k.get('tokenAt').get('i').emit(op.i32Load8U, ...memarg(0)).i32(ENTRY_SHIFT).emit(op.i32Shl).emit(op.i32Store16, ...memarg(1));
+  k.get('tokenAt').i32(2).emit(op.i32Add).set('tokenAt');
+  k.get('i').i32(1).emit(op.i32Add).set('i');
 }
 
-/** The rest of a run at `distance` from I + J, eight bytes at a time, into `out` (not yet capped). */
-function extendRun(k: Code, distance: number, out: number): void {
-  const { I, LIM, J, A, Y } = TOKENIZE;
+/** The rest of a run at `distance` from i + j, eight bytes at a time, into `out` (not yet capped). */
+function extendRun(k: TokenizeCode, distance: number, out: 'run1' | 'run3'): void {
   k.doWhile((l) => {
-    l.get(I).get(J).emit(op.i32Add).tee(A).emit(op.i64Load, ...memarg(0))
-      .get(A).i32(distance).emit(op.i32Sub).emit(op.i64Load, ...memarg(0)).emit(op.i64Xor).set(Y);
-    l.get(J).i32(8).emit(op.i32Add).set(J);
-    l.get(Y).emit(op.i64Eqz).get(J).get(LIM).emit(op.i32LtU).emit(op.i32And);
+    l.get('i').get('j').emit(op.i32Add).tee('at').emit(op.i64Load, ...memarg(0))
+      .get('at').i32(distance).emit(op.i32Sub).emit(op.i64Load, ...memarg(0)).emit(op.i64Xor).set('diff');
+    l.get('j').i32(8).emit(op.i32Add).set('j');
+    l.get('diff').emit(op.i64Eqz).get('j').get('limit').emit(op.i32LtU).emit(op.i32And);
   });
-  // J − 8 + (index of the first differing byte; 8 when none)
-  k.get(J).i32(8).emit(op.i32Sub).get(Y).emit(op.i64Ctz).emit(op.i32WrapI64).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
+  // j − 8 + (index of the first differing byte; 8 when none)
+  k.get('j').i32(8).emit(op.i32Sub).get('diff').emit(op.i64Ctz).emit(op.i32WrapI64).i32(3).emit(op.i32ShrU).emit(op.i32Add).set(out);
 }
 
 /**
- * Run length at `distance` from I into `out`, capped at LIM. In the vector
- * step `mask` (bit j: chunk byte j equals the one `distance` back; I is
- * chunk byte K) gives it without loads unless it reaches the chunk's end.
+ * Run length at `distance` from i into `out`, capped at `limit`. In the vector
+ * step `mask` (bit j: chunk byte j equals the one `distance` back; i is
+ * chunk byte firstRun) gives it without loads unless it reaches the chunk's end.
  */
-function run(k: Code, distance: number, out: number, mask?: number): void {
-  const { LIM, J, K } = TOKENIZE;
+function run(k: TokenizeCode, distance: number, out: 'run1' | 'run3', mask?: 'mask1' | 'mask3'): void {
   if (mask === undefined) {
-    k.i32(0).set(J);
+    k.i32(0).set('j');
     extendRun(k, distance, out);
   } else {
-    k.get(mask).get(K).emit(op.i32ShrU).i32(-1).emit(op.i32Xor).emit(op.i32Ctz).tee(J).set(out);
-    k.get(J).i32(16).get(K).emit(op.i32Sub).emit(op.i32Eq).emit(op.if, 0x40);
-    extendRun(k, distance, out);
-    k.emit(op.end);
+    k.get(mask).get('firstRun').emit(op.i32ShrU).i32(-1).emit(op.i32Xor).emit(op.i32Ctz).tee('j').set(out);
+    k.get('j').i32(16).get('firstRun').emit(op.i32Sub).emit(op.i32Eq).ifThen((reachesEnd) => extendRun(reachesEnd, distance, out));
   }
-  k.get(out).get(LIM).get(out).get(LIM).emit(op.i32LtU).emit(op.select).set(out);
+  k.get(out).get('limit').get(out).get('limit').emit(op.i32LtU).emit(op.select).set(out);
 }
 
-/** The longer run at I (≥ 3 bytes at one of the distances, ≥ 3 bytes left): its token, and I past it. */
-function match(k: Code, masks?: readonly [number, number]): void {
-  const { I, END, C1, C3, LIM, TK, D1, LEN } = TOKENIZE;
-  k.get(END).get(I).emit(op.i32Sub).set(LIM);
-  k.get(LIM).i32(MAX_MATCH).get(LIM).i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set(LIM);
-  run(k, 1, C1, masks?.[0]);
-  run(k, 3, C3, masks?.[1]);
+/** The longer run at i (≥ 3 bytes at one of the distances, ≥ 3 bytes left): its token, and i past it. */
+function match(k: TokenizeCode, masks?: readonly ['mask1', 'mask3']): void {
+  k.get('end').get('i').emit(op.i32Sub).set('limit');
+  k.get('limit').i32(MAX_MATCH).get('limit').i32(MAX_MATCH).emit(op.i32LtU).emit(op.select).set('limit');
+  run(k, 1, 'run1', masks?.[0]);
+  run(k, 3, 'run3', masks?.[1]);
   // the longer run's token, branch-free; its bytes, counted as literals by adler32AndCount, are taken off again
-  k.get(C1).get(C3).emit(op.i32GeU).set(D1);
-  k.get(C1).get(C3).get(D1).emit(op.select).set(LEN);
-  k.get(LEN).i32(TOKEN.distance1).i32(TOKEN.distance3).get(D1).emit(op.select).emit(op.i32Add).set(TK);
+  k.get('run1').get('run3').emit(op.i32GeU).set('isDistance1');
+  k.get('run1').get('run3').get('isDistance1').emit(op.select).set('length');
+  k.get('length').i32(TOKEN.distance1).i32(TOKEN.distance3).get('isDistance1').emit(op.select).emit(op.i32Add).set('token');
   for (let phase = 0; phase < 3; phase++) uncount(k, phase);
-  k.get(I).get(LEN).emit(op.i32Add).set(I);
+  k.get('i').get('length').emit(op.i32Add).set('i');
   emitToken(k);
 }
 
 /**
- * hist[byte at I − back] −= the run's bytes equal to it, for a pixel's three
- * phases: ⌊(LEN − phase + 2) / 3⌋ bytes each (⌊x / 3⌋ = x·43691 >> 17 for
- * x < 2^16), the byte one pixel back, or for distance 1 the byte before I.
+ * hist[byte at i − back] −= the run's bytes equal to it, for a pixel's three
+ * phases: ⌊(length − phase + 2) / 3⌋ bytes each (⌊x / 3⌋ = x·43691 >> 17 for
+ * x < 2^16), the byte one pixel back, or for distance 1 the byte before i.
  */
-function uncount(k: Code, phase: number): void {
-  const { HIST, I, A, D1, LEN } = TOKENIZE;
-  k.get(I).i32(1).i32(3 - phase).get(D1).emit(op.select).emit(op.i32Sub).emit(op.i32Load8U, ...memarg(0))
-    .i32(2).emit(op.i32Shl).get(HIST).emit(op.i32Add).tee(A);
-  k.get(A).emit(op.i32Load, ...memarg(2))
-    .get(LEN).i32(2 - phase).emit(op.i32Add).i32(43691).emit(op.i32Mul).i32(17).emit(op.i32ShrU)
+function uncount(k: TokenizeCode, phase: number): void {
+  k.get('i').i32(1).i32(3 - phase).get('isDistance1').emit(op.select).emit(op.i32Sub).emit(op.i32Load8U, ...memarg(0))
+    .i32(2).emit(op.i32Shl).get('hist').emit(op.i32Add).tee('at');
+  k.get('at').emit(op.i32Load, ...memarg(2))
+    .get('length').i32(2 - phase).emit(op.i32Add).i32(43691).emit(op.i32Mul).i32(17).emit(op.i32ShrU)
     .emit(op.i32Sub).emit(op.i32Store, ...memarg(2));
 }
 
-function bytesEqual(k: Code): Code { return k.simd(simd.i8x16Eq); }
+function bytesEqual(k: TokenizeCode): TokenizeCode { return k.simd(simd.i8x16Eq); }
 
-function andMasks(k: Code): Code { return k.simd(simd.v128And); }
+function andMasks(k: TokenizeCode): TokenizeCode { return k.simd(simd.v128And); }
 
 /** The first three bytes (fewer if the input is shorter): literals. */
-function leadingLiterals(c: Code): void {
-  const { IN, I, END } = TOKENIZE;
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
-  c.get(I).get(IN).i32(3).emit(op.i32Add).emit(op.i32GeU).emit(op.brIf, 1);
-  literal(c);
-  c.emit(op.br, 0).emit(op.end, op.end);
+function leadingLiterals(c: TokenizeCode): void {
+  c.until([
+    (atEnd) => atEnd.get('i').get('end').emit(op.i32GeU),
+    (pastThree) => pastThree.get('i').get('input').i32(3).emit(op.i32Add).emit(op.i32GeU),
+  ], literal);
 }
 
 /** Sixteen positions a step while all sixteen have three bytes. */
-function vectorSteps(c: Code): void {
-  const { I, END, T, K, M1, M3, L0, L1, L2, LM1, E1, E3 } = TOKENIZE;
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).i32(18).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
-  c.get(I).load().set(L0).get(I).load(1).set(L1).get(I).load(2).set(L2).get(I).i32(1).emit(op.i32Sub).load().set(LM1);
-  bytesEqual(c.get(L0).get(LM1)).tee(E1); bytesEqual(c.get(L1).get(L0)); andMasks(c); bytesEqual(c.get(L2).get(L1)); andMasks(c);
-  bytesEqual(c.get(L0).get(I).i32(3).emit(op.i32Sub).load()).tee(E3); bytesEqual(c.get(L1).get(I).i32(2).emit(op.i32Sub).load()); andMasks(c);
-  bytesEqual(c.get(L2).get(LM1)); andMasks(c);
-  c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set(K);
-  c.get(T).get(L0).simd(simd.i16x8ExtendLowI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store();
-  c.get(T).get(L0).simd(simd.i16x8ExtendHighI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store(16);
-  c.get(T).get(K).i32(1).emit(op.i32Shl).emit(op.i32Add).set(T);
-  c.get(I).get(K).emit(op.i32Add).set(I);
-  c.get(K).i32(16).emit(op.i32LtU).emit(op.if, 0x40);
-  c.get(E1).simd(simd.i8x16Bitmask).set(M1).get(E3).simd(simd.i8x16Bitmask).set(M3);
-  match(c, [M1, M3]);
-  c.emit(op.end);
-  c.emit(op.br, 0).emit(op.end, op.end);
+function vectorSteps(loop: TokenizeCode): void {
+  loop.until((tooFew) => tooFew.get('i').i32(18).emit(op.i32Add).get('end').emit(op.i32GtU), (c) => {
+    c.get('i').load().set('at0').get('i').load(1).set('at1').get('i').load(2).set('at2').get('i').i32(1).emit(op.i32Sub).load().set('before1');
+    bytesEqual(c.get('at0').get('before1')).tee('eq1'); bytesEqual(c.get('at1').get('at0')); andMasks(c); bytesEqual(c.get('at2').get('at1')); andMasks(c);
+    bytesEqual(c.get('at0').get('i').i32(3).emit(op.i32Sub).load()).tee('eq3'); bytesEqual(c.get('at1').get('i').i32(2).emit(op.i32Sub).load()); andMasks(c);
+    bytesEqual(c.get('at2').get('before1')); andMasks(c);
+    c.simd(simd.v128Or).simd(simd.i8x16Bitmask).i32(0x10000).emit(op.i32Or).emit(op.i32Ctz).set('firstRun');
+    c.get('tokenAt').get('at0').simd(simd.i16x8ExtendLowI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store();
+    c.get('tokenAt').get('at0').simd(simd.i16x8ExtendHighI8x16U).i32(ENTRY_SHIFT).simd(simd.i16x8Shl).store(16);
+    c.get('tokenAt').get('firstRun').i32(1).emit(op.i32Shl).emit(op.i32Add).set('tokenAt');
+    c.get('i').get('firstRun').emit(op.i32Add).set('i');
+    c.get('firstRun').i32(16).emit(op.i32LtU).ifThen((runFound) => {
+      runFound.get('eq1').simd(simd.i8x16Bitmask).set('mask1').get('eq3').simd(simd.i8x16Bitmask).set('mask3');
+      match(runFound, ['mask1', 'mask3']);
+    });
+  });
 }
 
 /** Then one position a step while three bytes remain. */
-function scalarSteps(c: Code): void {
-  const { I, END, W } = TOKENIZE;
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).i32(3).emit(op.i32Add).get(END).emit(op.i32GtU).emit(op.brIf, 1);
-  c.get(I).emit(op.i32Load, ...memarg(0)).set(W);
-  c.get(W).get(I).i32(1).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
-  c.get(W).get(I).i32(3).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
-  c.emit(op.i32Or).emit(op.if, 0x40);
-  match(c);
-  c.emit(op.else);
-  literal(c);
-  c.emit(op.end);
-  c.emit(op.br, 0).emit(op.end, op.end);
+function scalarSteps(loop: TokenizeCode): void {
+  loop.until((tooFew) => tooFew.get('i').i32(3).emit(op.i32Add).get('end').emit(op.i32GtU), (c) => {
+    c.get('i').emit(op.i32Load, ...memarg(0)).set('word');
+    c.get('word').get('i').i32(1).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
+    c.get('word').get('i').i32(3).emit(op.i32Sub).emit(op.i32Load, ...memarg(0)).emit(op.i32Xor).i32(0xffffff).emit(op.i32And).emit(op.i32Eqz);
+    c.emit(op.i32Or).ifThen((runAhead) => match(runAhead), literal);
+  });
 }
 
 /** The last bytes: literals. */
-function trailingLiterals(c: Code): void {
-  const { I, END } = TOKENIZE;
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(I).get(END).emit(op.i32GeU).emit(op.brIf, 1);
-  literal(c);
-  c.emit(op.br, 0).emit(op.end, op.end);
+function trailingLiterals(c: TokenizeCode): void {
+  c.until((atEnd) => atEnd.get('i').get('end').emit(op.i32GeU), literal);
 }
 
 /**
@@ -221,21 +214,17 @@ function trailingLiterals(c: Code): void {
  * every byte. The first three bytes are literals (no distance 3 reaches back
  * before them).
  */
-function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
-  const { IN, N, TOK, END, T, I } = TOKENIZE;
-  const c = new Code();
-  c.get(IN).get(N).emit(op.i32Add).set(END);
-  c.get(TOK).set(T);
-  c.get(IN).set(I);
-  leadingLiterals(c);
-  vectorSteps(c);
-  scalarSteps(c);
-  trailingLiterals(c);
-  c.get(T);
-  return {
-    name: 'tokenize', params: ['i32', 'i32', 'i32', 'i32'],
-    locals: [...Array(15).fill('i32'), 'i64', ...Array(6).fill('v128')], results: ['i32'], body: c,
-  };
+function tokenizeFunction(): FunctionDef {
+  return defineFunction('tokenize', { ...TOKENIZE, results: ['i32'] }, (c) => {
+    c.get('input').get('n').emit(op.i32Add).set('end');
+    c.get('tokens').set('tokenAt');
+    c.get('input').set('i');
+    leadingLiterals(c);
+    vectorSteps(c);
+    scalarSteps(c);
+    trailingLiterals(c);
+    c.get('tokenAt');
+  });
 }
 
 /**
@@ -247,39 +236,42 @@ function tokenizeFunction(): Parameters<typeof assemble>[0][number] {
  * token count must be a multiple of four (TOKEN.padding pads it). `bits`/`bitCount` (< 8) are a partial byte already
  * at `out`. The last partial byte is padded with zeros.
  */
-function emitBitsFunction(): Parameters<typeof assemble>[0][number] {
-  const [TOK, TEND, OUT, BITS, NB32] = [0, 1, 2, 3, 4];
-  const [W, ACC, NB, L1, PAIR] = [5, 6, 7, 8, 9];
-  const c = new Code();
-  const bitsAt = (k: Code): Code => k.emit(op.i64Load32U, ...memarg(2, CODE_TABLE));
-  const countAt = (k: Code): Code => k.emit(op.i64Load32U, ...memarg(2, CODE_TABLE + 4));
-  c.get(BITS).emit(op.i64ExtendI32U).set(ACC);
-  c.get(NB32).emit(op.i64ExtendI32U).set(NB);
-  c.emit(op.block, 0x40);
-  c.get(TOK).get(TEND).emit(op.i32GeU).emit(op.brIf, 0);
-  /** One pair of tokens (the u32 at TOK + offset). */
-  const pair = (l: Code, offset: number): void => {
-    l.get(TOK).emit(op.i32Load, ...memarg(2, offset)).set(W);
-    countAt(l.get(W).i32(0xffff).emit(op.i32And)).set(L1);
-    bitsAt(l.get(W).i32(0xffff).emit(op.i32And));
-    bitsAt(l.get(W).i32(16).emit(op.i32ShrU)).get(L1).emit(op.i64Shl).emit(op.i64Or).set(PAIR);
-    l.get(ACC).get(PAIR).get(NB).emit(op.i64Shl).emit(op.i64Or).set(ACC);
-    l.get(NB).get(L1).emit(op.i64Add);
-    countAt(l.get(W).i32(16).emit(op.i32ShrU)).emit(op.i64Add).set(NB);
-    l.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
-    l.get(OUT).get(NB).i64(3).emit(op.i64ShrU).emit(op.i32WrapI64).emit(op.i32Add).set(OUT);
-    l.get(ACC).get(NB).i64(56).emit(op.i64And).emit(op.i64ShrU).set(ACC);
-    l.get(NB).i64(7).emit(op.i64And).set(NB);
+const EMIT_BITS = {
+  params: { tokens: 'i32', tokensEnd: 'i32', out: 'i32', bits: 'i32', bitCount: 'i32' },
+  /** word: two tokens; acc: the bits not yet stored, pending of them; a pair's bits and its first token's length. */
+  locals: { word: 'i32', acc: 'i64', pending: 'i64', firstLength: 'i64', pair: 'i64' },
+  results: ['i32'],
+} as const;
+type EmitBitsCode = Code<LocalName<typeof EMIT_BITS.params, typeof EMIT_BITS.locals>>;
+
+function emitBitsFunction(): FunctionDef {
+  const bitsAt = (k: EmitBitsCode): EmitBitsCode => k.emit(op.i64Load32U, ...memarg(2, CODE_TABLE));
+  const countAt = (k: EmitBitsCode): EmitBitsCode => k.emit(op.i64Load32U, ...memarg(2, CODE_TABLE + 4));
+  /** One pair of tokens (the u32 at tokens + offset). */
+  const pair = (l: EmitBitsCode, offset: number): void => {
+    l.get('tokens').emit(op.i32Load, ...memarg(2, offset)).set('word');
+    countAt(l.get('word').i32(0xffff).emit(op.i32And)).set('firstLength');
+    bitsAt(l.get('word').i32(0xffff).emit(op.i32And));
+    bitsAt(l.get('word').i32(16).emit(op.i32ShrU)).get('firstLength').emit(op.i64Shl).emit(op.i64Or).set('pair');
+    l.get('acc').get('pair').get('pending').emit(op.i64Shl).emit(op.i64Or).set('acc');
+    l.get('pending').get('firstLength').emit(op.i64Add);
+    countAt(l.get('word').i32(16).emit(op.i32ShrU)).emit(op.i64Add).set('pending');
+    l.get('out').get('acc').emit(op.i64Store, ...memarg(0));
+    l.get('out').get('pending').i64(3).emit(op.i64ShrU).emit(op.i32WrapI64).emit(op.i32Add).set('out');
+    l.get('acc').get('pending').i64(56).emit(op.i64And).emit(op.i64ShrU).set('acc');
+    l.get('pending').i64(7).emit(op.i64And).set('pending');
   };
-  c.doWhile((l) => {
-    pair(l, 0);
-    pair(l, 4);
-    l.get(TOK).i32(8).emit(op.i32Add).tee(TOK).get(TEND).emit(op.i32LtU);
+  return defineFunction('emitBits', EMIT_BITS, (c) => {
+    c.get('bits').emit(op.i64ExtendI32U).set('acc');
+    c.get('bitCount').emit(op.i64ExtendI32U).set('pending');
+    c.unless((noTokens) => noTokens.get('tokens').get('tokensEnd').emit(op.i32GeU), (tokens) => tokens.doWhile((l) => {
+      pair(l, 0);
+      pair(l, 4);
+      l.get('tokens').i32(8).emit(op.i32Add).tee('tokens').get('tokensEnd').emit(op.i32LtU);
+    }));
+    c.get('out').get('acc').emit(op.i64Store, ...memarg(0));
+    c.get('out').get('pending').emit(op.i32WrapI64).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
   });
-  c.emit(op.end);
-  c.get(OUT).get(ACC).emit(op.i64Store, ...memarg(0));
-  c.get(OUT).get(NB).emit(op.i32WrapI64).i32(7).emit(op.i32Add).i32(3).emit(op.i32ShrU).emit(op.i32Add);
-  return { name: 'emitBits', params: Array(5).fill('i32'), locals: ['i32', 'i64', 'i64', 'i64', 'i64'], results: ['i32'], body: c };
 }
 
 const ADLER_MOD = 65521;
@@ -302,58 +294,71 @@ function i16x8Bytes(values: readonly number[]): number[] {
  * each chunk. For 5536-byte blocks every lane stays below 2^26 and the
  * block's s2 sum below 2^29; the 0..15 last bytes go one at a time.
  */
-function adler32AndCountFunction(): Parameters<typeof assemble>[0][number] {
-  const [P, N, COUNTS] = [0, 1, 2];
-  const [S1, S2, END, BEND, LEN, A] = [3, 4, 5, 6, 7, 8];
-  const [VS1, VPS, V2, X] = [9, 10, 11, 12];
-  const count = (k: Code, offset: number, sub: number): void => {
-    k.get(P).emit(op.i32Load8U, ...memarg(0, offset)).i32(2).emit(op.i32Shl).get(COUNTS).emit(op.i32Add).tee(A)
-      .get(A).emit(op.i32Load, ...memarg(2, sub * 1024)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2, sub * 1024));
-  };
-  const c = new Code();
-  const hsum = (k: Code, v: number): void => {
-    k.get(v).simd(simd.i32x4ExtractLane, 0).get(v).simd(simd.i32x4ExtractLane, 1).emit(op.i32Add)
-      .get(v).simd(simd.i32x4ExtractLane, 2).emit(op.i32Add).get(v).simd(simd.i32x4ExtractLane, 3).emit(op.i32Add);
-  };
-  const zero = (k: Code): Code => k.simd(simd.v128Const, ...Array(16).fill(0));
-  c.i32(1).set(S1).i32(0).set(S2);
-  c.get(P).get(N).emit(op.i32Add).set(END);
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(END).get(P).emit(op.i32Sub).i32(16).emit(op.i32LtU).emit(op.brIf, 1);
-  c.get(END).get(P).emit(op.i32Sub).i32(~15).emit(op.i32And).set(LEN);
-  c.get(LEN).i32(ADLER_BLOCK).get(LEN).i32(ADLER_BLOCK).emit(op.i32LtU).emit(op.select).set(LEN);
-  c.get(P).get(LEN).emit(op.i32Add).set(BEND);
-  zero(c).set(VS1); zero(c).set(VPS); zero(c).set(V2);
+const ADLER32_AND_COUNT = {
+  params: { p: 'i32', n: 'i32', counts: 'i32' },
+  locals: {
+    s1: 'i32', s2: 'i32', end: 'i32', blockEnd: 'i32', blockLength: 'i32', at: 'i32',
+    /** Per lane: Σb, the running sum of Σb before each chunk, Σ(16 − j)·b; and the chunk's bytes. */
+    sums: 'v128', runningSums: 'v128', weightedSums: 'v128', bytes: 'v128',
+  },
+  results: ['i32'],
+} as const;
+type AdlerCode = Code<LocalName<typeof ADLER32_AND_COUNT.params, typeof ADLER32_AND_COUNT.locals>>;
+
+/** counts[sub][byte at p + offset] += 1. */
+function countByte(k: AdlerCode, offset: number, sub: number): void {
+  k.get('p').emit(op.i32Load8U, ...memarg(0, offset)).i32(2).emit(op.i32Shl).get('counts').emit(op.i32Add).tee('at')
+    .get('at').emit(op.i32Load, ...memarg(2, sub * 1024)).i32(1).emit(op.i32Add).emit(op.i32Store, ...memarg(2, sub * 1024));
+}
+
+/** The sum of a v128's four i32 lanes. */
+function lanesSum(k: AdlerCode, v: 'sums' | 'runningSums' | 'weightedSums'): void {
+  k.get(v).simd(simd.i32x4ExtractLane, 0).get(v).simd(simd.i32x4ExtractLane, 1).emit(op.i32Add)
+    .get(v).simd(simd.i32x4ExtractLane, 2).emit(op.i32Add).get(v).simd(simd.i32x4ExtractLane, 3).emit(op.i32Add);
+}
+
+/** One block of up to ADLER_BLOCK bytes, sixteen a step, into (s1, s2) and the counts. */
+function adlerBlock(c: AdlerCode): void {
+  const zero = (k: AdlerCode): AdlerCode => k.simd(simd.v128Const, ...Array(16).fill(0));
+  c.get('end').get('p').emit(op.i32Sub).i32(~15).emit(op.i32And).set('blockLength');
+  c.get('blockLength').i32(ADLER_BLOCK).get('blockLength').i32(ADLER_BLOCK).emit(op.i32LtU).emit(op.select).set('blockLength');
+  c.get('p').get('blockLength').emit(op.i32Add).set('blockEnd');
+  zero(c).set('sums'); zero(c).set('runningSums'); zero(c).set('weightedSums');
   c.doWhile((l) => {
-    l.get(VPS).get(VS1).simd(simd.i32x4Add).set(VPS);
-    l.get(P).load().set(X);
-    l.get(VS1).get(X).simd(simd.i16x8ExtaddPairwiseI8x16U).simd(simd.i32x4ExtaddPairwiseI16x8U).simd(simd.i32x4Add).set(VS1);
-    l.get(V2)
-      .get(X).simd(simd.i16x8ExtendLowI8x16U).simd(simd.v128Const, ...i16x8Bytes([16, 15, 14, 13, 12, 11, 10, 9])).simd(simd.i32x4DotI16x8S)
+    l.get('runningSums').get('sums').simd(simd.i32x4Add).set('runningSums');
+    l.get('p').load().set('bytes');
+    l.get('sums').get('bytes').simd(simd.i16x8ExtaddPairwiseI8x16U).simd(simd.i32x4ExtaddPairwiseI16x8U).simd(simd.i32x4Add).set('sums');
+    l.get('weightedSums')
+      .get('bytes').simd(simd.i16x8ExtendLowI8x16U).simd(simd.v128Const, ...i16x8Bytes([16, 15, 14, 13, 12, 11, 10, 9])).simd(simd.i32x4DotI16x8S)
       .simd(simd.i32x4Add)
-      .get(X).simd(simd.i16x8ExtendHighI8x16U).simd(simd.v128Const, ...i16x8Bytes([8, 7, 6, 5, 4, 3, 2, 1])).simd(simd.i32x4DotI16x8S)
-      .simd(simd.i32x4Add).set(V2);
-    for (let j = 0; j < 16; j++) count(l, j, j & 3);
-    l.get(P).i32(16).emit(op.i32Add).tee(P).get(BEND).emit(op.i32LtU);
+      .get('bytes').simd(simd.i16x8ExtendHighI8x16U).simd(simd.v128Const, ...i16x8Bytes([8, 7, 6, 5, 4, 3, 2, 1])).simd(simd.i32x4DotI16x8S)
+      .simd(simd.i32x4Add).set('weightedSums');
+    for (let j = 0; j < 16; j++) countByte(l, j, j & 3);
+    l.get('p').i32(16).emit(op.i32Add).tee('p').get('blockEnd').emit(op.i32LtU);
   });
   // s2 += m·s1 + Σ(16 − j)·b + 16·(Σ of running sums mod 65521); then s1 += Σb
-  c.get(S2).get(LEN).get(S1).emit(op.i32Mul).emit(op.i32Add);
-  hsum(c, V2); c.emit(op.i32Add);
-  hsum(c, VPS); c.i32(ADLER_MOD).emit(op.i32RemU).i32(4).emit(op.i32Shl).emit(op.i32Add);
-  c.i32(ADLER_MOD).emit(op.i32RemU).set(S2);
-  c.get(S1); hsum(c, VS1); c.emit(op.i32Add).i32(ADLER_MOD).emit(op.i32RemU).set(S1);
-  c.emit(op.br, 0).emit(op.end, op.end);
-  // tail
-  c.emit(op.block, 0x40).emit(op.loop, 0x40);
-  c.get(P).get(END).emit(op.i32GeU).emit(op.brIf, 1);
-  c.get(S1).get(P).emit(op.i32Load8U, ...memarg(0)).emit(op.i32Add).set(S1);
-  c.get(S2).get(S1).emit(op.i32Add).set(S2);
-  count(c, 0, 0);
-  c.get(P).i32(1).emit(op.i32Add).set(P);
-  c.emit(op.br, 0).emit(op.end, op.end);
-  c.get(S2).i32(ADLER_MOD).emit(op.i32RemU).i32(16).emit(op.i32Shl)
-    .get(S1).i32(ADLER_MOD).emit(op.i32RemU).emit(op.i32Or);
-  return { name: 'adler32AndCount', params: ['i32', 'i32', 'i32'], locals: [...Array(6).fill('i32'), ...Array(4).fill('v128')], results: ['i32'], body: c };
+  c.get('s2').get('blockLength').get('s1').emit(op.i32Mul).emit(op.i32Add);
+  lanesSum(c, 'weightedSums'); c.emit(op.i32Add);
+  lanesSum(c, 'runningSums'); c.i32(ADLER_MOD).emit(op.i32RemU).i32(4).emit(op.i32Shl).emit(op.i32Add);
+  c.i32(ADLER_MOD).emit(op.i32RemU).set('s2');
+  c.get('s1'); lanesSum(c, 'sums'); c.emit(op.i32Add).i32(ADLER_MOD).emit(op.i32RemU).set('s1');
+}
+
+function adler32AndCountFunction(): FunctionDef {
+  return defineFunction('adler32AndCount', ADLER32_AND_COUNT, (c) => {
+    c.i32(1).set('s1').i32(0).set('s2');
+    c.get('p').get('n').emit(op.i32Add).set('end');
+    c.until((under16) => under16.get('end').get('p').emit(op.i32Sub).i32(16).emit(op.i32LtU), adlerBlock);
+    // the last 0..15 bytes, one at a time
+    c.until((atEnd) => atEnd.get('p').get('end').emit(op.i32GeU), (t) => {
+      t.get('s1').get('p').emit(op.i32Load8U, ...memarg(0)).emit(op.i32Add).set('s1');
+      t.get('s2').get('s1').emit(op.i32Add).set('s2');
+      countByte(t, 0, 0);
+      t.get('p').i32(1).emit(op.i32Add).set('p');
+    });
+    c.get('s2').i32(ADLER_MOD).emit(op.i32RemU).i32(16).emit(op.i32Shl)
+      .get('s1').i32(ADLER_MOD).emit(op.i32RemU).emit(op.i32Or);
+  });
 }
 
 export interface DeflateKernels {

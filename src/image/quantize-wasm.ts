@@ -2,7 +2,7 @@
  * Clip-and-round to 8 bits (every variant, rgb-image.ts's quantize) as
  * WebAssembly SIMD (src/wasm/assembler.ts), on this thread's workspace memory.
  */
-import { assemble, Code, op, simd } from '../wasm/assembler.js';
+import { assemble, defineFunction, op, simd, type Code } from '../wasm/assembler.js';
 import { align16, threadWorkspace as space } from '../wasm/workspace.js';
 
 /**
@@ -12,22 +12,22 @@ import { align16, threadWorkspace as space } from '../wasm/workspace.js';
  * step.
  */
 function quantizeModule(): Uint8Array<ArrayBuffer> {
-  const [SRC, DST, END, X] = [0, 1, 2, 3];
-  const round4 = (c: Code, offset: number): void => {
-    c.get(SRC).load(offset).tee(X).simd(simd.f32x4Nearest);
-    c.get(X).get(X).simd(simd.f32x4Nearest).simd(simd.f32x4Sub).f32x4(0.5).simd(simd.f32x4Eq)
+  /** Four rounded values as i32 lanes: nearest(x) + (x − nearest(x) = ½ ? 1 : 0), saturated. */
+  const round4 = (c: Code<'src' | 'x'>, offset: number): void => {
+    c.get('src').load(offset).tee('x').simd(simd.f32x4Nearest);
+    c.get('x').get('x').simd(simd.f32x4Nearest).simd(simd.f32x4Sub).f32x4(0.5).simd(simd.f32x4Eq)
       .f32x4(1).simd(simd.v128And).simd(simd.f32x4Add);
     c.simd(simd.i32x4TruncSatF32x4S);
   };
-  const body = new Code().doWhile((c) => {
-    c.get(DST);
+  const run = defineFunction('run', { params: { src: 'i32', dst: 'i32', end: 'i32' }, locals: { x: 'v128' } }, (body) => body.doWhile((c) => {
+    c.get('dst');
     round4(c, 0); round4(c, 16); c.simd(simd.i16x8NarrowI32x4S);
     round4(c, 32); round4(c, 48); c.simd(simd.i16x8NarrowI32x4S);
     c.simd(simd.i8x16NarrowI16x8U).store();
-    c.get(SRC).i32(64).emit(op.i32Add).set(SRC);
-    c.get(DST).i32(16).emit(op.i32Add).tee(DST).get(END).emit(op.i32LtU);
-  });
-  return assemble([{ name: 'run', params: ['i32', 'i32', 'i32'], locals: ['v128'], body }]);
+    c.add('src', 64);
+    c.get('dst').i32(16).emit(op.i32Add).tee('dst').get('end').emit(op.i32LtU);
+  }));
+  return assemble([run]);
 }
 
 let quantizeRun: ((src: number, dst: number, end: number) => void) | undefined;

@@ -2,7 +2,7 @@
  * PNG's Up filter (every PNG written, io.ts's encodePng) as WebAssembly SIMD
  * (src/wasm/assembler.ts), on this thread's workspace memory.
  */
-import { assemble, Code, op, simd } from '../wasm/assembler.js';
+import { assemble, defineFunction, op, simd } from '../wasm/assembler.js';
 import { align16, threadWorkspace as space } from '../wasm/workspace.js';
 
 /**
@@ -12,34 +12,33 @@ import { align16, threadWorkspace as space } from '../wasm/workspace.js';
  * overwritten by the next row's filter byte and data, written afterwards).
  */
 function upFilterModule(): Uint8Array<ArrayBuffer> {
-  const [SRC, DST, STRIDE, ROWS, I, ROW_END] = [0, 1, 2, 3, 4, 5];
-  const body = new Code();
-  // first row: filter byte 2 + a plain copy
-  body.get(DST).i32(2).emit(op.i32Store8, 0, 0);
-  body.get(SRC).set(I).get(SRC).get(STRIDE).emit(op.i32Add).set(ROW_END);
-  body.get(DST).i32(1).emit(op.i32Add).set(DST);
-  body.doWhile((c) => {
-    c.get(DST).get(I).load().store();
-    c.get(DST).i32(16).emit(op.i32Add).set(DST);
-    c.get(I).i32(16).emit(op.i32Add).tee(I).get(ROW_END).emit(op.i32LtU);
-  });
-  // the rest: DST moved past the row's end by the overshoot; put it back on the row boundary
-  body.get(DST).get(I).get(ROW_END).emit(op.i32Sub).emit(op.i32Sub).set(DST);
-  body.emit(op.block, 0x40).get(ROWS).i32(1).emit(op.i32Sub).tee(ROWS).emit(op.i32Eqz).emit(op.brIf, 0);
-  body.doWhile((c) => {
-    c.get(DST).i32(2).emit(op.i32Store8, 0, 0);
-    c.get(DST).i32(1).emit(op.i32Add).set(DST);
-    c.get(ROW_END).tee(I).get(STRIDE).emit(op.i32Add).set(ROW_END);
-    c.doWhile((r) => {
-      r.get(DST).get(I).load().get(I).get(STRIDE).emit(op.i32Sub).load().simd(simd.i8x16Sub).store();
-      r.get(DST).i32(16).emit(op.i32Add).set(DST);
-      r.get(I).i32(16).emit(op.i32Add).tee(I).get(ROW_END).emit(op.i32LtU);
+  const signature = { params: { src: 'i32', dst: 'i32', stride: 'i32', rows: 'i32' }, locals: { i: 'i32', rowEnd: 'i32' } } as const;
+  const run = defineFunction('run', signature, (body) => {
+    // first row: filter byte 2 + a plain copy
+    body.get('dst').i32(2).emit(op.i32Store8, 0, 0);
+    body.get('src').set('i').get('src').get('stride').emit(op.i32Add).set('rowEnd');
+    body.add('dst', 1);
+    body.doWhile((c) => {
+      c.get('dst').get('i').load().store();
+      c.add('dst', 16);
+      c.get('i').i32(16).emit(op.i32Add).tee('i').get('rowEnd').emit(op.i32LtU);
     });
-    c.get(DST).get(I).get(ROW_END).emit(op.i32Sub).emit(op.i32Sub).set(DST);
-    c.get(ROWS).i32(1).emit(op.i32Sub).tee(ROWS);
+    // the rest: dst moved past the row's end by the overshoot; put it back on the row boundary
+    body.get('dst').get('i').get('rowEnd').emit(op.i32Sub).emit(op.i32Sub).set('dst');
+    body.unless((skip) => skip.get('rows').i32(1).emit(op.i32Sub).tee('rows').emit(op.i32Eqz), (rest) => rest.doWhile((c) => {
+      c.get('dst').i32(2).emit(op.i32Store8, 0, 0);
+      c.add('dst', 1);
+      c.get('rowEnd').tee('i').get('stride').emit(op.i32Add).set('rowEnd');
+      c.doWhile((r) => {
+        r.get('dst').get('i').load().get('i').get('stride').emit(op.i32Sub).load().simd(simd.i8x16Sub).store();
+        r.add('dst', 16);
+        r.get('i').i32(16).emit(op.i32Add).tee('i').get('rowEnd').emit(op.i32LtU);
+      });
+      c.get('dst').get('i').get('rowEnd').emit(op.i32Sub).emit(op.i32Sub).set('dst');
+      c.get('rows').i32(1).emit(op.i32Sub).tee('rows');
+    }));
   });
-  body.emit(op.end);
-  return assemble([{ name: 'run', params: ['i32', 'i32', 'i32', 'i32'], locals: ['i32', 'i32'], body }]);
+  return assemble([run]);
 }
 
 let upFilterRun: ((src: number, dst: number, stride: number, rows: number) => void) | undefined;

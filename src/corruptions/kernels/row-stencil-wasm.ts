@@ -2,7 +2,7 @@
  * Motion blur's per-image stencil (motion-blur.ts) as WebAssembly SIMD, taps
  * as data (src/wasm/assembler.ts), on this thread's workspace memory.
  */
-import { assemble, Code, op, simd } from '../../wasm/assembler.js';
+import { assemble, defineFunction, op, simd } from '../../wasm/assembler.js';
 import { align16, threadWorkspace as space } from '../../wasm/workspace.js';
 
 /**
@@ -13,31 +13,34 @@ import { align16, threadWorkspace as space } from '../../wasm/workspace.js';
  * past its end into the next output row, which is written afterwards.
  */
 function rowStencilModule(): Uint8Array<ArrayBuffer> {
-  const [SRC, DST, ROW_BYTES, IN_STRIDE, ROWS, TAPS, TAPS_END] = [0, 1, 2, 3, 4, 5, 6];
-  const [D, ROW_END, T, A, B] = [7, 8, 9, 10, 11];
-  const [W, ACC0] = [12, 13];
-  const step = (c: Code, local: number, by: number): void => { c.get(local).i32(by).emit(op.i32Add).set(local); };
-  const body = new Code().get(DST).set(D).doWhile((row) => {
-    row.get(D).get(ROW_BYTES).emit(op.i32Add).set(ROW_END).get(SRC).set(B);
+  const signature = {
+    // byte addresses and sizes: the input, the output, an output row, an input row; the taps (offset i32, weight f32)
+    params: { src: 'i32', dst: 'i32', rowBytes: 'i32', inStride: 'i32', rows: 'i32', taps: 'i32', tapsEnd: 'i32' },
+    // out: where the step writes; base: where its input starts; tap, at: the tap read and its input address
+    locals: { out: 'i32', rowEnd: 'i32', tap: 'i32', at: 'i32', base: 'i32', weight: 'v128', acc0: 'v128', acc1: 'v128', acc2: 'v128', acc3: 'v128' },
+  } as const;
+  const ACC = ['acc0', 'acc1', 'acc2', 'acc3'] as const;
+  const run = defineFunction('run', signature, (body) => body.get('dst').set('out').doWhile((row) => {
+    row.get('out').get('rowBytes').emit(op.i32Add).set('rowEnd').get('src').set('base');
     row.doWhile((group) => {
-      for (let k = 0; k < 4; k++) group.f32x4(0).set(ACC0 + k);
-      group.get(TAPS).set(T).doWhile((tap) => {
-        tap.get(B).get(T).emit(op.i32Load, 2, 0).emit(op.i32Add).set(A);
-        tap.get(T).emit(op.f32Load, 2, 4).simd(simd.f32x4Splat).set(W);
-        for (let k = 0; k < 4; k++) tap.get(ACC0 + k).get(W).get(A).load(16 * k).simd(simd.f32x4Mul).simd(simd.f32x4Add).set(ACC0 + k);
-        step(tap, T, 8);
-        tap.get(T).get(TAPS_END).emit(op.i32LtU);
+      for (const acc of ACC) group.f32x4(0).set(acc);
+      group.get('taps').set('tap').doWhile((tap) => {
+        tap.get('base').get('tap').emit(op.i32Load, 2, 0).emit(op.i32Add).set('at');
+        tap.get('tap').emit(op.f32Load, 2, 4).simd(simd.f32x4Splat).set('weight');
+        ACC.forEach((acc, k) => tap.get(acc).get('weight').get('at').load(16 * k).simd(simd.f32x4Mul).simd(simd.f32x4Add).set(acc));
+        tap.add('tap', 8);
+        tap.get('tap').get('tapsEnd').emit(op.i32LtU);
       });
-      for (let k = 0; k < 4; k++) group.get(D).get(ACC0 + k).store(16 * k);
-      step(group, D, 64);
-      step(group, B, 64);
-      group.get(D).get(ROW_END).emit(op.i32LtU);
+      ACC.forEach((acc, k) => group.get('out').get(acc).store(16 * k));
+      group.add('out', 64);
+      group.add('base', 64);
+      group.get('out').get('rowEnd').emit(op.i32LtU);
     });
-    row.get(ROW_END).set(D);
-    row.get(SRC).get(IN_STRIDE).emit(op.i32Add).set(SRC);
-    row.get(ROWS).i32(1).emit(op.i32Sub).tee(ROWS);
-  });
-  return assemble([{ name: 'run', params: Array(7).fill('i32'), locals: [...Array(5).fill('i32'), ...Array(5).fill('v128')], body }]);
+    row.get('rowEnd').set('out');
+    row.add('src', 'inStride');
+    row.get('rows').i32(1).emit(op.i32Sub).tee('rows');
+  }));
+  return assemble([run]);
 }
 
 let rowStencilRun: ((...a: number[]) => void) | undefined;

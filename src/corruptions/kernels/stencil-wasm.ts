@@ -3,7 +3,7 @@
  * WebAssembly SIMD, assembled at run time for each stencil's offsets and
  * weights (src/wasm/assembler.ts), on this thread's workspace memory.
  */
-import { assemble, Code, op, simd } from '../../wasm/assembler.js';
+import { assemble, defineFunction, op, simd } from '../../wasm/assembler.js';
 import { align16, threadWorkspace as space } from '../../wasm/workspace.js';
 
 export interface StencilTerm {
@@ -18,22 +18,20 @@ export interface StencilTerm {
  * kernels) share one multiply.
  */
 function stencilModule(terms: readonly StencilTerm[]): Uint8Array<ArrayBuffer> {
-  const [SRC, DST, END] = [0, 1, 2];
-  const body = new Code().doWhile((c) => {
-    c.get(DST);
+  return assemble([defineFunction('run', { params: { src: 'i32', dst: 'i32', end: 'i32' } }, (body) => body.doWhile((c) => {
+    c.get('dst');
     terms.forEach((term, t) => {
       term.offsets.forEach((o, k) => {
-        c.get(SRC).load(o * 4);
+        c.get('src').load(o * 4);
         if (k > 0) c.simd(simd.f32x4Add);
       });
       if (term.weight !== 1) c.f32x4(term.weight).simd(simd.f32x4Mul);
       if (t > 0) c.simd(simd.f32x4Add);
     });
     c.store();
-    c.get(SRC).i32(16).emit(op.i32Add).set(SRC);
-    c.get(DST).i32(16).emit(op.i32Add).tee(DST).get(END).emit(op.i32LtU);
-  });
-  return assemble([{ name: 'run', params: ['i32', 'i32', 'i32'], body }]);
+    c.add('src', 16);
+    c.get('dst').i32(16).emit(op.i32Add).tee('dst').get('end').emit(op.i32LtU);
+  }))]);
 }
 
 const stencils = new Map<string, (src: number, dst: number, end: number) => void>();

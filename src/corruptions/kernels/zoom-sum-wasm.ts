@@ -4,7 +4,7 @@
  * thread's workspace memory (src/wasm/workspace.ts): arguments are copied in
  * and results copied out, which costs far less than the loops.
  */
-import { assemble, Code, op, simd } from '../../wasm/assembler.js';
+import { assemble, defineFunction, op, simd, type Code, type LocalName } from '../../wasm/assembler.js';
 import { align16, threadWorkspace as space } from '../../wasm/workspace.js';
 
 /** Per-call inputs of zoomSumModule, laid out by the caller (see zoomSumSimd). */
@@ -30,66 +30,82 @@ export interface ZoomPlan {
  * that zoom's line — one v128 per pixel (R, G, B and a lane the next pixel's
  * store overwrites).
  */
+const ZOOM_SUM = {
+  params: {
+    // byte addresses: the image, the zooms' blended lines, then the plan's arrays (ZoomPlan), the output
+    image: 'i32', lines: 'i32', rowStart: 'i32', rowT: 'i32', span: 'i32', cols: 'i32', colT: 'i32', out: 'i32',
+    width: 'i32', height: 'i32', zooms: 'i32',
+    /** Bytes of one image row (the lower source row is this far below the upper). */
+    rowBytes: 'i32',
+    /** Bytes between two zooms' lines. */
+    lineStride: 'i32',
+  },
+  locals: {
+    y: 'i32', zoom: 'i32', at: 'i32', line: 'i32', lineEnd: 'i32', x: 'i32',
+    /** The (column, zoom) entry read, as a byte offset into cols and colT, and the column's last. */
+    entry: 'i32', entryEnd: 'i32',
+    /** The (row, zoom) entry read, as a byte offset into rowStart and rowT. */
+    rowEntry: 'i32',
+    /** Where the blend is stored in the zoom's line. */
+    to: 'i32',
+    rowWeight: 'v128', acc: 'v128', upper: 'v128', colWeight: 'v128', left: 'v128',
+  },
+} as const;
+type ZoomSumCode = Code<LocalName<typeof ZOOM_SUM.params, typeof ZOOM_SUM.locals>>;
+
+/** Every zoom's two source rows of output row y, blended into the zoom's line, four values a step. */
+function blendRows(c: ZoomSumCode): void {
+  c.i32(0).set('zoom').get('lines').set('line');
+  c.doWhile((k) => {
+    k.get('image').get('rowStart').get('rowEntry').emit(op.i32Add).emit(op.i32Load, 2, 0).emit(op.i32Add).set('at');
+    k.get('rowT').get('rowEntry').emit(op.i32Add).emit(op.f32Load, 2, 0).simd(simd.f32x4Splat).set('rowWeight');
+    k.get('line').get('span').get('zoom').i32(2).emit(op.i32Shl).emit(op.i32Add).emit(op.i32Load, 2, 0).emit(op.i32Add).set('lineEnd');
+    k.get('line').set('to');
+    k.doWhile((j) => {
+      // upper + t · (lower − upper)
+      j.get('to').get('at').load().tee('upper').get('rowWeight').get('at').get('rowBytes').emit(op.i32Add).load().get('upper').simd(simd.f32x4Sub)
+        .simd(simd.f32x4Mul).simd(simd.f32x4Add).store();
+      j.add('at', 16);
+      j.add('to', 16);
+      j.get('to').get('lineEnd').emit(op.i32LtU);
+    });
+    k.add('line', 'lineStride');
+    k.add('rowEntry', 4);
+    k.add('zoom', 1);
+    k.get('zoom').get('zooms').emit(op.i32LtU);
+  });
+}
+
+/** Each output pixel of row y: Σ over zooms of the blend of two neighbouring pixels of the zoom's line. */
+function sumColumns(c: ZoomSumCode): void {
+  c.i32(0).set('x').i32(0).set('entry');
+  c.doWhile((x) => {
+    x.f32x4(0).set('acc');
+    x.get('entry').get('zooms').i32(2).emit(op.i32Shl).emit(op.i32Add).set('entryEnd');
+    x.doWhile((e) => {
+      e.get('lines').get('cols').get('entry').emit(op.i32Add).emit(op.i32Load, 2, 0).emit(op.i32Add).set('at');
+      e.get('colT').get('entry').emit(op.i32Add).emit(op.f32Load, 2, 0).simd(simd.f32x4Splat).set('colWeight');
+      // left + t · (right − left), right being the next pixel (12 bytes on)
+      e.get('at').load().tee('left').get('colWeight').get('at').load(12).get('left').simd(simd.f32x4Sub).simd(simd.f32x4Mul).simd(simd.f32x4Add)
+        .get('acc').simd(simd.f32x4Add).set('acc');
+      e.add('entry', 4);
+      e.get('entry').get('entryEnd').emit(op.i32LtU);
+    });
+    x.get('out').get('acc').store();
+    x.add('out', 12);
+    x.add('x', 1);
+    x.get('x').get('width').emit(op.i32LtU);
+  });
+}
+
 function zoomSumModule(): Uint8Array<ArrayBuffer> {
-  const [IMG, LINES, ROWA, ROWT, SPAN, COLS, COLT, OUT, WIDTH, HEIGHT, NZ, W3B, STRIDEB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-  const [Y, K, A, D, END, X, E, EEND, RI, Q] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
-  const [T, ACC, PA, TQ, L] = [23, 24, 25, 26, 27];
-  const add = (c: Code, local: number, v: number | 'get', from?: number): void => {
-    c.get(local);
-    if (v === 'get') c.get(from!); else c.i32(v);
-    c.emit(op.i32Add).set(local);
-  };
-  const blendRows = (c: Code): void => {
-    c.i32(0).set(K).get(LINES).set(D);
-    c.doWhile((k) => {
-      k.get(IMG).get(ROWA).get(RI).emit(op.i32Add).emit(op.i32Load, 2, 0).emit(op.i32Add).set(A);
-      k.get(ROWT).get(RI).emit(op.i32Add).emit(op.f32Load, 2, 0).simd(simd.f32x4Splat).set(T);
-      k.get(D).get(SPAN).get(K).i32(2).emit(op.i32Shl).emit(op.i32Add).emit(op.i32Load, 2, 0).emit(op.i32Add).set(END);
-      k.get(D).set(Q);
-      k.doWhile((j) => {
-        j.get(Q).get(A).load().tee(PA).get(T).get(A).get(W3B).emit(op.i32Add).load().get(PA).simd(simd.f32x4Sub)
-          .simd(simd.f32x4Mul).simd(simd.f32x4Add).store();
-        add(j, A, 16);
-        add(j, Q, 16);
-        j.get(Q).get(END).emit(op.i32LtU);
-      });
-      add(k, D, 'get', STRIDEB);
-      add(k, RI, 4);
-      add(k, K, 1);
-      k.get(K).get(NZ).emit(op.i32LtU);
-    });
-  };
-  const sumColumns = (c: Code): void => {
-    c.i32(0).set(X).i32(0).set(E);
-    c.doWhile((x) => {
-      x.f32x4(0).set(ACC);
-      x.get(E).get(NZ).i32(2).emit(op.i32Shl).emit(op.i32Add).set(EEND);
-      x.doWhile((e) => {
-        e.get(LINES).get(COLS).get(E).emit(op.i32Add).emit(op.i32Load, 2, 0).emit(op.i32Add).set(A);
-        e.get(COLT).get(E).emit(op.i32Add).emit(op.f32Load, 2, 0).simd(simd.f32x4Splat).set(TQ);
-        e.get(A).load().tee(L).get(TQ).get(A).load(12).get(L).simd(simd.f32x4Sub).simd(simd.f32x4Mul).simd(simd.f32x4Add)
-          .get(ACC).simd(simd.f32x4Add).set(ACC);
-        add(e, E, 4);
-        e.get(E).get(EEND).emit(op.i32LtU);
-      });
-      x.get(OUT).get(ACC).store();
-      add(x, OUT, 12);
-      add(x, X, 1);
-      x.get(X).get(WIDTH).emit(op.i32LtU);
-    });
-  };
-  const body = new Code().i32(0).set(Y).i32(0).set(RI).doWhile((c) => {
+  const run = defineFunction('run', ZOOM_SUM, (body) => body.i32(0).set('y').i32(0).set('rowEntry').doWhile((c) => {
     blendRows(c);
     sumColumns(c);
-    add(c, Y, 1);
-    c.get(Y).get(HEIGHT).emit(op.i32LtU);
-  });
-  return assemble([{
-    name: 'run',
-    params: Array(13).fill('i32'),
-    locals: [...Array(10).fill('i32'), ...Array(5).fill('v128')],
-    body,
-  }]);
+    c.add('y', 1);
+    c.get('y').get('height').emit(op.i32LtU);
+  }));
+  return assemble([run]);
 }
 
 let zoomSumRun: ((...a: number[]) => void) | undefined;
