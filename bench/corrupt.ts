@@ -21,7 +21,7 @@ import { toFloat, encodePng } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { selectBackend } from '../src/gpu/backend.js';
 import { corruptImage } from '../src/corruptions/engine.js';
-import { SEVERITIES, type CorruptionName } from '../src/corruptions/corruption.js';
+import { SEVERITIES, type CorruptionName } from '../src/corruptions/index.js';
 import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 import { corruptDirectory } from '../src/pipeline/corrupt-directory.js';
 import { loadFaces, FACES_DIR, REPO_ROOT } from '../test/helpers/fixtures.js';

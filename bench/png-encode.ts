@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { deflateSync, inflateSync, constants } from 'node:zlib';
 import { readImageFile, encodePng } from '../src/image/index.js';
 import { deflateScanlines } from '../src/image/png-deflate.js';
-import { upFilteredScanlines } from '../src/wasm/simd-kernels.js';
+import { deflateScanlinesTwin } from '../src/image/png-deflate-twin.js';
+import { upFilteredScanlines } from '../src/image/up-filter-wasm.js';
 import { FACES_DIR, REPO_ROOT } from '../test/helpers/fixtures.js';
 import { writeResult } from './write-result.js';
 
@@ -51,7 +52,7 @@ function loadVariants(): { dir: string; scanlines: Uint8Array[]; images: ReturnT
 
 const ENCODERS = {
   ours: (raw: Uint8Array): Uint8Array => deflateScanlines(raw),
-  zlib_rle: (raw: Uint8Array): Uint8Array => deflateSync(raw, { level: 1, strategy: constants.Z_RLE }),
+  zlib_rle: (raw: Uint8Array): Uint8Array => deflateScanlinesTwin(raw),
   zlib_huffman_only: (raw: Uint8Array): Uint8Array => deflateSync(raw, { level: 1, strategy: constants.Z_HUFFMAN_ONLY }),
 } as const;
 type Encoder = keyof typeof ENCODERS;

@@ -10,7 +10,7 @@ import { readVideo } from '../src/sources/video.js';
 import { corruptImage } from '../src/corruptions/engine.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { toFloat } from '../src/image/rgb-image.js';
-import type { CorruptionName, Severity } from '../src/corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../src/corruptions/index.js';
 
 const [file, expr, mode, strideArg] = process.argv.slice(2);
 if (!file || !expr || (mode !== 'decode' && mode !== 'corrupt')) {

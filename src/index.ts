@@ -21,9 +21,9 @@ export {
 } from './io/csv-rows.js';
 
 // Corruptions (SPEC.md §2) and the `fer-c corrupt` command as a function
-export * from './corruptions/corruption.js';
-export { CORRUPTIONS, CORRUPTION_NAMES, getCorruption, isCorruptionName } from './corruptions/registry.js';
+export * from './corruptions/index.js';
 export * from './corruptions/engine.js';
+export { parseCorruptions, parseSeverities, listItems } from './cli/lists.js';
 export { variantsOf, type Variant, type FanOutOptions } from './corruptions/fan-out.js';
 export { corruptDirectory, listInputFiles, type CorruptDirectoryOptions, type CorruptSummary } from './pipeline/corrupt-directory.js';
 
@@ -76,9 +76,9 @@ export {
   type RunItem, type VariantItem, type SkippedItem, type LabelledItem, type SampleWork, type VariantName,
 } from './pipeline/run-item.js';
 export { pipeSamples, type PipeSamplesOptions } from './pipeline/pipe-samples.js';
-export { operate, type OperatorHandlers } from './pipeline/operators/operate.js';
+export { operate, type OperatorHandlers } from './stream/operate.js';
 export { corrupt, type CorruptOperatorOptions } from './pipeline/operators/corrupt.js';
-export { softLabels, mapSoftLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
+export { softLabels, type SoftLabelsOptions } from './pipeline/operators/soft-labels.js';
 export { writeImages } from './pipeline/operators/write-images.js';
 export { writeLabels } from './pipeline/operators/write-labels.js';
 export { writePredictions } from './pipeline/operators/write-predictions.js';

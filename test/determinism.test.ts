@@ -9,7 +9,7 @@ import { loadFaces } from './helpers/fixtures.js';
 import { toFloat } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { corruptImage } from '../src/corruptions/engine.js';
-import { type CorruptionName } from '../src/corruptions/corruption.js';
+import { type CorruptionName } from '../src/corruptions/index.js';
 import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 
 const RANDOM: readonly CorruptionName[] = [

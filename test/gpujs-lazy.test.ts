@@ -1,5 +1,5 @@
 /**
- * On the CPU backends every kernel of the 17 corruptions runs its plain twin,
+ * On the CPU backends every kernel of the corruptions runs its plain twin,
  * so no thread of `fer-c corrupt` loads gpu.js (~0.14 s) or compiles a kernel.
  * Each run is a child process preloaded with helpers/gpujs-probe.js, which
  * reports per thread how many of gpu.js's files are in the module cache. The
@@ -37,7 +37,7 @@ function probed(name: string, args: readonly string[]): { status: number | null;
 }
 
 for (const backend of ['webasm', 'cpu'] as const) {
-  test(`fer-c corrupt --backend ${backend}: all 85 variants of a face, and no thread loads gpu.js`, () => {
+  test(`fer-c corrupt --backend ${backend}: all ${CORRUPTION_NAMES.length * 5} variants of a face, and no thread loads gpu.js`, () => {
     const input = join(root, `in-${backend}`), output = join(root, `out-${backend}`);
     mkdirSync(input);
     copyFileSync(join(FACES_DIR, 'sample4_face2.png'), join(input, 'face.png'));

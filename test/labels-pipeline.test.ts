@@ -14,13 +14,13 @@ import { loadFaces } from './helpers/fixtures.js';
 import { toFloat } from '../src/image/index.js';
 import { KernelHost } from '../src/gpu/kernel-host.js';
 import { corruptFloat } from '../src/corruptions/engine.js';
-import type { CorruptionName, Severity } from '../src/corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../src/corruptions/index.js';
 import {
   readLabelFile, LabelFuser, remapGmm, selectCalibrationIds, reduceVisibility, measureVariant,
   saveVisibilityTable, loadVisibilityTable, readLabelsCsv, type GmmParams, type ImageVariant, type SoftLabelInput,
   type VisibilityTable,
 } from '../src/labels/index.js';
-import { mapSoftLabels } from '../src/pipeline/operators/soft-labels.js'; // the deprecated alias, for bare label inputs
+import { labelRows } from './helpers/label-rows.js'; // bare label inputs that carry their fused label
 import { writeLabelsCsv } from '../src/sinks/index.js';
 
 const out = mkdtempSync(join(tmpdir(), 'ferc-labels-pipeline-'));
@@ -75,7 +75,7 @@ test('labels.csv: a clean row equal to the fused label and one row per variant, 
     }
   }
   const rows = await lastValueFrom(from(images()).pipe(
-    mapSoftLabels({ table: table$, exponent: 2 }),
+    labelRows({ table: table$, exponent: 2 }),
     writeLabelsCsv(join(out, 'labels.csv'), classes.length),
     toArray(),
   ));

@@ -17,7 +17,7 @@ import {
   LabelFuser, addLabelNoise, labelNoise, smoothLabel, type SoftLabelInput, type VisibilityTable, type LabelRow,
   type GmmParams, readLabelsCsv,
 } from '../src/labels/index.js';
-import { mapSoftLabels } from '../src/pipeline/operators/soft-labels.js'; // the deprecated alias, for bare label inputs
+import { labelRows } from './helpers/label-rows.js'; // bare label inputs that carry their fused label
 import { LabelsCsvSink, writeLabelsCsv, labelsCsvHeader } from '../src/sinks/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferc-labels-'));
@@ -41,7 +41,7 @@ test('the mapper emits no row before the table, then all rows in order; rows sum
   const tables = new Subject<VisibilityTable>();
   const rows: LabelRow[] = [];
   let completed = false;
-  variants.pipe(mapSoftLabels({ table: tables })).subscribe({ next: (r) => rows.push(r), complete: () => { completed = true; } });
+  variants.pipe(labelRows({ table: tables })).subscribe({ next: (r) => rows.push(r), complete: () => { completed = true; } });
   variants.next(input('clean', 0));
   variants.next(input('gaussian_noise', 1));
   variants.next(input('gaussian_noise', 5));
@@ -63,9 +63,9 @@ test('the mapper emits no row before the table, then all rows in order; rows sum
 });
 
 test('v = 0 gives the uniform label; a missing pair is an error naming it', async () => {
-  const [row] = await lastValueFrom(from([input('contrast', 5)]).pipe(mapSoftLabels({ table }), toArray()));
+  const [row] = await lastValueFrom(from([input('contrast', 5)]).pipe(labelRows({ table }), toArray()));
   assert.equal(row!.p, new Array(8).fill(1 / 8));
-  await lastValueFrom(from([input('snow', 3)]).pipe(mapSoftLabels({ table }))).then(
+  await lastValueFrom(from([input('snow', 3)]).pipe(labelRows({ table }))).then(
     () => assert.unreachable('should fail'),
     (e: Error) => assert.match(e.message, 'visibility table has no entry for snow severity 3'),
   );
@@ -74,12 +74,12 @@ test('v = 0 gives the uniform label; a missing pair is an error naming it', asyn
 test('per-sample tables use each image\'s own d: v = 1 − d / max D, clipped at 0', async () => {
   const perSample: VisibilityTable = { ...table, measure: 'per-sample' };
   const rows = await lastValueFrom(from([input('gaussian_noise', 1, 0.05), input('gaussian_noise', 5, 0.3), input('clean', 0)])
-    .pipe(mapSoftLabels({ table: perSample, exponent: 1 }), toArray()));
+    .pipe(labelRows({ table: perSample, exponent: 1 }), toArray()));
   assert.ok(Math.abs(rows[0]!.visibility - 0.75) < 1e-12);
   assert.equal(rows[0]!.p, smoothLabel(fused, 0.75, 1));
   assert.is(rows[1]!.visibility, 0);
   assert.is(rows[2]!.visibility, 1);
-  await lastValueFrom(from([input('gaussian_noise', 1)]).pipe(mapSoftLabels({ table: perSample }))).then(
+  await lastValueFrom(from([input('gaussian_noise', 1)]).pipe(labelRows({ table: perSample }))).then(
     () => assert.unreachable('should fail'),
     (e: Error) => assert.match(e.message, 'per-sample visibility needs the variant\'s distance d'),
   );
@@ -104,7 +104,7 @@ test('the fuser uses given distributions as is, falls back to one-hot without va
 test('the sink writes the header and one whole line per row; rows read back sum to 1', async () => {
   const path = join(dir, 'labels.csv');
   const rows = await lastValueFrom(from([input('clean', 0), input('gaussian_noise', 1), input('contrast', 5)])
-    .pipe(mapSoftLabels({ table }), writeLabelsCsv(path, 8), toArray()));
+    .pipe(labelRows({ table }), writeLabelsCsv(path, 8), toArray()));
   assert.is(rows.length, 3);
   const text = readFileSync(path, 'utf8');
   assert.ok(text.endsWith('\n'));

@@ -16,7 +16,7 @@ import { checkpoint } from '../src/pipeline/operators/checkpoint.js';
 import { writeImages } from '../src/pipeline/operators/write-images.js';
 import { writeLabels } from '../src/pipeline/operators/write-labels.js';
 import { writePredictions } from '../src/pipeline/operators/write-predictions.js';
-import { operate } from '../src/pipeline/operators/operate.js';
+import { operate } from '../src/stream/operate.js';
 import { pipeSamples } from '../src/pipeline/pipe-samples.js';
 import type { VariantPool } from '../src/pipeline/variant-pool.js';
 import type { LabelledItem, RunItem, SampleWork, SkippedItem, VariantItem } from '../src/pipeline/run-item.js';

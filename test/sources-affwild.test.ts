@@ -174,9 +174,9 @@ test('bad input: errors name the file and line and what was expected; a short VA
 
   const noHeader = dataset({ v6: { expr: [0] } });
   writeFileSync(join(noHeader, 'annotations/EXPR_Set/Train_Set/v6.txt'), '0\n1\n');
-  await rejects(() => collect(readAffWild({ root: noHeader })), /v6\.txt line 1: expected the header line .* got "0"/);
+  await rejects(() => collect(readAffWild({ root: noHeader })), /v6\.txt line 1: expected the EXPR header .* on line 1, got "0"/);
   writeFileSync(join(noHeader, 'annotations/EXPR_Set/Train_Set/v6.txt'), '');
-  await rejects(() => collect(readAffWild({ root: noHeader })), /v6\.txt: is empty \(expected a header line/);
+  await rejects(() => collect(readAffWild({ root: noHeader })), /v6\.txt: EXPR file is empty \(expected a header line/);
 
   const badVaHeader = dataset({ v7: { expr: [0], va: [[0, 0]] } });
   writeFileSync(join(badVaHeader, 'annotations/VA_Set/Train_Set/v7.txt'), 'arousal,valence\n0,0\n');

@@ -16,9 +16,9 @@ import { loadFaces, FACES_DIR, REPO_ROOT } from './helpers/fixtures.js';
 import { rmsDiff } from './helpers/image-stats.js';
 import { once } from './helpers/async.js';
 import { availableFormats, defaultFormat, writeVideo, type VideoFormat } from './helpers/make-video.js';
-import {
-  bundledTool, decodeFrames, describeFfmpeg, findFfmpeg, probeVideo, systemFfmpeg, FfmpegNotFoundError, VideoDecodeError, type DecodedFrame,
-} from '../src/sources/ffmpeg.js';
+import { bundledTool, describeFfmpeg, findFfmpeg, systemFfmpeg, FfmpegNotFoundError } from '../src/sources/ffmpeg.js';
+import { probeVideo } from '../src/sources/ffprobe.js';
+import { decodeFrames, VideoDecodeError, type DecodedFrame } from '../src/sources/frame-stream.js';
 import { CreditGate, pullSource } from '../src/sources/pull.js';
 import type { RgbImage } from '../src/image/rgb-image.js';
 

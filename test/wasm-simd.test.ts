@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD loops (src/wasm/simd-kernels.ts) against their
+ * The WebAssembly SIMD loops (src/image/quantize-wasm.ts, up-filter-wasm.ts; src/corruptions/kernels/stencil-wasm.ts, row-stencil-wasm.ts) against their
  * definitions written out directly: 8-bit rounding (SPEC.md §2: clip to
  * [0, 255], round half up, NaN → 0), PNG's Up filter (PNG spec §9.2), and
  * fixed stencils as plain sums. Sizes include ones that are not multiples of
@@ -8,7 +8,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { quantizeToBytes, runRowStencil, runStencil, upFilteredScanlines } from '../src/wasm/simd-kernels.js';
+import { quantizeToBytes } from '../src/image/quantize-wasm.js';
+import { upFilteredScanlines } from '../src/image/up-filter-wasm.js';
+import { runStencil } from '../src/corruptions/kernels/stencil-wasm.js';
+import { runRowStencil } from '../src/corruptions/kernels/row-stencil-wasm.js';
 import { Rng } from '../src/random/rng.js';
 
 /** Round half up with clipping, in float64 on the float32 value. */

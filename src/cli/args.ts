@@ -2,7 +2,7 @@
  * A small, strict flag parser: `--name value`, `--name=value`, boolean `--flag`.
  * Unknown flags and missing values are errors that name the flag.
  */
-import { listItems } from '../corruptions/engine.js';
+import { listItems } from './lists.js';
 
 export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }

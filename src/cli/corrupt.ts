@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from './command.js';
 import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError, type ParsedArgs } from './args.js';
-import { parseCorruptions, parseSeverities } from '../corruptions/engine.js';
+import { parseCorruptions, parseSeverities } from './lists.js';
 import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
 // The pipeline (rxjs, the labels' modules, …) is imported once the arguments are checked: usage errors come at once.

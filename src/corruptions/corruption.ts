@@ -2,13 +2,13 @@
  * A corruption is one function plus a table of five severity parameters
  * (imagecorruptions' shape). The table sits beside the function in each file;
  * the registry (`registry.ts`) lists these objects, and its list is where the
- * corruption names (CORRUPTION_NAMES, CorruptionName) come from.
+ * corruption names (CORRUPTION_NAMES, CorruptionName) come from. This contract
+ * never sees the list (index.ts exports both).
  */
 import type { FloatImage } from '../image/rgb-image.js';
 import type { KernelHost } from '../gpu/kernel-host.js';
 import type { Rng } from '../random/rng.js';
 
-export type { CorruptionName } from './registry.js';
 export type Severity = 1 | 2 | 3 | 4 | 5;
 export const SEVERITIES: readonly Severity[] = [1, 2, 3, 4, 5];
 

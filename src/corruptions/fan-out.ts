@@ -4,7 +4,8 @@
  */
 import { toFloat, type FloatImage, type RgbImage } from '../image/rgb-image.js';
 import type { KernelHost } from '../gpu/kernel-host.js';
-import type { CorruptionName, Severity } from './corruption.js';
+import type { Severity } from './corruption.js';
+import type { CorruptionName } from './registry.js';
 import { corruptImage } from './engine.js';
 
 export interface Variant {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { createCanvas, Image, type SKRSContext2D } from '@napi-rs/canvas';
 import type { RgbImage } from './rgb-image.js';
-import { upFilteredScanlines } from '../wasm/simd-kernels.js';
+import { upFilteredScanlines } from './up-filter-wasm.js';
 import { deflateScanlines } from './png-deflate.js';
 
 export const FER_SIZE = 224;

@@ -5,10 +5,10 @@
  * in a zlib wrapper (RFC 1950, RFC 1951). On Up-filtered corrupted faces its
  * streams are ~4.5% smaller than zlib's level-1 Z_RLE and ~3× faster to make
  * (bench/png-encode.ts): tokenising, bit writing, Adler-32 and the byte counts
- * are WebAssembly (src/wasm/deflate-kernels.ts); the Huffman codes, limited to
+ * are WebAssembly (png-deflate-kernels.ts); the Huffman codes, limited to
  * 15 bits, are built here from the tokens' histogram.
  */
-import { CODE_ENTRY_BYTES, CODE_TABLE, deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN } from '../wasm/deflate-kernels.js';
+import { CODE_ENTRY_BYTES, CODE_TABLE, deflateKernels, INPUT_PADDING, LITERAL_SUBHISTOGRAMS_OFFSET, OUTPUT_PADDING, TOKEN } from './png-deflate-kernels.js';
 import { align16, threadWorkspace } from '../wasm/workspace.js';
 
 const MAX_CODE_BITS = 15;

@@ -13,7 +13,7 @@
  * are subscribed at once.
  */
 import { isObservable, type Observable, type OperatorFunction } from 'rxjs';
-import { operate } from '../pipeline/operators/operate.js';
+import { operate } from '../stream/operate.js';
 import { DEFAULT_EXPONENT, smoothLabel } from './smoothing.js';
 import { isClean, visibilityOfVariant, CLEAN, type VisibilityTable } from './visibility-table.js';
 import { ROW_SUM_TOLERANCE, type LabelRow } from './label-row.js';

@@ -1,5 +1,6 @@
 /** Top-1 accuracy: mean of ŷ = y* (for soft targets y* = argmax t). */
-import { expectMetric, finiteNumber, sameMetric, type Metric, type MetricStateBase } from './metric.js';
+import { DeclaredMetric, ScalarSum } from './metric-state.js';
+import type { MetricStateBase } from './metric.js';
 import type { PredictionBatch } from './prediction-batch.js';
 
 export interface AccuracyState extends MetricStateBase {
@@ -8,33 +9,21 @@ export interface AccuracyState extends MetricStateBase {
   readonly correct: number;
 }
 
-export class Accuracy implements Metric<AccuracyState> {
+export class Accuracy extends DeclaredMetric<'accuracy', { count: ScalarSum; correct: ScalarSum }, AccuracyState> {
   readonly name = 'accuracy' as const;
-  count = 0;
-  private correct = 0;
 
-  add(batch: PredictionBatch): void {
-    for (let i = 0; i < batch.size; i++) if (batch.predicted[i] === batch.trueClass[i]) this.correct++;
-    this.count += batch.size;
+  constructor() { super({}, { count: new ScalarSum(), correct: new ScalarSum() }); }
+
+  get count(): number { return this.state.count.value; }
+
+  protected update(batch: PredictionBatch): void {
+    let correct = this.state.correct.value;
+    for (let i = 0; i < batch.size; i++) if (batch.predicted[i] === batch.trueClass[i]) correct++;
+    this.state.correct.value = correct;
+    this.state.count.value += batch.size;
   }
 
-  merge(other: Metric): void {
-    const o = sameMetric(this, other, Accuracy);
-    this.count += o.count;
-    this.correct += o.correct;
-  }
+  protected compute(): number { return this.state.correct.value / this.state.count.value; }
 
-  result(): number { return this.count === 0 ? NaN : this.correct / this.count; }
-
-  reset(): void { this.count = 0; this.correct = 0; }
-
-  toJSON(): AccuracyState { return { metric: 'accuracy', count: this.count, correct: this.correct }; }
-
-  static fromJSON(state: AccuracyState): Accuracy {
-    expectMetric(state, 'accuracy');
-    const m = new Accuracy();
-    m.count = finiteNumber(state.count, 'accuracy.count');
-    m.correct = finiteNumber(state.correct, 'accuracy.correct');
-    return m;
-  }
+  static fromJSON(state: AccuracyState): Accuracy { return new Accuracy().restore(state); }
 }

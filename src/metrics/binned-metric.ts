@@ -1,48 +1,51 @@
 /**
  * The base of the metrics read off equal-width confidence bins (ECE, MCE):
- * the state is the bins (count, Σ conf, Σ c per bin), which merge by addition;
- * a subclass says only how the bins' gaps combine into one number.
+ * the state is the bins (count, Σ conf, Σ c per bin), declared as count
+ * vectors that merge by addition; a subclass says only how the bins' gaps
+ * combine into one number.
  */
-import { ConfidenceBins, type ConfidenceBinsState, type ReliabilityBin } from './confidence-bins.js';
-import { checkBins, DEFAULT_BINS, expectMetric, sameMetric, type Metric, type MetricName, type MetricStateBase } from './metric.js';
+import { binIndex, reliabilityBins, type ConfidenceBinsState, type ReliabilityBin } from './confidence-bins.js';
+import { CountsVector, DeclaredMetric } from './metric-state.js';
+import { checkBins, DEFAULT_BINS, type MetricStateBase } from './metric.js';
 import type { PredictionBatch } from './prediction-batch.js';
 
-export interface BinnedState<N extends MetricName> extends MetricStateBase, ConfidenceBinsState {
+export interface BinnedState<N extends string> extends MetricStateBase, ConfidenceBinsState {
   readonly metric: N;
 }
 
-export abstract class BinnedCalibrationMetric<N extends MetricName> implements Metric<BinnedState<N>> {
-  abstract readonly name: N;
-  protected binsState: ConfidenceBins;
+/** The bins' declared state: per bin the count, Σ confidence and Σ correctness. */
+export type BinsFields = { count: CountsVector; confidence: CountsVector; correctness: CountsVector };
 
-  constructor(bins = DEFAULT_BINS) { this.binsState = new ConfidenceBins(checkBins(bins)); }
+export abstract class BinnedCalibrationMetric<N extends string> extends DeclaredMetric<N, BinsFields, BinnedState<N>> {
+  readonly bins: number;
 
-  get count(): number { return this.binsState.total; }
-  get bins(): number { return this.binsState.bins; }
-
-  add(batch: PredictionBatch): void { this.binsState.add(batch.confidence, batch.correctness, batch.size); }
-
-  merge(other: Metric): void {
-    const ctor = this.constructor as abstract new (...a: never[]) => BinnedCalibrationMetric<N>;
-    this.binsState.merge(sameMetric<BinnedCalibrationMetric<N>>(this, other, ctor).binsState);
+  constructor(bins = DEFAULT_BINS) {
+    checkBins(bins);
+    super({ bins }, { count: new CountsVector(bins), confidence: new CountsVector(bins), correctness: new CountsVector(bins) });
+    this.bins = bins;
   }
 
-  result(): number { return this.binsState.total === 0 ? NaN : this.combine(this.binsState); }
+  get count(): number { return this.state.count.values.reduce((a, b) => a + b, 0); }
 
-  /** The metric from non-empty bins (at least one sample was added). */
-  protected abstract combine(bins: ConfidenceBins): number;
+  protected update(batch: PredictionBatch): void {
+    const count = this.state.count.values, confidence = this.state.confidence.values, correctness = this.state.correctness.values;
+    for (let i = 0; i < batch.size; i++) {
+      const conf = batch.confidence[i]!;
+      const b = binIndex(conf, this.bins);
+      count[b]!++;
+      confidence[b]! += conf;
+      correctness[b]! += batch.correctness[i]!;
+    }
+  }
+
+  /** |mean correctness − mean confidence| of bin b (the bin must be non-empty). */
+  protected gap(b: number): number {
+    const n = this.state.count.values[b]!;
+    return Math.abs(this.state.correctness.values[b]! / n - this.state.confidence.values[b]! / n);
+  }
 
   /** Per-bin mean confidence and mean correctness: the reliability diagram. */
-  reliability(): ReliabilityBin[] { return this.binsState.reliability(); }
-
-  reset(): void { this.binsState.reset(); }
-
-  toJSON(): BinnedState<N> { return { metric: this.name, ...this.binsState.toJSON() }; }
-
-  /** Loads `state` into this (fresh) metric; for the subclasses' fromJSON. */
-  protected restore(state: BinnedState<N>): this {
-    expectMetric(state, this.name);
-    this.binsState = ConfidenceBins.fromJSON(state, this.name);
-    return this;
+  reliability(): ReliabilityBin[] {
+    return reliabilityBins(this.state.count.values, this.state.confidence.values, this.state.correctness.values);
   }
 }

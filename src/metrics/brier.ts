@@ -1,5 +1,6 @@
 /** Brier score: mean of Σ_k (p_k − t_k)². */
-import { expectMetric, finiteNumber, sameMetric, type Metric, type MetricStateBase } from './metric.js';
+import { DeclaredMetric, ScalarSum } from './metric-state.js';
+import type { MetricStateBase } from './metric.js';
 import type { PredictionBatch } from './prediction-batch.js';
 
 export interface BrierState extends MetricStateBase {
@@ -8,36 +9,22 @@ export interface BrierState extends MetricStateBase {
   readonly sum: number;
 }
 
-export class BrierScore implements Metric<BrierState> {
+export class BrierScore extends DeclaredMetric<'brier', { count: ScalarSum; sum: ScalarSum }, BrierState> {
   readonly name = 'brier' as const;
-  count = 0;
-  private sum = 0;
 
-  add(batch: PredictionBatch): void {
+  constructor() { super({}, { count: new ScalarSum(), sum: new ScalarSum() }); }
+
+  get count(): number { return this.state.count.value; }
+
+  protected update(batch: PredictionBatch): void {
     const { probs, targets } = batch;
     let s = 0;
     for (let j = 0; j < probs.length; j++) { const d = probs[j]! - targets[j]!; s += d * d; }
-    this.sum += s;
-    this.count += batch.size;
+    this.state.sum.value += s;
+    this.state.count.value += batch.size;
   }
 
-  merge(other: Metric): void {
-    const o = sameMetric(this, other, BrierScore);
-    this.count += o.count;
-    this.sum += o.sum;
-  }
+  protected compute(): number { return this.state.sum.value / this.state.count.value; }
 
-  result(): number { return this.count === 0 ? NaN : this.sum / this.count; }
-
-  reset(): void { this.count = 0; this.sum = 0; }
-
-  toJSON(): BrierState { return { metric: 'brier', count: this.count, sum: this.sum }; }
-
-  static fromJSON(state: BrierState): BrierScore {
-    expectMetric(state, 'brier');
-    const m = new BrierScore();
-    m.count = finiteNumber(state.count, 'brier.count');
-    m.sum = finiteNumber(state.sum, 'brier.sum');
-    return m;
-  }
+  static fromJSON(state: BrierState): BrierScore { return new BrierScore().restore(state); }
 }

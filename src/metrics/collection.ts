@@ -7,10 +7,10 @@
  */
 import { ExpectedCalibrationError } from './ece.js';
 import {
-  METRIC_NAMES, MetricStateError, checkBins, finiteNumber,
-  type Metric, type MetricName, type MetricOptions, type MetricStateBase, type SharedStore,
+  MetricStateError, checkBins, finiteNumber,
+  type Metric, type MetricOptions, type MetricStateBase, type SharedStore,
 } from './metric.js';
-import { METRIC_DEFINITIONS, SHARED_STORES } from './registry.js';
+import { METRIC_DEFINITIONS, METRIC_NAMES, SHARED_STORES, type MetricName } from './registry.js';
 import type { ReliabilityBin } from './confidence-bins.js';
 import type { PredictionBatch } from './prediction-batch.js';
 

@@ -1,9 +1,9 @@
 /**
- * Equal-width confidence bins (i/B, (i+1)/B] shared by ECE, MCE and CECE.
- * A value of exactly 0 falls in the first bin. Per bin we keep the count and
- * the sums of confidence and correctness, which merge by addition.
+ * Equal-width confidence bins (i/B, (i+1)/B] shared by ECE and MCE. A value of
+ * exactly 0 falls in the first bin. Per bin the binned metrics keep the count
+ * and the sums of confidence and correctness (declared in binned-metric.ts),
+ * which merge by addition.
  */
-import { numberArray, MetricStateError } from './metric.js';
 
 /** Index of the bin (i/B, (i+1)/B] holding `value`; 0 and below go to bin 0, above 1 to the last. */
 export function binIndex(value: number, bins: number): number {
@@ -11,6 +11,7 @@ export function binIndex(value: number, bins: number): number {
   return i < 0 ? 0 : i >= bins ? bins - 1 : i;
 }
 
+/** The bins as a binned metric's JSON state holds them. */
 export interface ConfidenceBinsState {
   readonly bins: number;
   readonly count: number[];
@@ -28,72 +29,17 @@ export interface ReliabilityBin {
   readonly meanCorrectness: number;
 }
 
-export class ConfidenceBins {
-  readonly count: Float64Array;
-  readonly confidence: Float64Array;
-  readonly correctness: Float64Array;
-  total = 0;
-
-  constructor(readonly bins: number) {
-    this.count = new Float64Array(bins);
-    this.confidence = new Float64Array(bins);
-    this.correctness = new Float64Array(bins);
-  }
-
-  add(confidence: ArrayLike<number>, correctness: ArrayLike<number>, n: number): void {
-    for (let i = 0; i < n; i++) {
-      const conf = confidence[i]!;
-      const b = binIndex(conf, this.bins);
-      this.count[b]!++;
-      this.confidence[b]! += conf;
-      this.correctness[b]! += correctness[i]!;
-    }
-    this.total += n;
-  }
-
-  merge(other: ConfidenceBins): void {
-    if (other.bins !== this.bins) throw new MetricStateError(`cannot merge ${other.bins} bins into ${this.bins}`);
-    for (let b = 0; b < this.bins; b++) {
-      this.count[b]! += other.count[b]!;
-      this.confidence[b]! += other.confidence[b]!;
-      this.correctness[b]! += other.correctness[b]!;
-    }
-    this.total += other.total;
-  }
-
-  /** |mean correctness − mean confidence| of bin b (bin must be non-empty). */
-  gap(b: number): number {
-    const n = this.count[b]!;
-    return Math.abs(this.correctness[b]! / n - this.confidence[b]! / n);
-  }
-
-  reliability(): ReliabilityBin[] {
-    return Array.from({ length: this.bins }, (_, b) => {
-      const n = this.count[b]!;
-      return {
-        lower: b / this.bins,
-        upper: (b + 1) / this.bins,
-        count: n,
-        meanConfidence: n > 0 ? this.confidence[b]! / n : NaN,
-        meanCorrectness: n > 0 ? this.correctness[b]! / n : NaN,
-      };
-    });
-  }
-
-  reset(): void { this.count.fill(0); this.confidence.fill(0); this.correctness.fill(0); this.total = 0; }
-
-  toJSON(): ConfidenceBinsState {
-    return { bins: this.bins, count: [...this.count], confidence: [...this.confidence], correctness: [...this.correctness] };
-  }
-
-  static fromJSON(state: ConfidenceBinsState, what: string): ConfidenceBins {
-    const bins = state.bins;
-    if (!Number.isInteger(bins) || bins < 1) throw new MetricStateError(`${what}.bins: expected a positive integer, got ${JSON.stringify(bins)}`);
-    const out = new ConfidenceBins(bins);
-    out.count.set(numberArray(state.count, bins, `${what}.count`));
-    out.confidence.set(numberArray(state.confidence, bins, `${what}.confidence`));
-    out.correctness.set(numberArray(state.correctness, bins, `${what}.correctness`));
-    out.total = out.count.reduce((a, b) => a + b, 0);
-    return out;
-  }
+/** Per-bin mean confidence and mean correctness from the bins' counts and sums. */
+export function reliabilityBins(count: Float64Array, confidence: Float64Array, correctness: Float64Array): ReliabilityBin[] {
+  const bins = count.length;
+  return Array.from({ length: bins }, (_, b) => {
+    const n = count[b]!;
+    return {
+      lower: b / bins,
+      upper: (b + 1) / bins,
+      count: n,
+      meanConfidence: n > 0 ? confidence[b]! / n : NaN,
+      meanCorrectness: n > 0 ? correctness[b]! / n : NaN,
+    };
+  });
 }

@@ -3,18 +3,21 @@
  * Σ_b (n_b / N) |mean c − mean conf| (SPEC.md §4; soft targets enter through c).
  */
 import { BinnedCalibrationMetric, type BinnedState } from './binned-metric.js';
-import type { ConfidenceBins } from './confidence-bins.js';
+import { positiveInteger } from './metric-state.js';
 
 export type EceState = BinnedState<'ece'>;
 
 export class ExpectedCalibrationError extends BinnedCalibrationMetric<'ece'> {
   readonly name = 'ece' as const;
 
-  protected combine(s: ConfidenceBins): number {
+  protected compute(): number {
+    const count = this.state.count.values, total = this.count;
     let ece = 0;
-    for (let b = 0; b < s.bins; b++) if (s.count[b]! > 0) ece += (s.count[b]! / s.total) * s.gap(b);
+    for (let b = 0; b < this.bins; b++) if (count[b]! > 0) ece += (count[b]! / total) * this.gap(b);
     return ece;
   }
 
-  static fromJSON(state: EceState): ExpectedCalibrationError { return new ExpectedCalibrationError(1).restore(state); }
+  static fromJSON(state: EceState): ExpectedCalibrationError {
+    return new ExpectedCalibrationError(positiveInteger(state.bins, 'ece.bins')).restore(state);
+  }
 }

@@ -5,23 +5,18 @@
  * pass), `result` reads the value, `toJSON` / `fromJSON` checkpoint it. A merge
  * puts the other's input after this one's: only KSE can tell (ties in conf keep
  * input order, see SortedPairs), so shards merged in their order equal one pass.
+ * The names (METRIC_NAMES, MetricName) come from the registry's list
+ * (registry.ts); this contract does not import that list.
  */
 import type { PredictionBatch } from './prediction-batch.js';
 
-export const METRIC_NAMES = ['accuracy', 'macro_f1', 'nll', 'brier', 'ece', 'mce', 'adaece', 'cece', 'kse'] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
-
-export function isMetricName(s: string): s is MetricName {
-  return (METRIC_NAMES as readonly string[]).includes(s);
-}
-
 /** Every metric's JSON state names the metric, so a state file is self-describing. */
 export interface MetricStateBase {
-  readonly metric: MetricName;
+  readonly metric: string;
 }
 
 export interface Metric<S extends MetricStateBase = MetricStateBase> {
-  readonly name: MetricName;
+  readonly name: string;
   /** Samples folded in so far. */
   readonly count: number;
   add(batch: PredictionBatch): void;
@@ -74,7 +69,7 @@ export interface SharedStoreKind {
 
 /** A registry record: everything the collection needs to know about a metric. */
 export interface MetricDefinition {
-  readonly name: MetricName;
+  readonly name: string;
   /** The shared store this metric reads (its key in SHARED_STORES and its state field), if any. */
   readonly shares?: string;
   create(options: MetricOptions, shared?: SharedStore): Metric;
@@ -109,6 +104,6 @@ export function finiteNumber(value: unknown, what: string): number {
   return value;
 }
 
-export function expectMetric(state: { readonly metric?: unknown }, name: MetricName): void {
+export function expectMetric(state: { readonly metric?: unknown }, name: string): void {
   if (state.metric !== name) throw new MetricStateError(`expected a ${name} state, got ${JSON.stringify(state.metric)}`);
 }

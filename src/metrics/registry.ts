@@ -1,8 +1,8 @@
 /**
  * The metrics, as data: one record per metric (how to make one, how to restore
- * one, which shared store it reads). Adding a metric is its file, its name in
- * METRIC_NAMES and one line here; the record type makes a missing line a
- * compile error.
+ * one, which shared store it reads). Adding a metric is its file and one line
+ * here: the names (METRIC_NAMES, MetricName) and their order (the report's)
+ * come from this list.
  */
 import { Accuracy, type AccuracyState } from './accuracy.js';
 import { AdaptiveCalibrationError, type AdaEceState } from './adaptive-ece.js';
@@ -12,7 +12,7 @@ import { ExpectedCalibrationError, type EceState } from './ece.js';
 import { KsCalibrationError, type KseState } from './ks-error.js';
 import { MacroF1, type MacroF1State } from './macro-f1.js';
 import { MaximumCalibrationError, type MceState } from './mce.js';
-import { METRIC_NAMES, MetricStateError, isMetricName, type Metric, type MetricDefinition, type MetricName, type MetricOptions, type MetricStateBase, type SharedStore, type SharedStoreKind } from './metric.js';
+import { MetricStateError, type Metric, type MetricDefinition, type MetricOptions, type MetricStateBase, type SharedStore, type SharedStoreKind } from './metric.js';
 import { NegativeLogLikelihood, type NllState } from './nll.js';
 import { SortedPairs, type SortedPairsState } from './sorted-pairs.js';
 
@@ -29,7 +29,7 @@ const pairsOf = (shared: SharedStore | undefined): SortedPairs | undefined => {
   return shared;
 };
 
-export const METRICS: { readonly [K in MetricName]: MetricDefinition & { readonly name: K } } = {
+export const METRICS = {
   accuracy: { name: 'accuracy', create: () => new Accuracy(), fromJSON: (s) => Accuracy.fromJSON(s as AccuracyState) },
   macro_f1: { name: 'macro_f1', create: (o) => new MacroF1(o.classes), fromJSON: (s) => MacroF1.fromJSON(s as MacroF1State) },
   nll: { name: 'nll', create: () => new NegativeLogLikelihood(), fromJSON: (s) => NegativeLogLikelihood.fromJSON(s as NllState) },
@@ -47,10 +47,20 @@ export const METRICS: { readonly [K in MetricName]: MetricDefinition & { readonl
     create: (_o, shared) => new KsCalibrationError(pairsOf(shared)),
     fromJSON: (s, shared) => KsCalibrationError.fromJSON(s as KseState, pairsOf(shared)),
   },
-};
+} as const satisfies Record<string, MetricDefinition>;
 
+export type MetricName = keyof typeof METRICS;
+/** Every metric's name, in the registry's order (the report's). */
+export const METRIC_NAMES: readonly MetricName[] = Object.keys(METRICS) as MetricName[];
 /** The records in METRIC_NAMES order. */
-export const METRIC_DEFINITIONS: readonly MetricDefinition[] = METRIC_NAMES.map((n) => METRICS[n]);
+export const METRIC_DEFINITIONS: readonly (MetricDefinition & { readonly name: MetricName })[] = Object.values(METRICS);
+for (const [key, def] of Object.entries(METRICS)) {
+  if (def.name !== key) throw new Error(`metric registry: the entry "${key}" is named "${def.name}"`);
+}
+
+export function isMetricName(s: string): s is MetricName {
+  return Object.hasOwn(METRICS, s);
+}
 
 /** A new, empty metric; `shared` is the store it reads when its record declares one. */
 export function createMetric(name: MetricName, options: MetricOptions, shared?: SharedStore): Metric {

@@ -17,11 +17,11 @@ import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { FER_SIZE } from '../image/io.js';
 import type { BackendName } from '../gpu/backend.js';
-import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../corruptions/index.js';
 import type { VisibilityTable } from '../labels/index.js';
 import { outputOverlap, describeOverlap } from '../io/path-overlap.js';
 import { readImageFolder, type ImageFolderSource } from '../sources/image-folder.js';
-import { scanInputFolder } from './input-files.js';
+import { scanInputFolder } from '../sources/input-files.js';
 import { MANIFEST_FILE } from './run-manifest.js';
 import { runPipeline, type PipelineRunOptions, type PipelineSummary } from './run-pipeline.js';
 import { prepareLabels, type CorruptLabelOptions, type LabelPlan } from './corrupt-labels.js';
@@ -63,7 +63,7 @@ export interface CorruptSummary {
   readonly visibility?: VisibilityTable;
 }
 
-export { listInputFiles } from './input-files.js';
+export { listInputFiles } from '../sources/input-files.js';
 
 /** The file an earlier version of fer-c corrupt recorded its parameters in (before the manifest). */
 const LEGACY_RUN_FILE = 'run.json';

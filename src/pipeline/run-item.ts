@@ -5,7 +5,7 @@
  * in their type (softLabels() gives LabelledItem), so a stage that needs it
  * (writeLabels, scoreOnline) placed before them does not compile.
  */
-import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../corruptions/index.js';
 import type { RgbImage } from '../image/rgb-image.js';
 import type { LabelRow } from '../labels/label-row.js';
 import type { SampleDescriptor } from '../sources/sample.js';

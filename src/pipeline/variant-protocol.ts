@@ -1,6 +1,6 @@
 /** Messages between the pipeline's main thread and its variant workers (variant-worker.ts). */
 import type { BackendName } from '../gpu/backend.js';
-import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../corruptions/index.js';
 import type { Box } from '../image/io.js';
 import type { ModelDescription } from '../models/model-description.js';
 

@@ -13,7 +13,7 @@ import type { RgbImage } from '../image/rgb-image.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { variantsOf } from '../corruptions/fan-out.js';
-import type { CorruptionName, Severity } from '../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../corruptions/index.js';
 import { variantFile } from './run-item.js';
 
 const rowIdOf = (id: string, p: VariantPayload): string => (p.corruption === 'clean' ? `${id}__clean` : `${id}__${p.corruption}__${p.severity}`);

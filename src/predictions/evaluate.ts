@@ -26,7 +26,7 @@ import { TemperatureCalibrator } from '../calibration/temperature.js';
 import { GroupedMetrics } from '../metrics/grouped.js';
 import { DEFAULT_BINS } from '../metrics/metric.js';
 import { InputError } from './input-error.js';
-import { RowSet } from '../report/state-identity.js';
+import { RowSet } from './row-set.js';
 import { joinById, type JoinedRow, type JoinSummary } from './join.js';
 import { isCleanLabel, targetOf, type LabelRecord } from './label-row.js';
 import { checkLogits, checkProbabilities, logitsOf, probabilitiesOf, type PredictionKind, type PredictionRow } from './prediction-row.js';

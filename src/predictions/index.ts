@@ -12,3 +12,4 @@ export { joinById, UnlabeledPredictionsError, LISTED, type JoinedRow, type JoinS
 export { mapClassesByName, applyClassMapping, type ClassMapping } from './class-mapping.js';
 export { evaluate, type EvaluateOptions, type PassInfo, type Evaluation, type TemperatureSource } from './evaluate.js';
 export { predictionsFrom, type Predictor, type PredictorOptions } from './predictor.js';
+export { RowSet, rowIdHash, commonRows, type RowSetJson } from './row-set.js';

@@ -12,7 +12,8 @@ import { calibratorFromJSON } from '../calibration/registry.js';
 import { isCalibratorName, type Calibrator, type CalibratorName, type CalibratorStateBase, type FitInfo } from '../calibration/calibrator.js';
 import type { CalibratorSource, Evaluation, TemperatureSource } from '../predictions/evaluate.js';
 import type { PredictionKind } from '../predictions/prediction-row.js';
-import { commonRows, ContentHash, RowSet, type StateIdentity } from './state-identity.js';
+import { ContentHash, type StateIdentity } from './state-identity.js';
+import { commonRows, RowSet } from '../predictions/row-set.js';
 
 export interface ModelInfo {
   readonly name: string;

@@ -7,4 +7,4 @@ export {
   type EvaluationState, type EvaluationSummary, type EvaluationRecord, type EvaluationMeta, type ModelInfo, type TemperatureFitJson, type CalibratorJson, type CalibratorsFile,
 } from './evaluation-state.js';
 export { writeReport, type WriteReportOptions, type WrittenReport } from './write-report.js';
-export { RowSet, rowIdHash, commonRows, type StateIdentity, type RowSetJson } from './state-identity.js';
+export type { StateIdentity } from './state-identity.js';

@@ -3,7 +3,7 @@
  * OOD, Pre and Post — then every metric, then per severity and per
  * corruption. Like the paper, F1 and the calibration errors are in %, NLL as is.
  */
-import type { MetricName } from '../metrics/metric.js';
+import type { MetricName } from '../metrics/registry.js';
 import type { MetricTable, PrePost, Report } from './report.js';
 
 /** The paper's columns, in its order. */

@@ -5,7 +5,7 @@
  * that is undefined for a group (none today; kept for safety) is null.
  */
 import { TEMPERATURE_RANGE } from '../calibration/temperature-scaling.js';
-import { METRIC_NAMES, type MetricName } from '../metrics/metric.js';
+import { METRIC_NAMES, type MetricName } from '../metrics/registry.js';
 import type { GroupedResults, GroupResult } from '../metrics/grouped.js';
 import type { MetricValues } from '../metrics/collection.js';
 import type { ReliabilityBin } from '../metrics/confidence-bins.js';

@@ -17,12 +17,11 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseVa } from '../labels/label-file.js';
 import { Rng } from '../random/rng.js';
-import { RowReader, type ParsedRow } from '../io/csv-rows.js';
+import { exprSkipReason, readFrameAnnotations } from './abaw-annotations.js';
 import { AFFWILD_CLASSES, type SampleDescriptor } from './sample.js';
 import {
-  at, defineSource, idFromPath, parseIntegerCell, type PassContext, type SampleSource, type SourceOptions, type SourceWarning,
+  defineSource, idFromPath, type PassContext, type SampleSource, type SourceOptions,
 } from './sample-source.js';
 
 /** How frames are chosen among a video's (or identity's) usable frames. */
@@ -75,8 +74,6 @@ export const AFFWILD_DEFAULT_FRAMES_DIR = 'cropped_aligned';
 export const AFFWILD_DEFAULT_EXPR_DIR = 'annotations/EXPR_Set/Train_Set';
 export const AFFWILD_DEFAULT_VA_DIR = 'annotations/VA_Set/Train_Set';
 export const AFFWILD_PAPER_FRAMES_PER_IDENTITY = 240;
-const EXPR_NOT_ANNOTATED = -1;
-const EXPR_OTHER = 7;
 
 export const defaultFrameName = (frameNumber: number): string => `${String(frameNumber).padStart(5, '0')}.jpg`;
 
@@ -220,8 +217,8 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
     const name = frameName(frameNumber);
     const present = onDisk === undefined || onDisk.delete(name);
     if (!present) missing++;
-    if (expression === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: exprFile, line }); continue; }
-    if (expression === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: exprFile, line }); continue; }
+    const skipReason = exprSkipReason(expression);
+    if (skipReason) { context.skip({ reason: skipReason, annotation: exprFile, line }); continue; }
     if (!present) { context.skip({ reason: 'frame missing on disk', annotation: exprFile, line }); continue; }
     stats.usableFrames++;
     yield {
@@ -242,55 +239,6 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
       message: `${exprFrames} frame lines, but ${framePath} holds ${diskCount} frames ` +
         `(${missing} listed frames missing on disk, ${unlisted} frames on disk with no line)`,
     });
-  }
-}
-
-/** One frame line of an EXPR file, with the VA file's line for the same frame. */
-export interface FrameAnnotation {
-  /** 1-based frame number (line − 1; file 00001.jpg is frame 1). */
-  readonly frameNumber: number;
-  /** Line of the EXPR file. */
-  readonly line: number;
-  /** −1 not annotated, 0–6 the classes, 7 Other. */
-  readonly expression: number;
-  /** Valence/arousal, absent where −5 or the VA file has no such line. */
-  readonly va?: readonly [number, number];
-}
-
-/**
- * Streams an EXPR file (and, in step, its VA file) frame by frame: the per-frame
- * label format shared by the Aff-Wild2 frame folders and the video source.
- * Bad lines are errors naming file and line; a VA file whose frame count
- * differs from the EXPR file's is reported through `warn` at the end.
- */
-export async function* readFrameAnnotations(
-  exprFile: string,
-  vaFile: string | undefined,
-  hooks: { readonly warn?: (warning: SourceWarning) => void } = {},
-): AsyncGenerator<FrameAnnotation, void, undefined> {
-  const va = vaFile === undefined ? undefined : new VaLookup(vaFile);
-  let headerSeen = false, frames = 0;
-  try {
-    for await (const row of new RowReader(exprFile)) {
-      if (!headerSeen) { checkExprHeader(row, exprFile); headerSeen = true; continue; }
-      const where = at(exprFile, row.line);
-      if (row.fields.length !== 1) throw new Error(`${where}: has ${row.fields.length} fields, expected one integer per frame (-1 not annotated, 0–6 classes, 7 Other)`);
-      const expression = parseIntegerCell(row.fields[0]!);
-      if (expression === undefined || expression < EXPR_NOT_ANNOTATED || expression > EXPR_OTHER) {
-        throw new Error(`${where}: "${row.fields[0]}" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
-      }
-      frames = row.line - 1;
-      // VA is read only for frames that can be used, but always in step (never ahead).
-      const frameVa = expression === EXPR_NOT_ANNOTATED || expression === EXPR_OTHER ? undefined : await va?.at(row.line);
-      yield { frameNumber: frames, line: row.line, expression, ...(frameVa ? { va: frameVa } : {}) };
-    }
-    if (!headerSeen) throw new Error(`${exprFile}: is empty (expected a header line, then one integer per frame)`);
-    if (va) {
-      const vaFrames = await va.frameLines();
-      if (vaFrames !== frames) hooks.warn?.({ ...(vaFile !== undefined ? { annotation: vaFile } : {}), message: `${vaFrames} frame lines, but ${exprFile} has ${frames}` });
-    }
-  } finally {
-    await va?.close();
   }
 }
 
@@ -322,61 +270,4 @@ function groupByIdentity(videos: readonly string[]): Map<string, string[]> {
     out.set(identity, list);
   }
   return out;
-}
-
-function checkExprHeader(row: ParsedRow, file: string): void {
-  if (row.line !== 1 || (row.fields.length === 1 && parseIntegerCell(row.fields[0]!) !== undefined)) {
-    throw new Error(`${at(file, row.line)}: expected the header line (e.g. "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other") on line 1, got "${row.fields.join(',')}"`);
-  }
-}
-
-/** Reads a VA file in step with the EXPR file: the row of a given line, without reading ahead. */
-class VaLookup {
-  private readonly rows: AsyncIterator<ParsedRow>;
-  private pending: ParsedRow | undefined;
-  private started = false;
-  private ended = false;
-  private lastLine = 1;
-
-  constructor(private readonly file: string) {
-    this.rows = new RowReader(file)[Symbol.asyncIterator]();
-  }
-
-  private async advance(): Promise<void> {
-    const r = await this.rows.next();
-    if (r.done) { this.ended = true; this.pending = undefined; } else { this.pending = r.value; this.lastLine = r.value.line; }
-  }
-
-  private async start(): Promise<void> {
-    this.started = true;
-    await this.advance();
-    const header = this.pending;
-    if (!header || header.line !== 1 || header.fields.length !== 2 ||
-      header.fields[0]!.toLowerCase() !== 'valence' || header.fields[1]!.toLowerCase() !== 'arousal') {
-      throw new Error(`${at(this.file, header?.line ?? 1)}: expected the header "valence,arousal", got "${header?.fields.join(',') ?? ''}"`);
-    }
-    await this.advance();
-  }
-
-  /** Valence/arousal on `line`, or undefined (not annotated, or the file is shorter). */
-  async at(line: number): Promise<readonly [number, number] | undefined> {
-    if (!this.started) await this.start();
-    while (!this.ended && this.pending!.line < line) await this.advance();
-    if (this.ended || this.pending!.line !== line) return undefined;
-    const { fields } = this.pending!;
-    const where = at(this.file, line);
-    if (fields.length !== 2) throw new Error(`${where}: has ${fields.length} fields, expected "valence,arousal" (-5 = not annotated)`);
-    return parseVa(fields[0]!, fields[1]!, where);
-  }
-
-  /** Reads to the end; the number of frame lines (last line − header). */
-  async frameLines(): Promise<number> {
-    if (!this.started) await this.start();
-    while (!this.ended) await this.advance();
-    return this.lastLine - 1;
-  }
-
-  async close(): Promise<void> {
-    await this.rows.return?.(undefined);
-  }
 }

@@ -12,7 +12,7 @@
  * extension, as for the folder + CSV source.
  */
 import { basename } from 'node:path';
-import { scanInputFolder, type InputScan } from '../pipeline/input-files.js';
+import { scanInputFolder, type InputScan } from './input-files.js';
 import type { LabelFile } from '../labels/label-file.js';
 import type { DatasetClasses, SampleDescriptor } from './sample.js';
 import { defineSource, idFromPath, type SampleSource, type SourceOptions } from './sample-source.js';

@@ -15,14 +15,17 @@ export { readRafDb, RAFDB_DEFAULT_LABEL_FILE, type RafDbOptions, type RafDbParti
 export { readFolder, type FolderOptions } from './folder.js';
 export { readImageFolder, type ImageFolderOptions, type ImageFolderSource } from './image-folder.js';
 export {
-  readAffWild, readFrameAnnotations, affWildIdentity, splitIdentities, evenlySpaced, defaultFrameName,
+  readAffWild, affWildIdentity, splitIdentities, evenlySpaced, defaultFrameName,
   AFFWILD_DEFAULT_FRAMES_DIR, AFFWILD_DEFAULT_EXPR_DIR, AFFWILD_DEFAULT_VA_DIR, AFFWILD_PAPER_FRAMES_PER_IDENTITY,
-  type AffWildOptions, type AffWildSource, type FrameAnnotation, type AffWildStats, type FrameSampling, type IdentitySplit,
+  type AffWildOptions, type AffWildSource, type AffWildStats, type FrameSampling, type IdentitySplit,
 } from './affwild.js';
+export { readFrameAnnotations, type FrameAnnotation } from './abaw-annotations.js';
 export {
-  findFfmpeg, systemFfmpeg, describeFfmpeg, bundledTool, probeVideo, decodeFrames, FrameStream, FfmpegNotFoundError, VideoDecodeError,
-  type FfmpegTools, type FoundFfmpeg, type ToolOrigin, type BundledTool, type VideoProbe, type FrameDecodeOptions, type DecodedFrame,
+  findFfmpeg, systemFfmpeg, describeFfmpeg, bundledTool, FfmpegNotFoundError,
+  type FfmpegTools, type FoundFfmpeg, type ToolOrigin, type BundledTool,
 } from './ffmpeg.js';
+export { probeVideo, type VideoProbe } from './ffprobe.js';
+export { decodeFrames, FrameStream, VideoDecodeError, type FrameDecodeOptions, type DecodedFrame } from './frame-stream.js';
 export {
   readVideo, videoName, frameId, readFaceBoxes, cropFrame,
   type VideoSourceOptions, type VideoFrameSample, type VideoSourceStats, type VideoSource,

@@ -144,3 +144,12 @@ export function parseNumberCell(raw: string): number | undefined {
 export function parseIntegerCell(raw: string): number | undefined {
   return /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : undefined;
 }
+
+/** Throws naming `path` and `what` it should be unless it is a file (for annotation files a source cannot do without). */
+export async function requireFile(path: string, what: string): Promise<void> {
+  let isFile = false;
+  try { isFile = (await stat(path)).isFile(); } catch (e) {
+    throw new Error(`${path}: missing ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!isFile) throw new Error(`${path}: ${what} is not a file`);
+}

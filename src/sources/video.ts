@@ -20,17 +20,17 @@
  * shorter than ffprobe announced. Errors: a missing or malformed annotation
  * file (file and line), a video ffmpeg cannot decode (file and frames reached).
  */
-import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { FER_SIZE, type Box } from '../image/io.js';
 import type { RgbImage } from '../image/rgb-image.js';
-import { parseVa } from '../labels/label-file.js';
-import { RowReader, type ParsedRow } from '../io/csv-rows.js';
-import { FrameStream, type FfmpegTools } from './ffmpeg.js';
+import { RowReader } from '../io/csv-rows.js';
+import { exprCode, exprSkipReason, frameVa, openExpr, openVa, type AnnotationCursor } from './abaw-annotations.js';
+import type { FfmpegTools } from './ffmpeg.js';
+import { FrameStream } from './frame-stream.js';
 import { AFFWILD_CLASSES, type DatasetClasses, type SampleDescriptor, type SkipRecord } from './sample.js';
 import {
-  SkipTally, at, parseIntegerCell, parseNumberCell,
+  SkipTally, at, parseIntegerCell, parseNumberCell, requireFile,
   type PassContext, type SampleSource, type SourceOptions, type SourceWarning,
 } from './sample-source.js';
 
@@ -78,9 +78,6 @@ export interface VideoSource extends SampleSource {
   readonly decoder: FrameStream | undefined;
 }
 
-const EXPR_NOT_ANNOTATED = -1;
-const EXPR_OTHER = 7;
-
 /** The video's name in ids: its file name without the extension. */
 export function videoName(file: string): string {
   return basename(file, extname(file));
@@ -93,91 +90,6 @@ export function videoName(file: string): string {
  */
 export function frameId(video: string, frameIndex: number): string {
   return `${video}__${String(frameIndex + 1).padStart(5, '0')}`;
-}
-
-async function requireFile(path: string, what: string): Promise<void> {
-  let isFile = false;
-  try { isFile = (await stat(path)).isFile(); } catch (e) {
-    throw new Error(`${path}: missing ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (!isFile) throw new Error(`${path}: ${what} is not a file`);
-}
-
-/**
- * Reads an annotation file forward only, in step with the frames: the row on
- * a given line, without holding the file in memory.
- */
-class LineCursor {
-  private readonly rows: AsyncIterator<ParsedRow>;
-  private pending: ParsedRow | undefined;
-  private ended = false;
-  private lastLine = 0;
-
-  constructor(readonly file: string) {
-    this.rows = new RowReader(file)[Symbol.asyncIterator]();
-  }
-
-  private async advance(): Promise<void> {
-    const r = await this.rows.next();
-    if (r.done) { this.ended = true; this.pending = undefined; } else { this.pending = r.value; this.lastLine = r.value.line; }
-  }
-
-  /** The first row (the header), or undefined for an empty file. */
-  async header(): Promise<ParsedRow | undefined> {
-    await this.advance();
-    const h = this.pending;
-    await this.advance();
-    return h;
-  }
-
-  /** The row on `line`, or undefined (blank line, or past the end). Lines must be asked in increasing order. */
-  async rowAt(line: number): Promise<ParsedRow | undefined> {
-    while (!this.ended && this.pending!.line < line) await this.advance();
-    return !this.ended && this.pending!.line === line ? this.pending : undefined;
-  }
-
-  /** Reads to the end: the last line holding a row. */
-  async finalLine(): Promise<number> {
-    while (!this.ended) await this.advance();
-    return this.lastLine;
-  }
-
-  async close(): Promise<void> {
-    await this.rows.return?.(undefined);
-  }
-}
-
-async function openExpr(file: string): Promise<LineCursor> {
-  await requireFile(file, 'EXPR annotation file');
-  const cursor = new LineCursor(file);
-  const h = await cursor.header();
-  if (!h) { await cursor.close(); throw new Error(`${file}: EXPR file is empty (expected a header line, then one integer per frame)`); }
-  if (h.line !== 1 || (h.fields.length === 1 && parseIntegerCell(h.fields[0]!) !== undefined)) {
-    await cursor.close();
-    throw new Error(`${at(file, h.line)}: expected the EXPR header (e.g. "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other") on line 1, got "${h.fields.join(',')}"`);
-  }
-  return cursor;
-}
-
-async function openVa(file: string): Promise<LineCursor> {
-  await requireFile(file, 'VA annotation file');
-  const cursor = new LineCursor(file);
-  const h = await cursor.header();
-  if (!h || h.line !== 1 || h.fields.length !== 2 || h.fields[0]!.toLowerCase() !== 'valence' || h.fields[1]!.toLowerCase() !== 'arousal') {
-    await cursor.close();
-    throw new Error(`${at(file, h?.line ?? 1)}: expected the header "valence,arousal" on line 1, got "${h?.fields.join(',') ?? '(empty file)'}"`);
-  }
-  return cursor;
-}
-
-function exprCode(row: ParsedRow, file: string): number {
-  const where = at(file, row.line);
-  if (row.fields.length !== 1) throw new Error(`${where}: has ${row.fields.length} fields, expected one integer per frame (-1 not annotated, 0–6 classes, 7 Other)`);
-  const code = parseIntegerCell(row.fields[0]!);
-  if (code === undefined || code < EXPR_NOT_ANNOTATED || code > EXPR_OTHER) {
-    throw new Error(`${where}: "${row.fields[0]}" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
-  }
-  return code;
 }
 
 interface BoxTable {
@@ -244,12 +156,12 @@ export function cropFrame(image: RgbImage, box: Box, size: number): RgbImage | u
 }
 
 /** The frame's EXPR class; undefined (skipped, with the reason) when it has no line, is not annotated, or is Other. */
-async function frameLabel(cursor: LineCursor, expr: string, line: number, context: PassContext): Promise<number | undefined> {
+async function frameLabel(cursor: AnnotationCursor, expr: string, line: number, context: PassContext): Promise<number | undefined> {
   const row = await cursor.rowAt(line);
   if (!row) { context.skip({ reason: 'frame has no EXPR line', annotation: expr, line }); return undefined; }
   const code = exprCode(row, expr);
-  if (code === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: expr, line }); return undefined; }
-  if (code === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: expr, line }); return undefined; }
+  const skipReason = exprSkipReason(code);
+  if (skipReason) { context.skip({ reason: skipReason, annotation: expr, line }); return undefined; }
   return code;
 }
 
@@ -270,15 +182,6 @@ function placeFrame(
   return { image: cropped, box: entry.box };
 }
 
-/** The VA file's valence/arousal for the frame on `line`; undefined when it has no such line or marks it not annotated. */
-async function frameVa(cursor: LineCursor, line: number): Promise<readonly [number, number] | undefined> {
-  const row = await cursor.rowAt(line);
-  if (!row) return undefined;
-  const where = at(cursor.file, line);
-  if (row.fields.length !== 2) throw new Error(`${where}: has ${row.fields.length} fields, expected "valence,arousal" (-5 = not annotated)`);
-  return parseVa(row.fields[0]!, row.fields[1]!, where);
-}
-
 /**
  * After a pass: the frames in the video (exact when every frame was decoded;
  * with sampling, between bounds) against the EXPR and VA line counts and the
@@ -286,7 +189,7 @@ async function frameVa(cursor: LineCursor, line: number): Promise<readonly [numb
  */
 async function warnFrameCounts(
   options: VideoSourceOptions, pass: { decoded: number; lastIndex: number; every: number },
-  files: { expr: LineCursor; va: LineCursor | undefined; boxes: BoxTable | undefined }, context: PassContext,
+  files: { expr: AnnotationCursor; va: AnnotationCursor | undefined; boxes: BoxTable | undefined }, context: PassContext,
 ): Promise<void> {
   const { file, expr } = options;
   const { decoded, lastIndex, every } = pass;
@@ -337,7 +240,7 @@ export function readVideo(options: VideoSourceOptions): VideoSource {
     // Every annotation is checked before ffmpeg starts: a missing file fails fast.
     const boxTable = options.boxes ? await readFaceBoxes(options.boxes) : undefined;
     const exprCursor = await openExpr(expr);
-    let vaCursor: LineCursor | undefined;
+    let vaCursor: AnnotationCursor | undefined;
     try {
       vaCursor = options.va ? await openVa(options.va) : undefined;
       // Per-frame boxes need the whole frame; otherwise ffmpeg crops and scales.

@@ -1,6 +1,8 @@
 /**
  * A minimal WebAssembly binary writer: enough to emit small modules of
- * 128-bit SIMD loops at run time (see simd-kernels.ts). V8 runs wasm SIMD
+ * 128-bit SIMD loops at run time (each kernel lives beside its caller, in a
+ * `…-wasm.ts` file of src/image or src/corruptions/kernels, and the PNG
+ * deflate's in src/image/png-deflate-kernels.ts). V8 runs wasm SIMD
  * four float32 lanes at a time, where a plain typed-array loop in JS does one
  * value per step; the kernels are written here rather than compiled from
  * another language so that the project needs no toolchain and each kernel
@@ -25,7 +27,7 @@ export const op = {
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeU: 0x4f,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
   f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94,
-  // scalar integer ops of the deflate encoder (png-deflate-kernels.ts)
+  // scalar integer ops of the deflate encoder (src/image/png-deflate-kernels.ts)
   return: 0x0f, select: 0x1b,
   i64Load: 0x29, i32Load16U: 0x2f, i64Load32U: 0x35, i64Store: 0x37, i32Store16: 0x3b, i64Const: 0x42,
   i32LeU: 0x4d, i32GtU: 0x4b, i64Eqz: 0x50,
@@ -77,14 +79,37 @@ function f32Bytes(v: number): number[] {
   return [...b];
 }
 
-/** Instruction sequences, appended in order; every method returns `this` so code reads like the text format. */
-export class Code {
+/** A function's parameters, or its locals, by name in order: a body refers to each by its name. */
+export type Slots = Readonly<Record<string, ValueType>>;
+
+/**
+ * Instruction sequences, appended in order; every method returns `this` so code
+ * reads like the text format. Locals are named (the names of the function's
+ * params and locals, see defineFunction), and control flow is structured:
+ * doWhile, until, unless and ifThen open and close their own blocks, so no
+ * kernel counts branch depths or local slots.
+ */
+export class Code<Local extends string = string> {
   readonly bytes: number[] = [];
 
+  constructor(private readonly slots: ReadonlyMap<string, number> = new Map()) {}
+
+  private slot(local: Local): number {
+    const index = this.slots.get(local);
+    if (index === undefined) throw new Error(`wasm: no local named "${local}"`);
+    return index;
+  }
+
   emit(...bytes: number[]): this { this.bytes.push(...bytes); return this; }
-  get(local: number): this { return this.emit(op.localGet, ...uleb(local)); }
-  set(local: number): this { return this.emit(op.localSet, ...uleb(local)); }
-  tee(local: number): this { return this.emit(op.localTee, ...uleb(local)); }
+  get(local: Local): this { return this.emit(op.localGet, ...uleb(this.slot(local))); }
+  set(local: Local): this { return this.emit(op.localSet, ...uleb(this.slot(local))); }
+  tee(local: Local): this { return this.emit(op.localTee, ...uleb(this.slot(local))); }
+  /** i32 `local += by`, by a constant or another local. */
+  add(local: Local, by: number | Local): this {
+    this.get(local);
+    if (typeof by === 'number') this.i32(by); else this.get(by);
+    return this.emit(op.i32Add).set(local);
+  }
   i32(v: number): this { return this.emit(op.i32Const, ...sleb(v | 0)); }
   /** i64.const of a value within ±2^53 (all the encoder needs). */
   i64(v: number): this { return this.emit(op.i64Const, ...sleb(v)); }
@@ -99,11 +124,36 @@ export class Code {
     const lane = f32Bytes(v);
     return this.simd(simd.v128Const, ...lane, ...lane, ...lane, ...lane);
   }
-  /** `loop … br_if` while the body leaves a non-zero i32: `body` emits the work and the condition. */
+  /** `loop … br_if` while the body leaves a non-zero i32: `body` emits the work and the condition (do … while). */
   doWhile(body: (c: this) => void): this {
     this.emit(op.loop, 0x40);
     body(this);
     return this.emit(op.brIf, 0, op.end);
+  }
+  /**
+   * `while (!exit) body`: each exit test leaves an i32, tested in order before
+   * each pass; the loop ends at the first that is non-zero.
+   */
+  until(exit: ((c: this) => void) | readonly ((c: this) => void)[], body: (c: this) => void): this {
+    this.emit(op.block, 0x40, op.loop, 0x40);
+    for (const test of Array.isArray(exit) ? exit : [exit]) { test(this); this.emit(op.brIf, 1); }
+    body(this);
+    return this.emit(op.br, 0, op.end, op.end);
+  }
+  /** `if (!skip) body`: `skip` leaves an i32; `body` runs when it is zero. */
+  unless(skip: (c: this) => void, body: (c: this) => void): this {
+    this.emit(op.block, 0x40);
+    skip(this);
+    this.emit(op.brIf, 0);
+    body(this);
+    return this.emit(op.end);
+  }
+  /** `if … else … end` on the i32 the stack holds (non-zero: `then`). */
+  ifThen(then: (c: this) => void, otherwise?: (c: this) => void): this {
+    this.emit(op.if, 0x40);
+    then(this);
+    if (otherwise) { this.emit(op.else); otherwise(this); }
+    return this.emit(op.end);
   }
 }
 
@@ -114,6 +164,35 @@ export interface FunctionDef {
   /** Values the function returns (left on the stack at its end); none by default. */
   readonly results?: readonly ValueType[];
   readonly body: Code;
+}
+
+/** The names a function's body may use: its params' and its locals'. */
+export type LocalName<P extends Slots, L extends Slots> = Extract<keyof P | keyof L, string>;
+
+/**
+ * A function whose params and locals are named: `body` gets a Code that knows
+ * the names (params first, then locals, each in the order written), so the
+ * kernel never refers to a local by its number.
+ */
+export function defineFunction<P extends Slots, L extends Slots = Record<never, ValueType>>(
+  name: string,
+  signature: { readonly params: P; readonly locals?: L; readonly results?: readonly ValueType[] },
+  body: (c: Code<LocalName<P, L>>) => void,
+): FunctionDef {
+  const slots = new Map<string, number>();
+  for (const local of [...Object.keys(signature.params), ...Object.keys(signature.locals ?? {})]) {
+    if (slots.has(local)) throw new Error(`wasm ${name}: "${local}" is named twice`);
+    slots.set(local, slots.size);
+  }
+  const code = new Code<LocalName<P, L>>(slots);
+  body(code);
+  return {
+    name,
+    params: Object.values(signature.params),
+    locals: Object.values(signature.locals ?? {}),
+    ...(signature.results ? { results: signature.results } : {}),
+    body: code,
+  };
 }
 
 function section(id: number, payload: number[]): number[] {

@@ -1,6 +1,6 @@
 /**
  * One thread's WebAssembly memory, shared by every wasm kernel of that thread
- * (simd-kernels.ts, the PNG deflate): kernels run one at a time, each lays its
+ * (the SIMD kernels beside their callers, the PNG deflate): kernels run one at a time, each lays its
  * arguments out from address 0, and each caller copies its results out before
  * returning, so one memory, grown on demand, serves them all.
  */

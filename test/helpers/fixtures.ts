@@ -20,6 +20,15 @@ export interface CorruptionStatsFixture {
   stats: Record<string, { rms: [number, number]; shift: [number, number]; sharp: [number, number] }[]>;
 }
 
+/** A corruption's five reference statistics, or an error saying where they go (README, "Adding a corruption", step 3). */
+export function referenceStats(fixture: CorruptionStatsFixture, corruption: string): CorruptionStatsFixture['stats'][string] {
+  const stats = fixture.stats[corruption];
+  if (!stats || stats.length !== 5) {
+    throw new Error(`test/fixtures/corruption-stats.json has no stats.${corruption} (five { rms, shift, sharp } entries): measure them with scripts/corruption-stats.py (README, "Adding a corruption")`);
+  }
+  return stats;
+}
+
 export function loadFaces(names?: readonly string[]): { name: string; image: RgbImage }[] {
   const stats = fixtureJson<CorruptionStatsFixture>('corruption-stats.json');
   return (names ?? stats.images).map((name) => ({ name, image: readImageFile(join(FACES_DIR, name)) }));

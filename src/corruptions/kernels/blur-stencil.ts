@@ -13,7 +13,7 @@
  * weights that change with every call.
  *
  * On the CPU backends the spec's twin runs the same sum as a WebAssembly SIMD
- * loop specialised to these offsets and weights (wasm/simd-kernels.ts), four
+ * loop specialised to these offsets and weights (stencil-wasm.ts), four
  * outputs per step, in float32: 224×224×3 values, 33 taps (σ 4) 0.96 ms
  * against 11.1 ms for the unrolled JS loop it replaced (9 taps: 0.65 against
  * 2.8 ms; 100 runs each after warm-up, load ~1); the sums differ by ≤ 3e-5
@@ -22,7 +22,7 @@
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelSpec } from '../../gpu/kernel-host.js';
-import { runStencil, type StencilTerm } from '../../wasm/simd-kernels.js';
+import { runStencil, type StencilTerm } from './stencil-wasm.js';
 
 export interface StencilTap {
   /** Integer offset from the output index into the input array. */

@@ -18,7 +18,7 @@
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelArg, KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
-import { runRowStencil } from '../../wasm/simd-kernels.js';
+import { runRowStencil } from './row-stencil-wasm.js';
 
 export interface MotionBlurTap {
   /** Row offset of the pixel read (output row + dy). */
@@ -117,7 +117,7 @@ function motionBlurSpec(slots: number, output: number, constants: MotionBlurCons
 /**
  * The kernel over the whole image on the CPU backends (its twin), from the same
  * arguments (`taps` is o0 … o(slots−1), w0 … w(slots−1)): a WebAssembly SIMD
- * loop whose taps are data (wasm/simd-kernels.ts; the angle, so the offsets,
+ * loop whose taps are data (row-stencil-wasm.ts; the angle, so the offsets,
  * changes with every image). Unused slots (weight 0) are skipped.
  */
 function motionBlurPlain(padded: Float32Array, taps: readonly KernelArg[], width: number, height: number, channels: number, pad: number): Float32Array {

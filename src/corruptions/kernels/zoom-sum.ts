@@ -14,7 +14,7 @@
  */
 import type { KernelFunction } from 'gpu.js';
 import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
-import { zoomSumSimd, type ZoomPlan } from '../../wasm/simd-kernels.js';
+import { zoomSumSimd, type ZoomPlan } from './zoom-sum-wasm.js';
 
 /** Python's round(): half to even (scipy sizes its zoom output with it). */
 export function roundHalfEven(v: number): number {
@@ -161,7 +161,7 @@ const ZOOM_PLANS = new Map<string, ZoomPlan>();
 
 /**
  * zoomSum on the CPU backends: the same bilinear samples as the kernel, taken
- * row by row in WebAssembly SIMD (wasm/simd-kernels.ts) — for each output row
+ * row by row in WebAssembly SIMD (zoom-sum-wasm.ts) — for each output row
  * every zoom first blends its two source rows over the columns it reads, then
  * each output pixel sums, over the zooms, the blend of two neighbours of that
  * zoom's line. Float32 throughout, as the kernel.

@@ -6,7 +6,7 @@
  * which scores inside the worker threads.
  */
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import { operate } from './operate.js';
+import { operate } from '../../stream/operate.js';
 import type { RgbImage } from '../../image/rgb-image.js';
 import { variantId, type RunItem, type VariantItem } from '../run-item.js';
 

@@ -9,7 +9,7 @@
  */
 import { defer, type Observable, type OperatorFunction } from 'rxjs';
 import {
-  toLabelRow, withVisibilityTable, softLabelExponent, type LabelFuser, type LabelRow, type SoftLabelInput, type VisibilityTable,
+  toLabelRow, withVisibilityTable, softLabelExponent, type LabelFuser, type SoftLabelInput, type VisibilityTable,
 } from '../../labels/index.js';
 import { variantFile, variantId, type LabelledItem, type RunItem, type VariantItem } from '../run-item.js';
 
@@ -58,11 +58,3 @@ export function softLabels<T extends RunItem>(options: SoftLabelsOptions): Opera
   });
 }
 
-/**
- * @deprecated Use softLabels() on run items. Kept because the README named it:
- * the same rows for bare label inputs that carry their fused label already.
- */
-export function mapSoftLabels(options: Omit<SoftLabelsOptions, 'fuser'>): OperatorFunction<SoftLabelInput, LabelRow> {
-  const exponent = softLabelExponent(options);
-  return withVisibilityTable(options.table, (input: SoftLabelInput, table) => toLabelRow(input, table, exponent));
-}

@@ -1,7 +1,7 @@
 /** Before a run writes: the output folder holds this run's files only, and the source has samples. */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../../corruptions/index.js';
 import type { SampleSource } from '../../sources/sample-source.js';
 import { MANIFEST_FILE, imageChecksum, type RunManifest } from '../run-manifest.js';
 import { clearRunOutputs, removeStaleTemps } from '../run-outputs.js';

@@ -1,7 +1,7 @@
 /** What a run is given (PipelineRunOptions) and what it answers (PipelineSummary). */
 import type { ModelDescription } from '../../models/model-description.js';
 import type { BackendName } from '../../gpu/backend.js';
-import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../../corruptions/index.js';
 import type { SampleSource } from '../../sources/sample-source.js';
 import type { LabelFuser, MeasuredVisibility, VisibilityTable } from '../../labels/index.js';
 import type { CalibratorName } from '../../calibration/calibrator.js';

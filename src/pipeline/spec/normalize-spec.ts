@@ -7,7 +7,7 @@
 import { DEFAULT_MODEL_BATCH, type FileModelDescription } from '../../models/model-description.js';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../../corruptions/index.js';
 import { CORRUPTION_NAMES } from '../../corruptions/registry.js';
 import type { BackendRequest } from '../../gpu/backend.js';
 import type { Box } from '../../image/io.js';

@@ -5,7 +5,7 @@
  * manifest and compare it on resume.
  */
 import type { CalibratorName } from '../../calibration/calibrator.js';
-import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
+import type { CorruptionName, Severity } from '../../corruptions/index.js';
 import type { BackendRequest } from '../../gpu/backend.js';
 import type { MeasuredVisibility } from '../../labels/visibility-table.js';
 import type { Box } from '../../image/io.js';
