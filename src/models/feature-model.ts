@@ -1,0 +1,107 @@
+/**
+ * A frozen backbone's features: the model's named internal output instead of
+ * its classifier's. For ONNX the graph is rewritten in memory so that the named
+ * tensor is its one output (onnx-proto.ts); a spatial map (N, C, H, W) is
+ * averaged over its positions (a global average pool), so a feature row has C
+ * values whatever the layer. The images are preprocessed exactly as the
+ * backbone's predictions block says (preprocess.ts), as when it is scored.
+ */
+import { readFileSync } from 'node:fs';
+import type * as OrtModule from 'onnxruntime-node';
+import type { RgbImage } from '../image/rgb-image.js';
+import type { FileModelDescription } from './model-description.js';
+import { checkModelFile } from './onnx-model.js';
+import { onnxFloatValueInfo, onnxNodeOutputs, rewriteOnnxGraph } from './onnx-proto.js';
+import { ModelError } from './prediction-model.js';
+import { inputShape, preprocess } from './preprocess.js';
+
+/** A backbone and the internal output its features come from. */
+export interface FeatureSpec {
+  /** The backbone, as a predictions block describes it (its input block decides the preprocessing). */
+  readonly backbone: FileModelDescription;
+  /** The internal output (ONNX: a tensor name a node produces). */
+  readonly layer: string;
+}
+
+/** Features of a batch of faces, one Float32Array of `dimension` values per image. */
+export interface FeatureExtractor {
+  readonly name: string;
+  /** The rank of the layer's tensor, batch included (known after the first run): 4 = a spatial map, pooled. */
+  readonly rank: number | undefined;
+  run(images: readonly RgbImage[]): Promise<Float32Array[]>;
+  dispose(): Promise<void>;
+}
+
+/** The layer is not one of the model's internal outputs: say which ones are. */
+export class UnknownLayerError extends ModelError {
+  constructor(file: string, layer: string, valid: readonly string[]) {
+    const tail = valid.slice(-12);
+    super(file, `has no output named "${layer}"; its layers (the tensors its nodes produce, the last ${tail.length} of ${valid.length}, the classifier's input usually among them): ${tail.map((v) => `"${v}"`).join(', ')}`);
+    this.name = 'UnknownLayerError';
+  }
+}
+
+let ortLoading: Promise<typeof OrtModule> | undefined;
+const loadOrt = (): Promise<typeof OrtModule> => (ortLoading ??= import('onnxruntime-node'));
+
+/** The backbone's graph with `layer` as its only output (throws UnknownLayerError listing the valid ones). */
+export function featureGraph(spec: FeatureSpec): Uint8Array {
+  const { path } = spec.backbone;
+  checkModelFile(path);
+  const bytes = readFileSync(path);
+  let layers: string[];
+  try { layers = onnxNodeOutputs(bytes, path); } catch (e) { throw new ModelError(path, `not an ONNX model (${(e as Error).message})`); }
+  if (!layers.includes(spec.layer)) throw new UnknownLayerError(path, spec.layer, layers);
+  return rewriteOnnxGraph(bytes, path, { nodes: [], initializers: [], outputs: [onnxFloatValueInfo(spec.layer)] });
+}
+
+/** Mean over the positions of an (N, C, positions) buffer: N rows of C. */
+function poolRows(data: Float32Array, dims: readonly number[], n: number): Float32Array[] {
+  const channels = dims.length >= 2 ? dims[1]! : 1;
+  const positions = dims.slice(2).reduce((a, b) => a * b, 1);
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      const base = (i * channels + c) * positions;
+      for (let p = 0; p < positions; p++) sum += data[base + p]!;
+      row[c] = sum / positions;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+class OnnxFeatureExtractor implements FeatureExtractor {
+  rank: number | undefined;
+
+  constructor(private readonly ort: typeof OrtModule, private readonly session: OrtModule.InferenceSession, private readonly spec: FeatureSpec, readonly name: string) {}
+
+  async run(images: readonly RgbImage[]): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    const { input } = this.spec.backbone;
+    const tensor = new this.ort.Tensor('float32', preprocess(images, input), inputShape(input, images.length));
+    const result = await this.session.run({ [this.session.inputNames[0]!]: tensor });
+    const out = result[this.spec.layer]!;
+    this.rank = out.dims.length;
+    return poolRows(out.data as Float32Array, out.dims, images.length);
+  }
+
+  async dispose(): Promise<void> { await this.session.release(); }
+}
+
+/** Loads the backbone cut at its feature layer. TF.js backbones are refused (see docs/training.md). */
+export async function loadFeatureExtractor(spec: FeatureSpec): Promise<FeatureExtractor> {
+  const { path } = spec.backbone;
+  if (spec.backbone.type !== 'onnx') throw new ModelError(path, 'features are taken from ONNX backbones only (a TF.js backbone: convert it to ONNX, e.g. with tf2onnx)');
+  const graph = featureGraph(spec);
+  const ort = await loadOrt();
+  let session: OrtModule.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(graph, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 });
+  } catch (e) {
+    throw new ModelError(path, `cannot be cut at "${spec.layer}" (${(e as Error).message.split('\n')[0]})`);
+  }
+  return new OnnxFeatureExtractor(ort, session, spec, `ONNX ${path} cut at "${spec.layer}"`);
+}
