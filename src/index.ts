@@ -49,6 +49,9 @@ export * from './calibration/index.js';
 export * from './report/index.js';
 export { evaluateFiles, type EvaluateFilesOptions } from './report/evaluate-files.js';
 
+// Calibration losses for training (SPEC-losses.md, docs/losses.md): float64 core and TF.js ops
+export * from './losses/index.js';
+
 // Models
 export { FaceApiExpressionModel, FACE_API_EXPRESSIONS, type FaceApiOptions, type FaceSample } from './models/face-api.js';
 export { loadModel, ModelScorer, checkModel, checkRunModel, modelClassMapping, modelInfoOf } from './models/load-model.js';
