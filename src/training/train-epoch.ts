@@ -11,7 +11,7 @@ import type { FeatureCache } from './feature-cache.js';
 import type { LinearHead } from './linear-head.js';
 
 /** A loss over a batch: n × K logits and targets (row-major) → the batch mean and its gradient over the logits. */
-export type BatchLoss = (logits: Float64Array, targets: Float64Array, n: number, classes: number) => { readonly value: number; readonly grad: Float64Array };
+export type LossStep = (logits: Float64Array, targets: Float64Array, n: number, classes: number) => { readonly value: number; readonly grad: Float64Array };
 
 /** The loss went NaN or infinite: training stops (the last finished epoch's checkpoint is kept). */
 export class LossNotFiniteError extends Error {
@@ -38,7 +38,7 @@ export interface EpochOptions {
   readonly epoch: number;
   readonly batch: number;
   readonly seed: number;
-  readonly loss: BatchLoss;
+  readonly loss: LossStep;
   /** Called after each batch (a progress bar). */
   readonly onBatch?: (batch: number, rows: number) => void;
 }

@@ -5,14 +5,14 @@
  * a run that finds a checkpoint of the same settings goes on from the epoch
  * after it. Held-out rows (if any) are scored after each epoch.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { Adam, type AdamOptions, type AdamState } from './adam.js';
 import type { FeatureCache } from './feature-cache.js';
 import { scoreHead, type HeadScores } from './evaluate-head.js';
 import { LinearHead } from './linear-head.js';
-import { trainEpoch, type BatchLoss } from './train-epoch.js';
+import { trainEpoch, type LossStep } from './train-epoch.js';
 
 /** One line of training.jsonl. */
 export interface EpochRecord {
@@ -33,7 +33,8 @@ interface Checkpoint {
   readonly weight: readonly number[];
   readonly bias: readonly number[];
   readonly adam: AdamState;
-  readonly history: readonly EpochRecord[];
+  /** This epoch's record (the earlier ones are training.jsonl's lines). */
+  readonly record: EpochRecord;
 }
 
 export interface TrainHeadOptions {
@@ -41,7 +42,7 @@ export interface TrainHeadOptions {
   readonly dir: string;
   readonly train: FeatureCache;
   readonly heldOut?: FeatureCache;
-  readonly loss: BatchLoss;
+  readonly loss: LossStep;
   readonly epochs: number;
   readonly batch: number;
   readonly seed: number;
@@ -80,6 +81,25 @@ function readCheckpoint(path: string, fingerprint: string): Checkpoint | undefin
 
 const jsonl = (history: readonly EpochRecord[]): string => history.map((r) => `${JSON.stringify(r)}\n`).join('');
 
+/**
+ * The history up to a checkpoint: training.jsonl's lines before its epoch, then
+ * its own record (the log is appended after the checkpoint is written, so it
+ * may lack that last line, or hold lines of epochs after a kill mid-epoch).
+ */
+function historyOf(dir: string, saved: Checkpoint): EpochRecord[] {
+  const path = join(dir, TRAINING_LOG_FILE);
+  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+  const earlier: EpochRecord[] = [];
+  for (const line of lines) {
+    let r: EpochRecord;
+    try { r = JSON.parse(line) as EpochRecord; } catch { break; }   // a line cut short by a kill
+    if (r.epoch >= saved.epoch) break;
+    earlier.push(r);
+  }
+  if (earlier.length !== saved.epoch - 1) throw new Error(`${path}: has ${earlier.length} whole line(s) before epoch ${saved.epoch} of ${join(dir, CHECKPOINT_FILE)}; remove both to start this head afresh`);
+  return [...earlier, saved.record];
+}
+
 export function trainHead(options: TrainHeadOptions): TrainedHead {
   const { train, dir } = options;
   const K = train.header.classes, D = train.header.features;
@@ -87,10 +107,11 @@ export function trainHead(options: TrainHeadOptions): TrainedHead {
   const saved = readCheckpoint(checkpointPath, options.fingerprint);
   const head = saved ? new LinearHead(K, D, saved.weight, saved.bias) : LinearHead.initialised(K, D, options.seed);
   const adam = new Adam(K * D + K, options.adam, saved?.adam);
-  const history: EpochRecord[] = [...(saved?.history ?? [])];
+  const history: EpochRecord[] = saved ? historyOf(dir, saved) : [];
   for (const record of history) options.onEpoch?.(record, true);
-  // The log may be one epoch behind its checkpoint (a kill between the two writes).
-  if (saved) writeFileAtomic(join(dir, TRAINING_LOG_FILE), jsonl(history));
+  // The log is rewritten to match the checkpoint (or emptied), then appended to once per epoch.
+  const logPath = join(dir, TRAINING_LOG_FILE);
+  writeFileAtomic(logPath, jsonl(history));
   for (let epoch = (saved?.epoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
     const trainLoss = trainEpoch(train, head, adam, {
       epoch, batch: options.batch, seed: options.seed, loss: options.loss,
@@ -104,10 +125,10 @@ export function trainHead(options: TrainHeadOptions): TrainedHead {
     history.push(record);
     const checkpoint: Checkpoint = {
       format: 'fer-c-train-checkpoint', version: 1, fingerprint: options.fingerprint, epoch,
-      weight: Array.from(head.weight), bias: Array.from(head.bias), adam: adam.state(), history,
+      weight: Array.from(head.weight), bias: Array.from(head.bias), adam: adam.state(), record,
     };
     writeFileAtomic(checkpointPath, `${JSON.stringify(checkpoint)}\n`);
-    writeFileAtomic(join(dir, TRAINING_LOG_FILE), jsonl(history));
+    appendFileSync(logPath, jsonl([record]));
     options.onEpoch?.(record, false);
   }
   return { head, history, resumedEpochs: saved?.epoch ?? 0 };
