@@ -1,4 +1,4 @@
-/** A loss of src/losses as the step function the epoch loop calls (one gradient buffer, reused). */
+/** A loss of src/losses as the step function the epoch loop calls (one gradient buffer, reused; `maxRows` sizes it first). */
 import { BatchLoss, LOSS_OPTIONS, type LossName, type LossOptions } from '../losses/index.js';
 import type { LossStep } from './train-epoch.js';
 
@@ -15,8 +15,9 @@ export function lossOptionsFor(name: LossName, all: Required<Pick<LossOptions, '
 
 export function lossStep(name: LossName, classes: number, options: LossOptions, maxRows: number): LossStep {
   const loss = new BatchLoss(name, classes, options);
-  const grad = new Float64Array(maxRows * classes);
+  let grad = new Float64Array(maxRows * classes);
   return (logits, targets, n) => {
+    if (grad.length < n * classes) grad = new Float64Array(n * classes);
     const g = grad.subarray(0, n * classes);
     for (let i = 0; i < n * classes; i++) if (!Number.isFinite(logits[i]!)) return { value: logits[i]!, grad: g };
     return { value: loss.evaluate(logits, targets, { grad: g }), grad: g };

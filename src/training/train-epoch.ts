@@ -15,8 +15,8 @@ export type LossStep = (logits: Float64Array, targets: Float64Array, n: number, 
 
 /** The loss went NaN or infinite: training stops (the last finished epoch's checkpoint is kept). */
 export class LossNotFiniteError extends Error {
-  constructor(readonly epoch: number, readonly batch: number, readonly value: number) {
-    super(`the loss is ${String(value)} in epoch ${epoch}, batch ${batch}: training stopped; the checkpoint of epoch ${epoch - 1} is kept (lower the learning rate, or check the features and targets)`);
+  constructor(readonly epoch: number, readonly batch: number, readonly value: number, what = `the loss is ${String(value)}`) {
+    super(`${what} in epoch ${epoch}, batch ${batch}: training stopped; ${epoch > 1 ? `the checkpoint of epoch ${epoch - 1} is kept` : 'no epoch had finished'} (lower the learning rate, or check the features and targets)`);
     this.name = 'LossNotFiniteError';
   }
 }
@@ -58,6 +58,7 @@ export function trainEpoch(cache: FeatureCache, head: LinearHead, adam: Adam, op
     if (!Number.isFinite(value)) throw new LossNotFiniteError(options.epoch, batch, value);
     head.backward(features, dLogits, rows, grad);
     adam.step(params, grad);
+    for (let i = 0; i < params.length; i++) if (!Number.isFinite(params[i]!)) throw new LossNotFiniteError(options.epoch, batch, params[i]!, `the Adam step made a parameter ${String(params[i]!)}`);
     head.setParameters(params);
     total += value * rows;
     options.onBatch?.(batch, rows);
