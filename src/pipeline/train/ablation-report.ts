@@ -62,6 +62,8 @@ function markdown(ctx: TrainContext, columns: readonly ColumnResult[], counts: A
   const names = CALIBRATORS.filter((n) => columns.some((c) => c.report.calibrators[n]));
   out.push(`| Loss | none | ${names.join(' | ')} |`, `| --- | ---: | ${names.map(() => '---:').join(' | ')} |`);
   for (const c of columns) out.push(`| ${c.loss} | ${fmt(c.report.ood?.pre.ece, true)} | ${names.map((n) => fmt(c.report.calibrators[n]?.ood?.ece, true)).join(' | ')} |`);
+  const leftOut = [...new Set(columns.flatMap((c) => c.report.notes.filter((n) => n.includes('left out'))))];
+  if (leftOut.length) out.push('', ...leftOut.map((n) => `> Note: ${n}`));
   out.push('', '## Files', '');
   for (const c of columns) out.push(`- ${c.loss}: \`${relative(ctx.out, c.dir)}/\` — model.onnx (score it with fer-c run: predictions.json is its predictions block), head.json, training.jsonl, report/report.md${c.state === 'kept' ? ' (kept from an earlier run)' : ''}`);
   out.push('', '![ECE per loss](ablation.png)', '', '![Training curves](training-curves.png)', '');

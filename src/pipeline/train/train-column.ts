@@ -78,7 +78,7 @@ function train(ctx: TrainContext, input: ColumnInput, dir: string, train: Featur
     onEpoch: (r, resumed) => {
       if (resumed) bar?.tick(batches);
       bar?.setStatus(`epoch ${r.epoch}/${t.epochs}  loss ${r.train_loss.toFixed(4)}  held-out ID ECE ${pct(r.heldout_ece)}`);
-      if (!bar && !resumed) ctx.log(`  epoch ${r.epoch}/${t.epochs}  loss ${r.train_loss.toFixed(4)}  held-out ID ECE ${pct(r.heldout_ece)}  NLL ${r.heldout_nll?.toFixed(4) ?? '–'}`);
+      if (!bar && !resumed && (r.epoch % Math.max(1, Math.round(t.epochs / 10)) === 0 || r.epoch === t.epochs)) ctx.log(`  epoch ${r.epoch}/${t.epochs}  loss ${r.train_loss.toFixed(4)}  held-out ID ECE ${pct(r.heldout_ece)}  NLL ${r.heldout_nll?.toFixed(4) ?? '–'}`);
     },
     ...(bar ? { onBatch: () => bar.tick(1) } : {}),
   });
