@@ -5,3 +5,4 @@ export {
 } from './loss-options.js';
 export { BatchLoss, type BatchLossOutput } from './batch-loss.js';
 export { evaluateLoss, type LossEvaluation } from './evaluate-loss.js';
+export { tfLoss, tfLossRows, type TfLossFunction, type TfNamespace } from './tfjs-loss.js';
