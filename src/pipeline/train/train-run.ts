@@ -123,7 +123,7 @@ async function trainFeatures(ctx: TrainContext, train: readonly SampleDescriptor
 /** The held-out FER-C set: the spec's corruptions and labels over the held-out samples, no model. */
 async function heldOutSet(ctx: TrainContext, backend: BackendName, heldOut: readonly SampleDescriptor[]): Promise<{ dir: string; fingerprint: string }> {
   const dir = join(ctx.out, 'heldout-c');
-  const { predictions: _p, metrics: _m, training: _t, ...rest } = ctx.spec;
+  const { predictions: _p, metrics: _m, training: _t, limit: _l, ...rest } = ctx.spec;   // the limit was applied before the split
   const sub: PipelineSpec = { ...rest, output: { dir, images: true, labels: true } };
   const ids = heldOut.map((s) => s.id);
   const fingerprint = sha({ run: fingerprintOf(sub, backend), ids });
