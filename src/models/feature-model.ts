@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type * as OrtModule from 'onnxruntime-node';
 import type { RgbImage } from '../image/rgb-image.js';
 import type { FileModelDescription } from './model-description.js';
-import { checkModelFile } from './onnx-model.js';
+import { checkModelFile, loadOrt } from './onnx-model.js';
 import { onnxFloatValueInfo, onnxNodeOutputs, rewriteOnnxGraph } from './onnx-proto.js';
 import { ModelError } from './prediction-model.js';
 import { inputShape, preprocess } from './preprocess.js';
@@ -40,9 +40,6 @@ export class UnknownLayerError extends ModelError {
     this.name = 'UnknownLayerError';
   }
 }
-
-let ortLoading: Promise<typeof OrtModule> | undefined;
-const loadOrt = (): Promise<typeof OrtModule> => (ortLoading ??= import('onnxruntime-node'));
 
 /** The backbone's graph with `layer` as its only output (throws UnknownLayerError listing the valid ones). */
 export function featureGraph(spec: FeatureSpec): Uint8Array {

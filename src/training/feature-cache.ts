@@ -116,6 +116,8 @@ export class FeatureCache {
   private readonly dataStart: number;
   private readonly recordSize: number;
   private buffer = Buffer.alloc(0);
+  private f32 = new Float32Array(0);
+  private f64: Float64Array | undefined;
 
   private constructor(readonly path: string, private fd: number, readonly header: FeatureCacheHeader, headerBytes: number) {
     this.dataStart = 12 + headerBytes;
@@ -151,6 +153,13 @@ export class FeatureCache {
 
   get rows(): number { return this.header.rows; }
 
+  private grow(bytes: number): void {
+    const ab = new ArrayBuffer(bytes);
+    this.buffer = Buffer.from(ab);
+    this.f32 = new Float32Array(ab);
+    this.f64 = (this.header.features * 4) % 8 === 0 && this.recordSize % 8 === 0 ? new Float64Array(ab, 0, Math.floor(bytes / 8)) : undefined;
+  }
+
   /**
    * Rows `indices[from … to)` into `features` (n × D, float64) and `targets`
    * (n × K). Consecutive indices are read in one call.
@@ -158,7 +167,7 @@ export class FeatureCache {
   read(indices: ArrayLike<number>, from: number, to: number, features: Float64Array, targets: Float64Array): void {
     const { features: d, classes: k } = this.header;
     const r = this.recordSize;
-    if (this.buffer.length < r * (to - from)) this.buffer = Buffer.alloc(r * (to - from));
+    if (this.buffer.length < r * (to - from)) this.grow(r * (to - from));
     let i = from;
     while (i < to) {
       let j = i + 1;
@@ -168,10 +177,14 @@ export class FeatureCache {
       if (got !== bytes) throw new FeatureCacheError(this.path, `short read at row ${indices[i]!}`);
       i = j;
     }
+    // Typed views over the read buffer (its ArrayBuffer starts at 0; records are 4-aligned, their targets
+    // 8-aligned when D is even) instead of readFloatLE per value. Little-endian hosts, as the file.
+    const f32 = this.f32, f64 = this.f64, fStride = r / 4;
     for (let n = 0; n < to - from; n++) {
       const base = n * r;
-      for (let c = 0; c < d; c++) features[n * d + c] = this.buffer.readFloatLE(base + c * 4);
-      for (let c = 0; c < k; c++) targets[n * k + c] = this.buffer.readDoubleLE(base + d * 4 + c * 8);
+      for (let c = 0, at = n * fStride; c < d; c++) features[n * d + c] = f32[at + c]!;
+      if (f64) for (let c = 0, at = (base + d * 4) / 8; c < k; c++) targets[n * k + c] = f64[at + c]!;
+      else for (let c = 0; c < k; c++) targets[n * k + c] = this.buffer.readDoubleLE(base + d * 4 + c * 8);
     }
   }
 

@@ -1,5 +1,7 @@
 /** A loss of src/losses as the step function the epoch loop calls (one gradient buffer, reused; `maxRows` sizes it first). */
-import { BatchLoss, LOSS_OPTIONS, type LossName, type LossOptions } from '../losses/index.js';
+// Not ../losses/index.js: that also loads the TF.js ops (and tfjs with them), which training does not use.
+import { BatchLoss } from '../losses/batch-loss.js';
+import { LOSS_OPTIONS, type LossName, type LossOptions } from '../losses/loss-options.js';
 import type { LossStep } from './train-epoch.js';
 
 /** The options a loss takes, from the training settings (others left out: the loss refuses options it does not take). */
