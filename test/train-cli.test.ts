@@ -89,4 +89,22 @@ test('a second train keeps finished heads and resumes an unfinished one from its
   assert.is(readFileSync(join(head, 'head.json'), 'utf8'), before);
 });
 
+test('a TF.js backbone: features from its graph, the head exported as a TF.js graph model that fer-c run scores', () => {
+  const tf = join(tmp, 'tf');
+  const backbone = { type: 'tfjs', path: join(REPO_ROOT, 'test', 'fixtures', 'models', 'human-emotion', 'emotion.json'), classes: ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'], input: { size: 64, layout: 'NHWC', channels: 'gray', scale: 255, mean: [0.5], std: [0.5] }, output: 'probabilities', batch: 16 };
+  const r = fer(['train', DEMO, ...SMALL, '--set', `output.dir=${tf}`, '--set', 'training.losses=["focal"]', '--set', `predictions=${JSON.stringify(backbone)}`, '--set', 'training.layer=StatefulPartitionedCall/model_1/add_2/add', '--quiet']);
+  assert.is(r.status, 0, r.stderr);
+  const predictions = JSON.parse(readFileSync(join(tf, 'heads', 'focal', 'predictions.json'), 'utf8')) as { type: string; path: string };
+  assert.is(predictions.type, 'tfjs');
+  assert.ok(predictions.path.endsWith('model.json'));
+  const demo = JSON.parse(readFileSync(DEMO, 'utf8')) as Record<string, unknown>;
+  const { training: _t, ...runSpec } = demo;
+  const spec = join(tmp, 'run-tf.json');
+  writeFileSync(spec, JSON.stringify({ ...runSpec, corruptions: ['contrast'], severities: [5], output: { dir: join(tmp, 'run-tf'), images: false, labels: true }, predictions, metrics: { bins: 15 } }));
+  const run = fer(['run', spec, '--quiet']);
+  assert.is(run.status, 0, run.stderr);
+  const scored = csvRows(join(tmp, 'run-tf', 'predictions.csv')), trained = csvRows(join(tf, 'heads', 'focal', 'predictions.csv'));
+  for (const [id, p] of trained) p.forEach((v, k) => assert.ok(Math.abs(v - scored.get(id)![k]!) < 1e-4, `${id} class ${k}: ${v} vs ${scored.get(id)![k]}`));
+});
+
 test.run();

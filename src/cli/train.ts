@@ -10,7 +10,7 @@ import { trainRun } from '../pipeline/train/train-run.js';
 const usage = `usage: fer-c train SPEC.json [--set key=value …] [--ablation] [--quiet]
 
 Trains a linear head on the frozen features of the spec's predictions model (an
-ONNX backbone, cut at training.layer) with the paper's losses (SPEC-losses.md),
+ONNX or TF.js graph backbone, cut at training.layer) with the paper's losses (SPEC-losses.md),
 on the source's samples that are not held out; the held-out samples' FER-C set
 (the spec's corruptions, severities and labels) scores each head, ID and OOD,
 with the post-hoc calibrators beside it. See docs/training.md.
@@ -22,7 +22,7 @@ with the post-hoc calibrators beside it. See docs/training.md.
   --quiet           no progress display
 
 Writes OUT/report.md, report.json, ablation.png, training-curves.png, and per
-loss OUT/heads/<loss>/: model.onnx (score it with fer-c run: predictions.json is
+loss OUT/heads/<loss>/: model.onnx or model.json (score it with fer-c run: predictions.json is
 its predictions block), head.json, checkpoint.json, training.jsonl, report/.
 Interrupted (Ctrl-C, kill): run the same command again; features, the FER-C set,
 finished heads and finished epochs are kept.`;

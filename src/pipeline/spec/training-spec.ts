@@ -2,7 +2,7 @@
  * The spec's `training` block (fer-c train, docs/training.md): the document
  * as written, its defaults (FER_C's, SPEC-losses.md §9; the schema states the
  * same values) and the checks that span fields: the backbone is the spec's
- * ONNX predictions block, and the held-out FER-C set needs the labels block.
+ * onnx or tfjs predictions block, and the held-out FER-C set needs the labels block.
  */
 import { FER_C_ADAM } from '../../training/adam.js';
 import type { LossName } from '../../losses/index.js';
@@ -42,10 +42,9 @@ export const TRAINING_DEFAULTS = {
 
 export function normalizeTraining(t: TrainingDocument, backbone: FileModelDescription | undefined, hasLabels: boolean, problems: SpecProblem[]): TrainingSpec | undefined {
   if (!backbone) {
-    problems.push({ pointer: '/training', message: 'needs /predictions: an onnx block naming the backbone whose features are trained on (e.g. test/fixtures/models/human-emotion.onnx)' });
+    problems.push({ pointer: '/training', message: 'needs /predictions: an onnx or tfjs block naming the backbone whose features are trained on (e.g. test/fixtures/models/human-emotion.onnx)' });
     return undefined;
   }
-  if (backbone.type !== 'onnx') problems.push({ pointer: '/predictions/type', message: `is ${backbone.type}; fer-c train takes its features from an ONNX backbone (convert a TF.js model to ONNX, e.g. with tf2onnx)` });
   if (!hasLabels) problems.push({ pointer: '/training', message: 'needs /labels: the held-out FER-C set that scores each head is labelled with them' });
   if (t.gamma !== undefined && t.gamma > 0 && t.gamma < 1) problems.push({ pointer: '/training/gamma', message: `is ${t.gamma}; γ in (0, 1) has an infinite gradient at p = 1 (SPEC-losses.md §8): use 0 or ≥ 1` });
   const d = TRAINING_DEFAULTS;

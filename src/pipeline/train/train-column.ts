@@ -1,6 +1,6 @@
 /**
  * One head (one column of the ablation): trained with its loss (resumable per
- * epoch), exported as ONNX, scored on every held-out FER-C image and reported
+ * epoch), exported as a model of the backbone's kind (ONNX or TF.js), scored on every held-out FER-C image and reported
  * by the evaluate code (src/report: ID/OOD metrics, Pre/Post, calibrators).
  * A column whose done.json matches its settings is kept as it is.
  */
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { LossName } from '../../losses/index.js';
-import { HEAD_OUTPUT, linearHeadOnnx } from '../../models/head-export.js';
+import { linearHeadOnnx, linearHeadTfjs, type LinearHeadWeights } from '../../models/head-export.js';
 import type { FileModelDescription } from '../../models/model-description.js';
 import { evaluateFiles } from '../../report/evaluate-files.js';
 import type { Report } from '../../report/report.js';
@@ -51,8 +51,20 @@ export const columnDir = (out: string, loss: LossName): string => join(out, 'hea
 
 function readJson<T>(path: string): T { return JSON.parse(readFileSync(path, 'utf8')) as T; }
 
+/** The exported model's file: model.onnx beside an ONNX backbone, model.json (+ shards) beside a TF.js one. */
+const modelFile = (ctx: TrainContext, dir: string): string => join(dir, ctx.training.backbone.type === 'onnx' ? 'model.onnx' : 'model.json');
+
 function predictionsBlock(ctx: TrainContext, dir: string): FileModelDescription {
-  return { ...ctx.training.backbone, path: join(dir, 'model.onnx'), classes: [...ctx.classes], output: 'logits' };
+  return { ...ctx.training.backbone, path: modelFile(ctx, dir), classes: [...ctx.classes], output: 'logits' };
+}
+
+/** The head as a model of the backbone's kind (src/models/head-export.ts). */
+function exportHead(ctx: TrainContext, dir: string, rank: number, head: LinearHead): void {
+  const weights: LinearHeadWeights = { weight: head.weight, bias: head.bias, classes: head.classes, features: head.features };
+  if (ctx.training.backbone.type === 'onnx') { writeFileAtomic(modelFile(ctx, dir), linearHeadOnnx(ctx.features, rank, weights)); return; }
+  // The shards first, model.json last: a model.json is only there with what it names.
+  const { files } = linearHeadTfjs(ctx.features, rank, weights);
+  for (const f of [...files.filter((x) => x.name !== 'model.json'), ...files.filter((x) => x.name === 'model.json')]) writeFileAtomic(join(dir, f.name), f.data);
 }
 
 function keptColumn(ctx: TrainContext, input: ColumnInput, dir: string): ColumnResult | undefined {
@@ -115,7 +127,7 @@ export async function trainColumn(ctx: TrainContext, input: ColumnInput): Promis
     const { head, history, resumed } = train(ctx, input, dir, trainCache, heldId);
     const t = ctx.training, meta = { backbone: t.backbone, layer: t.layer, rank: trainCache.header.rank, classes: ctx.classes, loss: input.loss, epochs: t.epochs };
     saveHead(join(dir, 'head.json'), headFileOf(head, meta));
-    writeFileAtomic(join(dir, 'model.onnx'), linearHeadOnnx(ctx.features, trainCache.header.rank, { weight: head.weight, bias: head.bias, classes: head.classes, features: head.features }));
+    exportHead(ctx, dir, trainCache.header.rank, head);
     const predictions = predictionsBlock(ctx, dir);
     writeFileAtomic(join(dir, 'predictions.json'), `${JSON.stringify(predictions, null, 2)}\n`);
     writeFileAtomic(join(dir, 'training-curves.png'), trainingCurvesPng([{ name: input.loss, history }], `${trainCache.rows} training rows; held-out ID: ${heldId.rows} clean images`));
@@ -124,7 +136,7 @@ export async function trainColumn(ctx: TrainContext, input: ColumnInput): Promis
       labels: input.labelsPath, predictions: join(dir, 'predictions.csv'), out: join(dir, 'report'),
       calibrators: ctx.spec.metrics?.calibrators ?? [...ALL_CALIBRATORS], ...(ctx.spec.metrics ? { bins: ctx.spec.metrics.bins } : {}),
       classNames: ctx.classes, tooFewIdSamples: 'skip',
-      model: { name: `linear head (${input.loss}, ${t.epochs} epochs) on ${t.backbone.path} at "${t.layer}" (${HEAD_OUTPUT})`, missing_classes: [], dropped_classes: [] },
+      model: { name: `linear head (${input.loss}, ${t.epochs} epochs) on ${t.backbone.path} at "${t.layer}"`, missing_classes: [], dropped_classes: [] },
     });
     writeFileAtomic(join(dir, 'done.json'), `${JSON.stringify({ fingerprint: input.fingerprint, epochs: t.epochs } satisfies DoneFile)}\n`);
     return { loss: input.loss, dir, history, report: written.report, predictions, state: resumed > 0 ? 'resumed' : 'trained' };
