@@ -20,8 +20,13 @@ function panel(fig: Figure, x: number, heads: readonly { name: string; history: 
   ax.xTickLabels(xTicks, (v) => String(v));
   ax.xLabel('epoch');
   ax.title(title);
-  heads.forEach((h, i) => lineSeries(ax, h.history.map((r) => r.epoch), h.history.map((r) => r[key] ?? null), HEAD_COLORS[i % HEAD_COLORS.length]!, false, i % 2 === 0 ? 'circle' : 'square'));
-  if (x < 200) ax.legend(heads.map((h, i) => ({ label: h.name, color: HEAD_COLORS[i % HEAD_COLORS.length]!, mark: 'line' as const })), 'top-right');
+  heads.forEach((h, i) => {
+    // At most ~60 markers a line: every epoch of a 1000-epoch head would be a solid bar of markers.
+    const step = Math.max(1, Math.ceil(h.history.length / 60));
+    const shown = h.history.filter((_, j) => j % step === 0 || j === h.history.length - 1);
+    lineSeries(ax, shown.map((r) => r.epoch), shown.map((r) => r[key] ?? null), HEAD_COLORS[i % HEAD_COLORS.length]!, i % 2 === 1, i % 2 === 0 ? 'circle' : 'square');
+  });
+  if (x < 200) ax.legend(heads.map((h, i) => ({ label: h.name, color: HEAD_COLORS[i % HEAD_COLORS.length]!, mark: i % 2 === 1 ? 'dashed' as const : 'line' as const })), 'top-right');
 }
 
 /** The PNG bytes; `subtitle` says on what (rows, held-out rows). */

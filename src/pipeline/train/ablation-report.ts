@@ -75,7 +75,7 @@ function ablationPng(columns: readonly ColumnResult[]): Buffer {
   const fig = new Figure(1000, 600);
   fig.title('ECE per training loss', 'held-out faces: ID (clean, one-hot) and OOD (FER-C, soft labels), as predicted');
   const values = columns.flatMap((c) => [c.report.id?.pre.ece ?? 0, c.report.ood?.pre.ece ?? 0]);
-  const ticks = niceTicks(Math.max(0.01, ...values));
+  const ticks = niceTicks(Math.max(0.01, ...values) * 1.25);   // headroom for the legend
   const ax = new Axes(fig.ctx, { x: 110, y: 110, w: 840, h: 400 }, [0, columns.length], [0, ticks[ticks.length - 1]!]);
   ax.frame(ticks);
   ax.yTickLabels(ticks, (v) => `${(v * 100).toFixed(0)}%`);
