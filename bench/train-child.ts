@@ -3,6 +3,7 @@
  * path, epochs, loss) with FER_C's optimiser settings; prints the wall and CPU seconds and
  * the peak RSS as JSON (a process of its own, so its maxRSS is this training's).
  */
+import { readFileSync } from 'node:fs';
 import { FeatureCache } from '../src/training/feature-cache.js';
 import { lossOptionsFor, lossStep } from '../src/training/loss-step.js';
 import { trainHead } from '../src/training/train-head.js';
@@ -21,4 +22,8 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 cache.close();
-console.log(JSON.stringify({ rows: cache.rows, epochs: Number(epochs), seconds, cpu_seconds: cpuSeconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
+// VmHWM, not resourceUsage().maxRSS: Linux keeps ru_maxrss across execve, so a child of the bench (which
+// holds onnxruntime and tfjs, ~280 MB) would report the parent's peak instead of its own.
+const hwm = /VmHWM:\s+(\d+) kB/.exec((() => { try { return readFileSync('/proc/self/status', 'utf8'); } catch { return ''; } })());
+const peakMb = (hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024;
+console.log(JSON.stringify({ rows: cache.rows, epochs: Number(epochs), seconds, cpu_seconds: cpuSeconds, peak_rss_mb: peakMb }));
