@@ -7,7 +7,7 @@
  * formulas in tensor form, and both are checked against the one fixture.
  */
 import {
-  LOSS_EPS, LossError, checkClassWeights, lossName, lossParts, resolveLossOptions,
+  LOSS_EPS, LossError, lossName, lossParts, resolveLossOptions,
   type LossName, type LossOptions, type ResolvedLossOptions,
 } from './loss-options.js';
 
@@ -43,7 +43,6 @@ export class BatchLoss {
     if (!Number.isInteger(classes) || classes < 1) throw new LossError(`loss ${this.name}: classes must be an integer ≥ 1, got ${classes}`);
     this.classes = classes;
     this.options = resolveLossOptions(this.name, options, classes);
-    checkClassWeights(this.name, this.options.classWeights, classes);
     this.targetMean = (classes - 1) / 2;
     this.parts = lossParts(this.name);
     this.probs = new Float64Array(classes);
