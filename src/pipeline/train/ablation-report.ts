@@ -14,7 +14,7 @@ import { Axes, COLORS, Figure, niceTicks, font } from '../../report/plot.js';
 import type { MetricTable } from '../../report/report.js';
 import { trainingCurvesPng } from '../../training/curves-figure.js';
 import type { ColumnResult } from './train-column.js';
-import type { TrainContext } from './train-run.js';
+import type { TrainContext } from './train-context.js';
 
 /** Fewer held-out samples than this and the report's first lines say the numbers are a demonstration. */
 export const FEW_FACES = 200;

@@ -20,7 +20,7 @@ import { lossOptionsFor, lossStep } from '../../training/loss-step.js';
 import { trainingCurvesPng } from '../../training/curves-figure.js';
 import { trainHead, type EpochRecord } from '../../training/train-head.js';
 import { Progress } from '../progress.js';
-import type { TrainContext } from './train-run.js';
+import type { TrainContext } from './train-context.js';
 
 const ALL_CALIBRATORS = ['temperature', 'vector', 'dirichlet', 'histogram', 'isotonic'] as const;
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { RunLock } from '../../io/run-lock.js';
 import { LabelFuser } from '../../labels/index.js';
-import { loadFeatureExtractor, type FeatureSpec } from '../../models/feature-model.js';
+import { loadFeatureExtractor } from '../../models/feature-model.js';
 import { readLabels } from '../../predictions/label-reader.js';
 import { isCleanLabel, type LabelRecord } from '../../predictions/label-row.js';
 import type { SampleSource } from '../../sources/sample-source.js';
@@ -31,6 +31,7 @@ import { classWeightsOf, splitSamples, type SampleSplit } from './split.js';
 import { Progress } from '../progress.js';
 import { trainColumn, type ColumnResult } from './train-column.js';
 import { writeAblationReport } from './ablation-report.js';
+import type { TrainContext } from './train-context.js';
 
 /** Faces are decoded at a run's size before the backbone's own resize, as when a run scores them. */
 const FACE_SIZE = 224;
@@ -49,16 +50,6 @@ export interface TrainSummary {
   readonly heldOutSamples: number;
   readonly heldOutImages: number;
   readonly seconds: number;
-}
-
-export interface TrainContext {
-  readonly spec: PipelineSpec & { readonly training: TrainingSpec };
-  readonly training: TrainingSpec;
-  readonly out: string;
-  readonly classes: readonly string[];
-  readonly features: FeatureSpec;
-  readonly log: (line: string) => void;
-  readonly progress: boolean;
 }
 
 const sha = (value: unknown): string => createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('hex').slice(0, 16);
