@@ -94,3 +94,17 @@ export { liveSummary } from './pipeline/live-summary.js';
 // Pipeline specs (schemas/pipeline.schema.json, docs/pipeline-spec.md) and what runPipeline takes from one
 export * from './pipeline/spec/index.js';
 export { sourceFromSpec, gmmFromSpec, fingerprintOf, runOptionsFromSpec } from './pipeline/from-spec.js';
+
+// Training a head on a frozen backbone with the losses (fer-c train, docs/training.md)
+export { loadFeatureExtractor, featureGraph, UnknownLayerError, type FeatureSpec, type FeatureExtractor } from './models/feature-model.js';
+export { linearHeadOnnx, HEAD_OUTPUT, type LinearHeadWeights } from './models/head-export.js';
+export { Adam, FER_C_ADAM, type AdamOptions, type AdamState } from './training/adam.js';
+export { FeatureCache, FeatureCacheWriter, FeatureCacheError, NonFiniteFeatureError, type FeatureCacheHeader } from './training/feature-cache.js';
+export { LinearHead } from './training/linear-head.js';
+export { trainEpoch, epochOrder, LossNotFiniteError, type LossStep, type EpochOptions } from './training/train-epoch.js';
+export { trainHead, CheckpointMismatchError, type TrainHeadOptions, type TrainedHead, type EpochRecord } from './training/train-head.js';
+export { scoreHead, type HeadScores } from './training/evaluate-head.js';
+export { lossStep, lossOptionsFor } from './training/loss-step.js';
+export { saveHead, loadHead, headFileOf, type HeadFile } from './training/head-file.js';
+export { trainRun, type TrainRunOptions, type TrainSummary } from './pipeline/train/train-run.js';
+export { ABLATION_LOSSES, TRAINING_DEFAULTS, type TrainingSpec } from './pipeline/spec/training-spec.js';

@@ -42,7 +42,7 @@ function specError(f: () => unknown): SpecError {
 
 test('every shipped spec validates; the dataset specs once source.root is given', () => {
   const shipped = readdirSync(PIPELINES).filter((f) => f.endsWith('.json')).sort();
-  assert.equal(shipped, ['affectnet-c.json', 'affwild-c.json', 'demo-onnx.json', 'demo-tfjs.json', 'demo.json', 'rafdb-c.json']);
+  assert.equal(shipped, ['affectnet-c.json', 'affwild-c.json', 'demo-onnx.json', 'demo-tfjs.json', 'demo-train.json', 'demo.json', 'rafdb-c.json']);
   for (const file of shipped) {
     const overrides = DATASET_SPECS.includes(file) ? ['source.root=/tmp/x'] : [];
     const spec = loadSpec(join(PIPELINES, file), overrides, { cwd: REPO_ROOT });

@@ -26,7 +26,7 @@ export function checkModelFile(path: string): void {
 
 /** onnxruntime-node, loaded on first use: a command or run without an ONNX model never pays its load (~70 ms). */
 let ortLoading: Promise<typeof OrtModule> | undefined;
-const loadOrt = (): Promise<typeof OrtModule> => (ortLoading ??= import('onnxruntime-node'));
+export const loadOrt = (): Promise<typeof OrtModule> => (ortLoading ??= import('onnxruntime-node'));
 
 export class OnnxModel implements PredictionModel {
   readonly output;

@@ -12,13 +12,14 @@ import { ModelError, type PredictionModel } from './prediction-model.js';
 import { inputShape, preprocess } from './preprocess.js';
 import { tfjsWasm, type TfApi, type TfModel, type TfTensor } from './tfjs-runtime.js';
 
-interface ModelJson {
+/** A TF.js model.json as read (graph models: modelTopology.node is the GraphDef's node list). */
+export interface ModelJson {
   readonly format?: string;
   readonly modelTopology?: unknown;
   readonly weightsManifest?: readonly { readonly paths: readonly string[]; readonly weights: readonly unknown[] }[];
 }
 
-function readModelJson(path: string): ModelJson {
+export function readModelJson(path: string): ModelJson {
   checkModelFile(path);
   let doc: unknown;
   try {
@@ -33,6 +34,38 @@ function readModelJson(path: string): ModelJson {
   return json;
 }
 
+/** The model.json, its weight shards and the loaded tfjs model (input shape checked against the description). */
+export async function loadTfjsModel(description: FileModelDescription): Promise<{ tf: TfApi; model: TfModel; layers: boolean; json: ModelJson }> {
+  const { path, input } = description;
+  const json = readModelJson(path);
+  const shards: Buffer[] = [];
+  for (const file of json.weightsManifest!.flatMap((g) => g.paths)) {
+    const shard = join(dirname(path), file);
+    try { shards.push(readFileSync(shard)); } catch (e) { throw new ModelError(path, `weight shard ${shard}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  }
+  const bytes = Buffer.concat(shards);
+  const artifacts = {
+    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest!.flatMap((g) => g.weights),
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+    ...(json.format !== undefined ? { format: json.format } : {}),
+  };
+  const { tf } = await tfjsWasm();
+  const layers = json.format === 'layers-model';
+  let model: TfModel;
+  try {
+    model = layers ? await tf.loadLayersModel(tf.io.fromMemory(artifacts)) : await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw new ModelError(path, `not a TF.js ${layers ? 'layers' : 'graph'} model tfjs can load (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (model.inputs.length !== 1) throw new ModelError(path, `has ${model.inputs.length} inputs; fer-c feeds one image tensor`);
+  const shape = model.inputs[0]!.shape;
+  if (shape) {
+    const wrong = shapeMismatch(shape, inputShape(input, 0).map((d, i) => (i === 0 ? null : d)));
+    if (wrong) throw new ModelError(path, `input "${model.inputs[0]!.name}": ${wrong} (layout ${input.layout}, size ${input.size}, ${channelCount(input)} channel(s))`);
+  }
+  return { tf, model, layers, json };
+}
+
 export class TfjsModel implements PredictionModel {
   readonly output;
   readonly classes;
@@ -43,34 +76,8 @@ export class TfjsModel implements PredictionModel {
   }
 
   static async load(description: FileModelDescription): Promise<TfjsModel> {
-    const { path, input } = description;
-    const json = readModelJson(path);
-    const shards: Buffer[] = [];
-    for (const file of json.weightsManifest!.flatMap((g) => g.paths)) {
-      const shard = join(dirname(path), file);
-      try { shards.push(readFileSync(shard)); } catch (e) { throw new ModelError(path, `weight shard ${shard}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    }
-    const bytes = Buffer.concat(shards);
-    const artifacts = {
-      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest!.flatMap((g) => g.weights),
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
-      ...(json.format !== undefined ? { format: json.format } : {}),
-    };
-    const { tf } = await tfjsWasm();
-    const layers = json.format === 'layers-model';
-    let model: TfModel;
-    try {
-      model = layers ? await tf.loadLayersModel(tf.io.fromMemory(artifacts)) : await tf.loadGraphModel(tf.io.fromMemory(artifacts));
-    } catch (e) {
-      throw new ModelError(path, `not a TF.js ${layers ? 'layers' : 'graph'} model tfjs can load (${(e as Error).message.split('\n')[0]})`);
-    }
-    if (model.inputs.length !== 1) throw new ModelError(path, `has ${model.inputs.length} inputs; fer-c feeds one image tensor`);
-    const shape = model.inputs[0]!.shape;
-    if (shape) {
-      const wrong = shapeMismatch(shape, inputShape(input, 0).map((d, i) => (i === 0 ? null : d)));
-      if (wrong) throw new ModelError(path, `input "${model.inputs[0]!.name}": ${wrong} (layout ${input.layout}, size ${input.size}, ${channelCount(input)} channel(s))`);
-    }
-    return new TfjsModel(tf, model, description, `TF.js ${layers ? 'layers' : 'graph'} model ${path} (tfjs ${tf.version_core ?? '?'} ${tf.getBackend()})`);
+    const { tf, model, layers } = await loadTfjsModel(description);
+    return new TfjsModel(tf, model, description, `TF.js ${layers ? 'layers' : 'graph'} model ${description.path} (tfjs ${tf.version_core ?? '?'} ${tf.getBackend()})`);
   }
 
   async run(images: readonly RgbImage[]): Promise<Float64Array[]> {

@@ -17,6 +17,8 @@ export interface TfModel {
   readonly inputs: readonly { readonly name: string; readonly shape?: readonly number[] }[];
   readonly outputs: readonly { readonly name: string; readonly shape?: readonly number[] }[];
   predict(input: TfTensor): TfTensor | TfTensor[];
+  /** Graph models: run the graph up to the named node(s) (a frozen backbone's features). */
+  execute?(input: TfTensor, outputs: string): TfTensor;
   dispose(): void;
 }
 

@@ -18,6 +18,8 @@ export class Progress {
   private secondary = 0;
   private readonly started = performance.now();
   private lastDraw = 0;
+  /** Shown after the counts (e.g. a training's epoch, loss and held-out ECE). */
+  private status = '';
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
 
@@ -37,6 +39,9 @@ export class Progress {
     }
   }
 
+  /** Text shown after the counts from the next draw on. */
+  setStatus(text: string): void { this.status = text ? `  ${text}` : ''; }
+
   /** Elapsed seconds. */
   get elapsed(): number { return (performance.now() - this.started) / 1000; }
 
@@ -51,7 +56,7 @@ export class Progress {
       return;
     }
     const eta = rate > 0 ? (total - this.done) / rate : NaN;
-    const text = `${this.done}/${total} ${unit}${sec}  ${rate.toFixed(2)} ${unit}/s  ETA ${formatSeconds(eta)}`;
+    const text = `${this.done}/${total} ${unit}${sec}  ${rate.toFixed(2)} ${unit}/s  ETA ${formatSeconds(eta)}${this.status}`;
     if (this.tty) {
       const width = 24, filled = total > 0 ? Math.min(width, Math.round((width * this.done) / total)) : width;
       this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}\x1b[K`);

@@ -73,7 +73,8 @@ export function reliabilityFigure(report: Report, set: 'id' | 'ood'): RenderedFi
   };
 }
 
-function lineSeries(ax: Axes, xs: readonly number[], ys: readonly (number | null)[], color: string, dashed: boolean, marker: 'circle' | 'square'): void {
+/** A polyline with markers; null values break the line. */
+export function lineSeries(ax: Axes, xs: readonly number[], ys: readonly (number | null)[], color: string, dashed: boolean, marker: 'circle' | 'square'): void {
   const c = ax.ctx;
   c.strokeStyle = color; c.lineWidth = 2.5; c.setLineDash(dashed ? [8, 5] : []);
   c.beginPath();

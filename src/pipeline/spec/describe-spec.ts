@@ -41,6 +41,8 @@ export function describeSpec(spec: PipelineSpec, cwd = process.cwd()): string {
   const o = spec.output;
   const writes = [o.images ? 'images' : '', o.labels ? 'labels' : ''].filter(Boolean).join(' + ');
   parts.push(`output ${show(o.dir)}${writes ? ` (${writes})` : ''}`);
+  const tr = spec.training;
+  if (tr) parts.push(`training (fer-c train): ${tr.losses.join(', ')} heads at "${tr.layer}", ${tr.epochs} epochs, batch ${tr.batch}, Adam lr ${tr.lr}, ${tr.heldOut} of each class held out`);
   parts.push(`seed ${spec.seed}, ${spec.workers} worker${spec.workers === 1 ? '' : 's'}, window ${spec.window}, backend ${spec.backend}`);
   return `${spec.name} (${parts.join('; ')})`;
 }

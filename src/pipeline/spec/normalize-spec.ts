@@ -25,6 +25,7 @@ import type {
   FrameSamplingSpec, GmmSpec, LabelsSpec, MetricsSpec, OutputSpec, PipelineSpec, PredictionsSpec, SourceSpec, SourceType, VisibilitySpec,
 } from './pipeline-spec.js';
 import type { SpecProblem } from './spec-errors.js';
+import { normalizeTraining, type TrainingDocument } from './training-spec.js';
 
 /** AffectNet's training list, the default data of a GMM fit for an AffectNet source (the paper fits on the training set). */
 export const AFFECTNET_TRAINING_CSV = 'Manually_Annotated_file_lists/training.csv';
@@ -105,6 +106,7 @@ export interface SpecDocument {
   readonly workers?: number;
   readonly window?: number;
   readonly backend?: BackendRequest;
+  readonly training?: TrainingDocument;
 }
 
 interface BuiltInPredictionsDocument { readonly type: 'face-api' | 'file'; readonly modelDir?: string; readonly path?: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize?: boolean }
@@ -191,6 +193,8 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
     if (!labels) problems.push({ pointer: '/metrics', message: 'needs /labels: corrupted images are scored against their soft labels' });
   }
 
+  const training = doc.training === undefined ? undefined
+    : normalizeTraining(doc.training, predictions?.type === 'onnx' || predictions?.type === 'tfjs' ? predictions : undefined, labels !== undefined, problems);
   const workers = doc.workers ?? options.cores ?? availableParallelism();
   const corruptions = doc.corruptions === undefined || doc.corruptions === 'all' ? [...CORRUPTION_NAMES] : [...doc.corruptions];
   const spec: PipelineSpec = {
@@ -208,6 +212,7 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
     workers,
     window: doc.window ?? SPEC_DEFAULTS.windowPerWorker * workers,
     backend: doc.backend ?? SPEC_DEFAULTS.backend,
+    ...(training ? { training } : {}),
   };
   return problems.length > 0 ? { problems } : { spec, problems };
 }

@@ -4,6 +4,7 @@
  * absolute. Plain JSON data (no functions), so a run can store it in its
  * manifest and compare it on resume.
  */
+import type { TrainingSpec } from './training-spec.js';
 import type { CalibratorName } from '../../calibration/calibrator.js';
 import type { CorruptionName, Severity } from '../../corruptions/index.js';
 import type { BackendRequest } from '../../gpu/backend.js';
@@ -158,4 +159,6 @@ export interface PipelineSpec {
   readonly workers: number;
   readonly window: number;
   readonly backend: BackendRequest;
+  /** fer-c train only (training-spec.ts). */
+  readonly training?: TrainingSpec;
 }
