@@ -28,5 +28,6 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./evaluate.js')).evaluateCommand,
   },
   { name: 'merge-metrics', summary: 'merge saved metric states (shards) into one report', load: async () => (await import('./merge-metrics.js')).mergeMetricsCommand },
+  { name: 'explore', summary: 'browse a run folder in a local web page (faces, variants, reliability diagrams)', load: async () => (await import('./explore.js')).exploreCommand },
   { name: 'validate', summary: 'check a pipeline spec (JSON) and say what it would run', load: async () => (await import('./validate.js')).validateCommand },
 ];
