@@ -88,7 +88,7 @@ export function selectionOf(p: Params, index: RunIndex, classes: number): RowSel
 }
 
 /** One page of the face grid. */
-export function facesPage(run: RunFolder, index: RunIndex, params: URLSearchParams) {
+export function facesPage(run: RunFolder, index: RunIndex, cache: FaceCache, params: URLSearchParams) {
   const p = new Params(params, ['page', 'label', 'split', 'wrong']);
   const label = p.integer('label', 0, run.classes - 1);
   const split = p.oneOf('split', ['id', 'ood'] as const);
@@ -101,8 +101,9 @@ export function facesPage(run: RunFolder, index: RunIndex, params: URLSearchPara
   return {
     total: matching.length, page, pages, pageSize: PAGE_SIZE,
     faces: matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((s) => {
+      // The tile's picture: the clean image, else the face's first (the path is read back from labels.csv).
       const first = index.faceStart[s.index]!;
-      return { ...s, id: run.faces[s.index]!.id, clean: c.corruption[first] === 0 ? first : null };
+      return { ...s, id: run.faces[s.index]!.id, file: cache.get(s.index)[0]?.file ?? null, clean: c.corruption[first] === 0 };
     }),
   };
 }
@@ -172,7 +173,7 @@ export function binView(run: RunFolder, index: RunIndex, cache: FaceCache, param
     const face = c.face[row]!;
     const v = cache.get(face)[row - index.faceStart[face]!]!;
     return {
-      row, face, id: v.id, file: v.file, corruption: v.corruption, severity: v.severity, visibility: v.visibility, label: v.label, trueClass: c.trueClass[row],
+      row, face, variant: row - index.faceStart[face]!, id: v.id, file: v.file, corruption: v.corruption, severity: v.severity, visibility: v.visibility, label: v.label, trueClass: c.trueClass[row],
       predicted: c.predicted[row], confidence: side === 'pre' ? c.confPre[row] : c.confPost[row], correctness: side === 'pre' ? c.corrPre[row] : c.corrPost[row],
     };
   });

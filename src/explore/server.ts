@@ -93,7 +93,7 @@ class Router {
     indexed.catch((e: unknown) => { this.indexError = (e as Error).message; });
     this.api = {
       '/api/overview': { needsIndex: false, handle: () => overview(run, index, { error: this.indexError }) },
-      '/api/faces': { needsIndex: true, handle: (p) => facesPage(run, index, p) },
+      '/api/faces': { needsIndex: true, handle: (p) => facesPage(run, index, this.cache, p) },
       '/api/face': { needsIndex: true, handle: (p) => faceView(run, index, this.cache, p) },
       '/api/reliability': { needsIndex: true, handle: (p) => reliabilityView(run, index, p) },
       '/api/bin': { needsIndex: true, handle: (p) => binView(run, index, this.cache, p) },
