@@ -18,6 +18,8 @@ export class BadRequest extends Error {
 }
 
 export const PAGE_SIZE = 48;
+/** The most items one page may ask for. */
+export const MAX_PAGE_SIZE = 200;
 /** Threshold of "confidently wrong" when the page does not give one. */
 export const DEFAULT_WRONG_ABOVE = 0.8;
 
@@ -55,6 +57,13 @@ export class Params {
   }
 }
 
+/** The page asked for (`page`, 1-based, clamped to the last) of `total` items, `size` (default PAGE_SIZE) a page. */
+function pageOf(p: Params, total: number): { page: number; pages: number; size: number } {
+  const size = p.integer('size', 1, MAX_PAGE_SIZE) ?? PAGE_SIZE;
+  const pages = Math.max(1, Math.ceil(total / size));
+  return { page: Math.min(p.integer('page', 1, 1e9) ?? 1, pages), pages, size };
+}
+
 /** The run at a glance: the report's headline numbers and calibrators table, and what the index knows. */
 export function overview(run: RunFolder, index: RunIndex, indexState: { readonly error: string | null }) {
   const r: Report | null = run.report;
@@ -89,18 +98,17 @@ export function selectionOf(p: Params, index: RunIndex, classes: number): RowSel
 
 /** One page of the face grid. */
 export function facesPage(run: RunFolder, index: RunIndex, cache: FaceCache, params: URLSearchParams) {
-  const p = new Params(params, ['page', 'label', 'split', 'wrong']);
+  const p = new Params(params, ['page', 'size', 'label', 'split', 'wrong']);
   const label = p.integer('label', 0, run.classes - 1);
   const split = p.oneOf('split', ['id', 'ood'] as const);
   const wrongAbove = p.fraction('wrong');
   const filter: FaceFilter = { ...(label !== undefined ? { label } : {}), ...(split !== undefined ? { split } : {}), ...(wrongAbove !== undefined ? { wrongAbove } : {}) };
   const matching = filterFaces(index, filter);
-  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
-  const page = Math.min(p.integer('page', 1, 1e9) ?? 1, pages);
+  const { page, pages, size } = pageOf(p, matching.length);
   const c = index.col;
   return {
-    total: matching.length, page, pages, pageSize: PAGE_SIZE,
-    faces: matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((s) => {
+    total: matching.length, page, pages, pageSize: size,
+    faces: matching.slice((page - 1) * size, page * size).map((s) => {
       // The tile's picture: the clean image, else the face's first (the path is read back from labels.csv).
       const first = index.faceStart[s.index]!;
       return { ...s, id: run.faces[s.index]!.id, file: cache.get(s.index)[0]?.file ?? null, clean: c.corruption[first] === 0 };
@@ -126,7 +134,7 @@ function variantJson(v: VariantRow, index: RunIndex, row: number) {
 /** A small cache of parsed faces: a bin's listing and a face's view read the same faces again and again. */
 export class FaceCache {
   private readonly faces = new Map<number, VariantRow[]>();
-  constructor(private readonly run: RunFolder, private readonly capacity = 64) {}
+  constructor(private readonly run: RunFolder, private readonly capacity = 256) {}
 
   get(face: number): VariantRow[] {
     let rows = this.faces.get(face);
@@ -158,7 +166,7 @@ export function reliabilityView(run: RunFolder, index: RunIndex, params: URLSear
 
 /** The images of one bin of a selection's diagram, a page at a time. */
 export function binView(run: RunFolder, index: RunIndex, cache: FaceCache, params: URLSearchParams) {
-  const p = new Params(params, ['corruption', 'severity', 'label', 'split', 'side', 'bin', 'page']);
+  const p = new Params(params, ['corruption', 'severity', 'label', 'split', 'side', 'bin', 'page', 'size']);
   const selection = selectionOf(p, index, run.classes);
   const bins = run.report?.bins ?? 15;
   const side = p.oneOf('side', ['pre', 'post'] as const) ?? 'pre';
@@ -166,10 +174,9 @@ export function binView(run: RunFolder, index: RunIndex, cache: FaceCache, param
   const bin = p.integer('bin', 0, bins - 1);
   if (bin === undefined) throw new BadRequest('bin is required');
   const members = binMembers(index, selection, bins, side, bin);
-  const pages = Math.max(1, Math.ceil(members.length / PAGE_SIZE));
-  const page = Math.min(p.integer('page', 1, 1e9) ?? 1, pages);
+  const { page, pages, size } = pageOf(p, members.length);
   const c = index.col;
-  const images = members.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((row) => {
+  const images = members.slice((page - 1) * size, page * size).map((row) => {
     const face = c.face[row]!;
     const v = cache.get(face)[row - index.faceStart[face]!]!;
     return {
@@ -177,5 +184,5 @@ export function binView(run: RunFolder, index: RunIndex, cache: FaceCache, param
       predicted: c.predicted[row], confidence: side === 'pre' ? c.confPre[row] : c.confPost[row], correctness: side === 'pre' ? c.corrPre[row] : c.corrPost[row],
     };
   });
-  return { selection, side, bin, total: members.length, page, pages, pageSize: PAGE_SIZE, images };
+  return { selection, side, bin, total: members.length, page, pages, pageSize: size, images };
 }

@@ -130,7 +130,7 @@ function pager(page, pages, total, what, goto) {
 }
 
 async function renderFaces(params) {
-  const data = await api('faces', { page: params.page, label: params.label, split: params.split, wrong: params.wrong });
+  const data = await api('faces', { page: params.page, size: params.size, label: params.label, split: params.split, wrong: params.wrong });
   const goto = (page) => go('/faces', { ...params, page });
   let focus = Math.min(Number(params.focus ?? 0), Math.max(data.faces.length - 1, 0));
   const tiles = data.faces.map((f, k) => h('div', {
@@ -333,7 +333,7 @@ async function renderCalibration(params) {
 }
 
 async function renderBin(params, sel) {
-  const data = await api('bin', { ...sel, side: params.side, bin: params.bin, page: params.page });
+  const data = await api('bin', { ...sel, side: params.side, bin: params.bin, page: params.page, size: params.size });
   const goto = (page) => go('/calibration', { ...params, page });
   const list = h('div', { class: 'grid', id: 'bin-images' }, data.images.map((im) => h('div', {
     class: 'tile', 'data-row': im.row, onclick: () => go(`/face/${im.face}`, { v: im.variant }),
@@ -348,6 +348,9 @@ async function renderBin(params, sel) {
 // ---- Routing and keys -----------------------------------------------------
 
 async function render() {
+  // The hash as routed (a view may refine it with replaceState, e.g. the focused variant): tests wait on it.
+  const routed = location.hash || '#/';
+  delete document.body.dataset.ready;
   keyHandler = null;
   closeDetail();
   const { parts, params } = route();
@@ -362,7 +365,7 @@ async function render() {
     else await renderOverview();
     if (!run.index.complete) run = await api('overview');
     statusLine.textContent = run.index.complete ? `${run.index.rows} images indexed` : statusLine.textContent;
-    document.body.dataset.ready = location.hash || '#/';
+    document.body.dataset.ready = routed;
   } catch (e) {
     showError(e);
   }
