@@ -8,7 +8,8 @@
 import type { Report } from '../report/report.js';
 import { logitsOf, probabilitiesOf } from '../predictions/prediction-row.js';
 import { readFaceRows, type VariantRow } from './face-rows.js';
-import { binMembers, filterFaces, reliabilityOf, type FaceFilter } from './queries.js';
+import { binMembers, filterFaces, reliabilityOf, Scratch, type FaceFilter, type FaceSummary } from './queries.js';
+import { DEFAULT_BINS } from '../metrics/metric.js';
 import { NO_PREDICTION, type RowSelection, type RunIndex } from './run-index.js';
 import type { RunFolder } from './run-folder.js';
 
@@ -85,6 +86,11 @@ export function overview(run: RunFolder, index: RunIndex, indexState: { readonly
   };
 }
 
+/** The report's bin count (the diagrams must bin as the report did), else the metrics' default. */
+function binCountOf(run: RunFolder): number {
+  return run.report?.bins ?? DEFAULT_BINS;
+}
+
 export function selectionOf(p: Params, index: RunIndex, classes: number): RowSelection {
   const corruption = p.oneOf('corruption', index.corruptions);
   const severity = p.integer('severity', 0, 5);
@@ -97,21 +103,20 @@ export function selectionOf(p: Params, index: RunIndex, classes: number): RowSel
 }
 
 /** One page of the face grid. */
-export function facesPage(run: RunFolder, index: RunIndex, cache: FaceCache, params: URLSearchParams) {
+export function facesPage(run: RunFolder, index: RunIndex, cache: ApiCache, params: URLSearchParams) {
   const p = new Params(params, ['page', 'size', 'label', 'split', 'wrong']);
   const label = p.integer('label', 0, run.classes - 1);
   const split = p.oneOf('split', ['id', 'ood'] as const);
   const wrongAbove = p.fraction('wrong');
   const filter: FaceFilter = { ...(label !== undefined ? { label } : {}), ...(split !== undefined ? { split } : {}), ...(wrongAbove !== undefined ? { wrongAbove } : {}) };
-  const matching = filterFaces(index, filter);
+  const matching = cache.faceLists.get(JSON.stringify(filter), () => filterFaces(index, filter));
   const { page, pages, size } = pageOf(p, matching.length);
   const c = index.col;
   return {
     total: matching.length, page, pages, pageSize: size,
     faces: matching.slice((page - 1) * size, page * size).map((s) => {
-      // The tile's picture: the clean image, else the face's first (the path is read back from labels.csv).
       const first = index.faceStart[s.index]!;
-      return { ...s, id: run.faces[s.index]!.id, file: cache.get(s.index)[0]?.file ?? null, clean: c.corruption[first] === 0 };
+      return { ...s, id: run.faces[s.index]!.id, file: index.faceFile[s.index] ?? null, clean: c.corruption[first] === 0 };
     }),
   };
 }
@@ -131,54 +136,74 @@ function variantJson(v: VariantRow, index: RunIndex, row: number) {
   };
 }
 
-/** A small cache of parsed faces: a bin's listing and a face's view read the same faces again and again. */
-export class FaceCache {
-  private readonly faces = new Map<number, VariantRow[]>();
-  constructor(private readonly run: RunFolder, private readonly capacity = 256) {}
+/** A least-recently-used map: the explorer's caches of parsed faces and of query results. */
+export class Lru<V> {
+  private readonly items = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
 
-  get(face: number): VariantRow[] {
-    let rows = this.faces.get(face);
-    if (rows) { this.faces.delete(face); this.faces.set(face, rows); return rows; }
-    rows = readFaceRows(this.run, this.run.faces[face]!);
-    this.faces.set(face, rows);
-    if (this.faces.size > this.capacity) this.faces.delete(this.faces.keys().next().value!);
-    return rows;
+  get(key: string, make: () => V): V {
+    let v = this.items.get(key);
+    if (v !== undefined) { this.items.delete(key); this.items.set(key, v); return v; }
+    v = make();
+    this.items.set(key, v);
+    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value!);
+    return v;
   }
 }
 
+/**
+ * What the API keeps between requests: parsed faces (a face view reads its
+ * face again on every key press), and the last results of the scans over the
+ * index (a page of a filter or bin, then the next page, scan once).
+ */
+export class ApiCache {
+  readonly faces = new Lru<VariantRow[]>(32);
+  readonly faceLists = new Lru<FaceSummary[]>(16);
+  readonly reliability = new Lru<ReturnType<typeof reliabilityOf>>(64);
+  readonly bins = new Lru<Uint32Array>(16);
+  readonly scratch = new Scratch();
+  constructor(readonly run: RunFolder) {}
+
+  face(face: number): VariantRow[] { return this.faces.get(String(face), () => readFaceRows(this.run, this.run.faces[face]!)); }
+}
+
 /** One face: its variants, and the faces before and after it in the run. */
-export function faceView(run: RunFolder, index: RunIndex, cache: FaceCache, params: URLSearchParams) {
+export function faceView(run: RunFolder, index: RunIndex, cache: ApiCache, params: URLSearchParams) {
   const p = new Params(params, ['i']);
   const i = p.integer('i', 0, run.faces.length - 1);
   if (i === undefined) throw new BadRequest('i (the face) is required');
   if (i >= index.faces) throw new BadRequest(`face ${i} is not indexed yet`);
-  const rows = cache.get(i);
+  const rows = cache.face(i);
   const start = index.faceStart[i]!;
   return { index: i, id: run.faces[i]!.id, faces: run.faces.length, label: index.col.label[start], variants: rows.map((v, k) => variantJson(v, index, start + k)) };
 }
 
 /** A selection's reliability diagram, Pre and Post. */
-export function reliabilityView(run: RunFolder, index: RunIndex, params: URLSearchParams) {
+export function reliabilityView(run: RunFolder, index: RunIndex, cache: ApiCache, params: URLSearchParams) {
   const p = new Params(params, ['corruption', 'severity', 'label', 'split']);
   const selection = selectionOf(p, index, run.classes);
-  return { selection, bins: run.report?.bins ?? 15, ...reliabilityOf(index, selection, run.report?.bins ?? 15) };
+  const bins = binCountOf(run);
+  return { selection, bins, ...cache.reliability.get(JSON.stringify(selection), () => reliabilityOf(index, selection, bins, cache.scratch)) };
 }
 
 /** The images of one bin of a selection's diagram, a page at a time. */
-export function binView(run: RunFolder, index: RunIndex, cache: FaceCache, params: URLSearchParams) {
+export function binView(run: RunFolder, index: RunIndex, cache: ApiCache, params: URLSearchParams) {
   const p = new Params(params, ['corruption', 'severity', 'label', 'split', 'side', 'bin', 'page', 'size']);
   const selection = selectionOf(p, index, run.classes);
-  const bins = run.report?.bins ?? 15;
+  const bins = binCountOf(run);
   const side = p.oneOf('side', ['pre', 'post'] as const) ?? 'pre';
   if (side === 'post' && !index.hasPost) throw new BadRequest('no Post: the run has no report with a temperature');
   const bin = p.integer('bin', 0, bins - 1);
   if (bin === undefined) throw new BadRequest('bin is required');
-  const members = binMembers(index, selection, bins, side, bin);
+  const members = cache.bins.get(JSON.stringify([selection, side, bin]), () => binMembers(index, selection, bins, side, bin));
   const { page, pages, size } = pageOf(p, members.length);
   const c = index.col;
-  const images = members.slice((page - 1) * size, page * size).map((row) => {
+  // Ids and paths are not in the index: read back from labels.csv, a face at a time (no predictions needed).
+  const labelsOf = new Map<number, VariantRow[]>();
+  const images = [...members.subarray((page - 1) * size, page * size)].map((row) => {
     const face = c.face[row]!;
-    const v = cache.get(face)[row - index.faceStart[face]!]!;
+    if (!labelsOf.has(face)) labelsOf.set(face, readFaceRows(run, run.faces[face]!, false));
+    const v = labelsOf.get(face)![row - index.faceStart[face]!]!;
     return {
       row, face, variant: row - index.faceStart[face]!, id: v.id, file: v.file, corruption: v.corruption, severity: v.severity, visibility: v.visibility, label: v.label, trueClass: c.trueClass[row],
       predicted: c.predicted[row], confidence: side === 'pre' ? c.confPre[row] : c.confPost[row], correctness: side === 'pre' ? c.corrPre[row] : c.corrPost[row],

@@ -78,11 +78,11 @@ function predictionsOf(run: RunFolder, face: FaceEntry): Map<string, PredictionR
   return out;
 }
 
-/** Every variant of `face`, in the run's row order (the clean one first). */
-export function readFaceRows(run: RunFolder, face: FaceEntry): VariantRow[] {
+/** Every variant of `face`, in the run's row order (the clean one first); `withPredictions` false: labels only (prediction null). */
+export function readFaceRows(run: RunFolder, face: FaceEntry, withPredictions = true): VariantRow[] {
   const c = run.labelColumns;
   const path = join(run.dir, LABELS_FILE);
-  const predictions = predictionsOf(run, face);
+  const predictions = withPredictions ? predictionsOf(run, face) : new Map<string, PredictionRow>();
   return rowsOf(path, face.labels).map((row) => {
     const origin = { file: `${path} (sample ${face.id})`, line: row.line };
     const f = row.fields;

@@ -8,7 +8,7 @@
  */
 import { ConfidenceBins, binIndex } from '../metrics/confidence-bins.js';
 import { ExpectedCalibrationError } from '../metrics/ece.js';
-import { NO_PREDICTION, type RowSelection, type RunIndex } from './run-index.js';
+import { NO_PREDICTION, type CompiledSelection, type RowSelection, type RunIndex } from './run-index.js';
 
 /** The grid's filters. */
 export interface FaceFilter {
@@ -84,35 +84,51 @@ function sideOf(bins: ConfidenceBins): ReliabilitySide {
   };
 }
 
-/** The selection's images with a prediction, as rows of (confidence, correctness) Pre and Post, into bins. */
-export function reliabilityOf(index: RunIndex, sel: RowSelection, binCount: number): ReliabilityView {
+/** Scratch columns for a scan (one selection's confidence and correctness), reused: a query allocates no per-row garbage. */
+export class Scratch {
+  private conf = new Float64Array(0);
+  private corr = new Float64Array(0);
+  get(rows: number): { conf: Float64Array; corr: Float64Array } {
+    if (this.conf.length < rows) { this.conf = new Float64Array(rows); this.corr = new Float64Array(rows); }
+    return { conf: this.conf, corr: this.corr };
+  }
+}
+
+/** The selected rows with a prediction into bins, by `side`'s confidence and correctness. */
+function binsOf(index: RunIndex, sel: CompiledSelection, binCount: number, side: 'pre' | 'post', scratch: Scratch): { bins: ConfidenceBins; selected: number } {
   const c = index.col;
-  const rows: number[] = [];
-  let selected = 0;
+  const confidence = side === 'pre' ? c.confPre : c.confPost, correctness = side === 'pre' ? c.corrPre : c.corrPost;
+  const { conf, corr } = scratch.get(index.rows);
+  let n = 0, selected = 0;
   for (let i = 0; i < index.rows; i++) {
     if (!index.selects(i, sel)) continue;
     selected++;
-    if (c.predicted[i] !== NO_PREDICTION) rows.push(i);
+    if (c.predicted[i] === NO_PREDICTION) continue;
+    conf[n] = confidence[i]!; corr[n] = correctness[i]!; n++;
   }
-  const gather = (values: Float64Array) => Float64Array.from(rows, (i) => values[i]!);
-  const pre = new ConfidenceBins(binCount);
-  pre.add(gather(c.confPre), gather(c.corrPre), rows.length);
-  let post: ConfidenceBins | null = null;
-  if (index.hasPost) {
-    post = new ConfidenceBins(binCount);
-    post.add(gather(c.confPost), gather(c.corrPost), rows.length);
-  }
-  return { selected, pre: sideOf(pre), post: post ? sideOf(post) : null };
+  const bins = new ConfidenceBins(binCount);
+  bins.add(conf, corr, n);
+  return { bins, selected };
+}
+
+/** The selection's reliability diagram and ECE, Pre and (with a temperature) Post. */
+export function reliabilityOf(index: RunIndex, selection: RowSelection, binCount: number, scratch = new Scratch()): ReliabilityView {
+  const sel = index.compile(selection);
+  const pre = binsOf(index, sel, binCount, 'pre', scratch);
+  const post = index.hasPost ? binsOf(index, sel, binCount, 'post', scratch).bins : null;
+  return { selected: pre.selected, pre: sideOf(pre.bins), post: post ? sideOf(post) : null };
 }
 
 /** Rows of the selection whose `side` confidence falls in bin `bin`, in run order. */
-export function binMembers(index: RunIndex, sel: RowSelection, binCount: number, side: 'pre' | 'post', bin: number): number[] {
+export function binMembers(index: RunIndex, selection: RowSelection, binCount: number, side: 'pre' | 'post', bin: number): Uint32Array {
   const c = index.col;
+  const sel = index.compile(selection);
   const conf = side === 'pre' ? c.confPre : c.confPost;
-  const out: number[] = [];
-  for (let i = 0; i < index.rows; i++) {
-    if (c.predicted[i] === NO_PREDICTION || !index.selects(i, sel)) continue;
-    if (binIndex(conf[i]!, binCount) === bin) out.push(i);
-  }
+  const member = (i: number): boolean => c.predicted[i] !== NO_PREDICTION && index.selects(i, sel) && binIndex(conf[i]!, binCount) === bin;
+  // Counted first, then filled: a bin of 100k images takes 400 KB, not a growing list of numbers.
+  let n = 0;
+  for (let i = 0; i < index.rows; i++) if (member(i)) n++;
+  const out = new Uint32Array(n);
+  for (let i = 0, k = 0; i < index.rows; i++) if (member(i)) out[k++] = i;
   return out;
 }

@@ -23,8 +23,8 @@ import type { RunFolder } from './run-folder.js';
 /** `predicted` of a row without a prediction. */
 export const NO_PREDICTION = 255;
 
-/** Faces indexed between two yields to the event loop, so the server answers while the index grows. */
-const FACES_PER_TURN = 32;
+/** Milliseconds of indexing between two yields to the event loop, so the server answers while the index grows. */
+const MS_PER_TURN = 10;
 
 class Columns {
   face: Uint32Array; corruption: Uint8Array; severity: Uint8Array; label: Uint8Array; trueClass: Uint8Array; predicted: Uint8Array;
@@ -59,6 +59,15 @@ export interface RowSelection {
   readonly split?: 'id' | 'ood';
 }
 
+/** A RowSelection as codes (see RunIndex.compile). */
+export interface CompiledSelection {
+  readonly corruption: number;
+  readonly severity: number;
+  readonly label: number;
+  /** 0 all, 1 ID, 2 OOD. */
+  readonly split: 0 | 1 | 2;
+}
+
 export class RunIndex {
   private columns: Columns;
   /** Rows indexed so far. */
@@ -66,6 +75,8 @@ export class RunIndex {
   /** Faces indexed so far; faceStart[f] … faceStart[f + 1] are face f's rows. */
   faces = 0;
   readonly faceStart: Uint32Array;
+  /** Each face's picture for the grid: its clean image (else its first), relative to OUT. One string a face. */
+  readonly faceFile: string[] = [];
   /** Corruption names by code; code 0 is "clean". */
   readonly corruptions: string[] = [CLEAN];
   readonly temperature: TemperatureCalibrator | null;
@@ -86,7 +97,8 @@ export class RunIndex {
   /** Indexes every face, yielding to the event loop now and then; `onProgress` gets the faces done. */
   async build(onProgress?: (faces: number) => void): Promise<this> {
     while (!this.complete && !this.stopped) {
-      for (let n = 0; n < FACES_PER_TURN && !this.complete; n++) this.addFace(readFaceRows(this.run, this.run.faces[this.faces]!));
+      const until = performance.now() + MS_PER_TURN;
+      do this.addFace(readFaceRows(this.run, this.run.faces[this.faces]!)); while (!this.complete && performance.now() < until);
       onProgress?.(this.faces);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -107,6 +119,8 @@ export class RunIndex {
 
   private addFace(rows: readonly VariantRow[]): void {
     const start = this.rows, n = rows.length;
+    // A copy, not a slice of the face's text (which a slice would keep alive).
+    this.faceFile.push(Buffer.from((rows.find((r) => r.corruption === CLEAN) ?? rows[0])?.file ?? '').toString());
     if (start + n > this.columns.capacity) this.columns = this.columns.grown(Math.max(this.columns.capacity * 2, start + n), start);
     const c = this.columns;
     for (let i = 0; i < n; i++) {
@@ -127,15 +141,28 @@ export class RunIndex {
     this.faceStart[this.faces] = this.rows;
   }
 
-  /** Whether row i is in the selection. */
-  selects(i: number, sel: RowSelection): boolean {
+  /**
+   * The selection as codes for the scan loops: -1 is "any". A corruption not
+   * in the run selects nothing (code 255 matches no row).
+   */
+  compile(sel: RowSelection): CompiledSelection {
+    const code = sel.corruption === undefined ? -1 : this.corruptions.indexOf(sel.corruption);
+    return {
+      corruption: sel.corruption === undefined ? -1 : code < 0 ? 255 : code,
+      severity: sel.severity ?? -1,
+      label: sel.label ?? -1,
+      split: sel.split === 'id' ? 1 : sel.split === 'ood' ? 2 : 0,
+    };
+  }
+
+  /** Whether row i is in the compiled selection. */
+  selects(i: number, sel: CompiledSelection): boolean {
     const c = this.columns;
-    if (sel.split === 'id' && c.corruption[i] !== 0) return false;
-    if (sel.split === 'ood' && c.corruption[i] === 0) return false;
-    if (sel.corruption !== undefined && this.corruptions[c.corruption[i]!] !== sel.corruption) return false;
-    if (sel.severity !== undefined && c.severity[i] !== sel.severity) return false;
-    if (sel.label !== undefined && c.label[i] !== sel.label) return false;
-    return true;
+    const corruption = c.corruption[i]!;
+    return (sel.split === 0 || (sel.split === 1) === (corruption === 0))
+      && (sel.corruption < 0 || corruption === sel.corruption)
+      && (sel.severity < 0 || c.severity[i] === sel.severity)
+      && (sel.label < 0 || c.label[i] === sel.label);
   }
 
   /** Row i's prediction is wrong (ŷ ≠ y*) with Pre confidence ≥ threshold. */

@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BadRequest, binView, FaceCache, facesPage, faceView, overview, reliabilityView } from './api.js';
+import { ApiCache, BadRequest, binView, facesPage, faceView, overview, reliabilityView } from './api.js';
 import { ExploreError, openRunFolder, type RunFolder } from './run-folder.js';
 import { RunIndex } from './run-index.js';
 import { resolveInside } from './safe-path.js';
@@ -84,18 +84,18 @@ function hostAllowed(req: IncomingMessage, host: string, port: number): boolean 
 
 class Router {
   private readonly files = staticFiles();
-  private readonly cache: FaceCache;
+  private readonly cache: ApiCache;
   private indexError: string | null = null;
   readonly api: Readonly<Record<string, { needsIndex: boolean; handle: Handler }>>;
 
   constructor(private readonly run: RunFolder, index: RunIndex, private readonly indexed: Promise<RunIndex>) {
-    this.cache = new FaceCache(run);
+    this.cache = new ApiCache(run);
     indexed.catch((e: unknown) => { this.indexError = (e as Error).message; });
     this.api = {
       '/api/overview': { needsIndex: false, handle: () => overview(run, index, { error: this.indexError }) },
       '/api/faces': { needsIndex: true, handle: (p) => facesPage(run, index, this.cache, p) },
       '/api/face': { needsIndex: true, handle: (p) => faceView(run, index, this.cache, p) },
-      '/api/reliability': { needsIndex: true, handle: (p) => reliabilityView(run, index, p) },
+      '/api/reliability': { needsIndex: true, handle: (p) => reliabilityView(run, index, this.cache, p) },
       '/api/bin': { needsIndex: true, handle: (p) => binView(run, index, this.cache, p) },
     };
   }
