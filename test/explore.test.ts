@@ -9,7 +9,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,20 @@ test.after(async () => {
   await server?.close();
   rmSync(root, { recursive: true, force: true });
 });
+
+/** Every name under dir (recursively, not into symlinked folders: OUT holds one leading out), for "nothing was written". */
+function listing(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const name = join(prefix, e.name);
+    return e.isDirectory() ? [name, ...listing(dir, name)] : [name];
+  }).sort();
+}
+
+/** The index's columns and per-face parts, as plain arrays. */
+function snapshotOf(s: ExploreServer) {
+  const { meta, columns } = s.index.snapshot();
+  return { meta, columns: columns.map((c) => [...c]) };
+}
 
 /** conf = max p and ŷ, y* from the files (y* = argmax of the target: one-hot label for clean rows, the soft label otherwise). */
 function scored(row: CsvRow) {
@@ -313,8 +327,46 @@ test('bad input: rows past the manifest (an interrupted run) are left out with a
   }
 });
 
+test('the index cache: written outside OUT, read back equal, rebuilt when the run changes or the file is damaged', async () => {
+  const cacheDir = join(root, 'cache');
+  const before = listing(RUN);
+  const first = await startExplore({ dir: RUN, port: 0, indexCache: cacheDir });
+  await first.indexed;
+  const built = { columns: snapshotOf(first), ood: (await rawRequest(first.url, '/api/reliability?split=ood')).body };
+  await first.close();
+  assert.equal(first.fromCache, false);
+  const files = readdirSync(cacheDir);
+  assert.equal(files.length, 1, 'one cache file');
+  const second = await startExplore({ dir: RUN, port: 0, indexCache: cacheDir });
+  try {
+    assert.equal(second.fromCache, true);
+    assert.equal(snapshotOf(second), built.columns, 'the cached index equals the built one');
+    assert.equal((await rawRequest(second.url, '/api/reliability?split=ood')).body, built.ood);
+  } finally {
+    await second.close();
+  }
+  assert.equal(listing(RUN), before, 'nothing written in OUT');
+  const lines: string[] = [];
+  const labelsPath = join(RUN, 'labels.csv');
+  const when = statSync(labelsPath).mtime;
+  utimesSync(labelsPath, new Date(when.getTime() + 5000), new Date(when.getTime() + 5000));
+  const third = await startExplore({ dir: RUN, port: 0, indexCache: cacheDir, log: (l) => lines.push(l) });
+  await third.indexed;
+  await third.close();
+  assert.equal(third.fromCache, false);
+  assert.match(lines.join('\n'), /the run's files changed since its index was cached/);
+  const cacheFile = join(cacheDir, files[0]!);
+  truncateSync(cacheFile, statSync(cacheFile).size - 8);
+  const fourth = await startExplore({ dir: RUN, port: 0, indexCache: cacheDir, log: (l) => lines.push(l) });
+  await fourth.indexed;
+  await fourth.close();
+  assert.equal(fourth.fromCache, false);
+  assert.match(lines.join('\n'), /bytes, not the header's \d+ rows/);
+});
+
 test('the CLI prints the URL, serves, and stops on SIGTERM', async () => {
-  const cli = new CliRun(['explore', NO_MODEL, '--port', '0']);
+  const xdg = join(root, 'xdg');
+  const cli = new CliRun(['explore', NO_MODEL, '--port', '0'], { env: { ...process.env, XDG_CACHE_HOME: xdg } });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const check = (): void => { const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(cli.stdout); if (m) resolve(m[1]!); };
@@ -322,6 +374,9 @@ test('the CLI prints the URL, serves, and stops on SIGTERM', async () => {
       void cli.done.then((f) => reject(new Error(`exited early: ${f.stderr}`)));
     });
     assert.equal(JSON.parse((await rawRequest(url, '/api/overview')).body).faces, 3);
+    assert.ok(await cli.waitFor(/indexed \d+ images of 3 faces|cannot index/), cli.stderr);
+    assert.match(cli.stderr, /indexed 6 images of 3 faces/);
+    assert.equal(readdirSync(join(xdg, 'fer-c', 'explore')).length, 1, 'the index cached under $XDG_CACHE_HOME/fer-c/explore');
   } finally {
     cli.child.kill('SIGTERM');
   }

@@ -26,16 +26,25 @@ export const NO_PREDICTION = 255;
 /** Milliseconds of indexing between two yields to the event loop, so the server answers while the index grows. */
 const MS_PER_TURN = 10;
 
-class Columns {
-  face: Uint32Array; corruption: Uint8Array; severity: Uint8Array; label: Uint8Array; trueClass: Uint8Array; predicted: Uint8Array;
-  visibility: Float32Array; confPre: Float64Array; corrPre: Float64Array; confPost: Float64Array; corrPost: Float64Array;
+type ColumnType<T> = { new (length: number): T; new (buffer: ArrayBuffer, offset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
 
-  constructor(readonly capacity: number) {
-    this.face = new Uint32Array(capacity); this.corruption = new Uint8Array(capacity); this.severity = new Uint8Array(capacity);
-    this.label = new Uint8Array(capacity); this.trueClass = new Uint8Array(capacity); this.predicted = new Uint8Array(capacity);
-    this.visibility = new Float32Array(capacity);
-    this.confPre = new Float64Array(capacity); this.corrPre = new Float64Array(capacity);
-    this.confPost = new Float64Array(capacity); this.corrPost = new Float64Array(capacity);
+class Columns {
+  readonly face: Uint32Array; readonly corruption: Uint8Array; readonly severity: Uint8Array; readonly label: Uint8Array;
+  readonly trueClass: Uint8Array; readonly predicted: Uint8Array; readonly visibility: Float32Array;
+  readonly confPre: Float64Array; readonly corrPre: Float64Array; readonly confPost: Float64Array; readonly corrPost: Float64Array;
+
+  /** Fresh columns of `capacity` rows, or (with `bytes`) views of a snapshot's bytes, laid out as COLUMN_KEYS in order. */
+  constructor(readonly capacity: number, bytes?: { readonly buffer: ArrayBuffer; readonly offset: number }) {
+    let at = bytes?.offset ?? 0;
+    const make = <T>(Type: ColumnType<T>): T => {
+      if (!bytes) return new Type(capacity);
+      const column = new Type(bytes.buffer, at, capacity);
+      at += paddedBytes(Type.BYTES_PER_ELEMENT * capacity);
+      return column;
+    };
+    this.face = make(Uint32Array); this.corruption = make(Uint8Array); this.severity = make(Uint8Array); this.label = make(Uint8Array);
+    this.trueClass = make(Uint8Array); this.predicted = make(Uint8Array); this.visibility = make(Float32Array);
+    this.confPre = make(Float64Array); this.corrPre = make(Float64Array); this.confPost = make(Float64Array); this.corrPost = make(Float64Array);
   }
 
   /** A copy with room for `capacity` rows, the first `used` kept. */
@@ -46,7 +55,26 @@ class Columns {
   }
 }
 
-const COLUMN_KEYS = ['face', 'corruption', 'severity', 'label', 'trueClass', 'predicted', 'visibility', 'confPre', 'corrPre', 'confPost', 'corrPost'] as const;
+/** The columns in the order a snapshot stores them. */
+export const COLUMN_KEYS = ['face', 'corruption', 'severity', 'label', 'trueClass', 'predicted', 'visibility', 'confPre', 'corrPre', 'confPost', 'corrPost'] as const;
+
+/** Byte lengths rounded up to 8, so every column of a snapshot starts aligned for its element type. */
+export const paddedBytes = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** A snapshot's column bytes for `rows` rows (each column padded to 8). */
+export function columnsByteLength(rows: number): number {
+  const empty = new Columns(0);
+  return COLUMN_KEYS.reduce((sum, key) => sum + paddedBytes(empty[key].BYTES_PER_ELEMENT * rows), 0);
+}
+
+/** What a snapshot holds besides the columns. */
+export interface IndexMeta {
+  readonly rows: number;
+  readonly faces: number;
+  readonly faceStart: readonly number[];
+  readonly faceFile: readonly string[];
+  readonly corruptions: readonly string[];
+}
 
 /** Which rows a view is about; absent fields select everything. */
 export interface RowSelection {
@@ -81,9 +109,10 @@ export class RunIndex {
   readonly corruptions: string[] = [CLEAN];
   readonly temperature: TemperatureCalibrator | null;
 
-  constructor(readonly run: RunFolder) {
+  /** `allocate` false: no columns yet (restore sets them). */
+  constructor(readonly run: RunFolder, allocate = true) {
     this.faceStart = new Uint32Array(run.faces.length + 1);
-    this.columns = new Columns(Math.max(run.faces.length * 86, 1));
+    this.columns = new Columns(allocate ? Math.max(run.faces.length * 86, 1) : 0);
     const T = run.report?.temperature;
     this.temperature = run.predictionColumns && typeof T === 'number' ? new TemperatureCalibrator(run.classes, T) : null;
   }
@@ -103,6 +132,32 @@ export class RunIndex {
       await new Promise((resolve) => setImmediate(resolve));
     }
     return this;
+  }
+
+  /** The complete index as a header and its columns' bytes (index-cache.ts writes them to a file). */
+  snapshot(): { meta: IndexMeta; columns: Uint8Array[] } {
+    if (!this.complete) throw new Error('snapshot of an incomplete index');
+    const meta: IndexMeta = { rows: this.rows, faces: this.faces, faceStart: [...this.faceStart], faceFile: this.faceFile, corruptions: this.corruptions };
+    const columns = COLUMN_KEYS.map((key) => {
+      const column = this.columns[key].subarray(0, this.rows);
+      const bytes = new Uint8Array(paddedBytes(column.byteLength));
+      bytes.set(new Uint8Array(column.buffer, column.byteOffset, column.byteLength));
+      return bytes;
+    });
+    return { meta, columns };
+  }
+
+  /** A complete index from a snapshot (the columns view `bytes` from `offset`); the caller has checked it is this run's. */
+  static restore(run: RunFolder, meta: IndexMeta, bytes: ArrayBuffer, offset: number): RunIndex {
+    const index = new RunIndex(run, false);
+    if (meta.faces !== run.faces.length || meta.faceStart.length !== meta.faces + 1) throw new Error(`the snapshot has ${meta.faces} faces, the run ${run.faces.length}`);
+    index.columns = new Columns(meta.rows, { buffer: bytes, offset });
+    index.faceStart.set(meta.faceStart);
+    index.faceFile.push(...meta.faceFile);
+    index.corruptions.splice(0, index.corruptions.length, ...meta.corruptions);
+    index.rows = meta.rows;
+    index.faces = meta.faces;
+    return index;
   }
 
   /** Ends a build in progress at its next turn (the server is closing). */

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiCache, BadRequest, binView, facesPage, faceView, overview, reliabilityView } from './api.js';
 import { ExploreError, openRunFolder, type RunFolder } from './run-folder.js';
 import { RunIndex } from './run-index.js';
+import { loadIndex, saveIndex } from './index-cache.js';
 import { resolveInside } from './safe-path.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -45,6 +46,8 @@ export interface ExploreOptions {
   readonly port?: number;
   /** Lines for the user (warnings, index progress, failures). */
   readonly log?: (line: string) => void;
+  /** Where the index is kept between starts (index-cache.ts); null: built at every start, kept nowhere. Default: none. */
+  readonly indexCache?: string | null;
 }
 
 export interface ExploreServer {
@@ -53,6 +56,8 @@ export interface ExploreServer {
   readonly index: RunIndex;
   /** Settles when the index is complete (rejects when a row cannot be read). */
   readonly indexed: Promise<RunIndex>;
+  /** The index was read from the cache, not built. */
+  readonly fromCache: boolean;
   close(): Promise<void>;
 }
 
@@ -154,10 +159,18 @@ export async function startExplore(options: ExploreOptions): Promise<ExploreServ
   const log = options.log ?? (() => undefined);
   const run = openRunFolder(options.dir);
   for (const w of run.warnings) log(`warning: ${w}`);
-  const index = new RunIndex(run);
+  const cacheDir = options.indexCache ?? null;
+  const cached = cacheDir === null ? { missing: 'none' } : loadIndex(cacheDir, run);
+  if ('missing' in cached && cached.missing !== 'none') log(`index cache not used (${cached.missing}): building the index`);
+  const index = 'index' in cached ? cached.index : new RunIndex(run);
   let startIndex!: () => void;
   const begun = new Promise<void>((resolve) => { startIndex = resolve; });
-  const indexed = begun.then(() => index.build());
+  const indexed = begun.then(() => index.build()).then((built) => {
+    if (cacheDir !== null && !('index' in cached) && built.complete) { // not when closed part-way
+      try { saveIndex(cacheDir, built); } catch (e) { log(`warning: the index could not be cached (${(e as Error).message}); the next start builds it again`); }
+    }
+    return built;
+  });
   indexed.catch((e: unknown) => log(`cannot index ${run.dir}: ${(e as Error).message}`));
   const router = new Router(run, index, indexed);
   let port = options.port ?? DEFAULT_PORT;
@@ -169,7 +182,7 @@ export async function startExplore(options: ExploreOptions): Promise<ExploreServ
   startIndex();
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${port}/`, run, index, indexed,
+    url: `http://${shown}:${port}/`, run, index, indexed, fromCache: 'index' in cached,
     close: () => new Promise<void>((resolve) => { index.stop(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
