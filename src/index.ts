@@ -91,3 +91,7 @@ export { liveSummary } from './pipeline/live-summary.js';
 // Pipeline specs (schemas/pipeline.schema.json, docs/pipeline-spec.md) and what runPipeline takes from one
 export * from './pipeline/spec/index.js';
 export { sourceFromSpec, gmmFromSpec, fingerprintOf, runOptionsFromSpec } from './pipeline/from-spec.js';
+
+// fer-c explore: a read-only local web app over a run folder (docs/explore.md)
+export { startExplore, type ExploreOptions, type ExploreServer } from './explore/server.js';
+export { openRunFolder, ExploreError, type RunFolder } from './explore/run-folder.js';

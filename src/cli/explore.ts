@@ -33,7 +33,9 @@ export const exploreCommand: Command = {
     const server = await startExplore({ dir: args.positionals[0]!, host, port, log, indexCache });
     if (host !== DEFAULT_HOST && host !== 'localhost' && host !== '::1') log(`warning: bound to ${host}: anyone who can reach this address can see the run`);
     const started = Date.now();
-    server.indexed.then((index) => log(`indexed ${index.rows} images of ${index.faces} faces in ${((Date.now() - started) / 1000).toFixed(1)} s`), () => undefined);
+    server.indexed.then((index) => log(server.fromCache
+      ? `indexed ${index.rows} images of ${index.faces} faces (read from the index cache)`
+      : `indexed ${index.rows} images of ${index.faces} faces in ${((Date.now() - started) / 1000).toFixed(1)} s`), () => undefined);
     console.log(`fer-c explore: ${server.run.dir} at ${server.url}  (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
       const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); void server.close().then(resolve); };

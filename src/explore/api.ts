@@ -18,11 +18,10 @@ export class BadRequest extends Error {
   constructor(message: string) { super(message); this.name = 'BadRequest'; }
 }
 
+/** Faces or images on one page unless the page asks for another `size`. */
 export const PAGE_SIZE = 48;
 /** The most items one page may ask for. */
 export const MAX_PAGE_SIZE = 200;
-/** Threshold of "confidently wrong" when the page does not give one. */
-export const DEFAULT_WRONG_ABOVE = 0.8;
 
 /** Reads checked values out of URLSearchParams; unknown parameters are refused, so a typo is not silently ignored. */
 export class Params {
@@ -91,6 +90,7 @@ function binCountOf(run: RunFolder): number {
   return run.report?.bins ?? DEFAULT_BINS;
 }
 
+/** The selection named by `corruption`, `severity`, `label` and `split`, each checked against the run. */
 export function selectionOf(p: Params, index: RunIndex, classes: number): RowSelection {
   const corruption = p.oneOf('corruption', index.corruptions);
   const severity = p.integer('severity', 0, 5);

@@ -20,6 +20,7 @@ export interface FaceFilter {
   readonly wrongAbove?: number;
 }
 
+/** A face as the grid lists it. */
 export interface FaceSummary {
   readonly index: number;
   readonly label: number;
@@ -50,6 +51,7 @@ export function filterFaces(index: RunIndex, filter: FaceFilter): FaceSummary[] 
   return out;
 }
 
+/** One bin of a diagram: its range, count, and mean confidence and correctness (null when empty). */
 export interface ReliabilityBinView {
   readonly lower: number;
   readonly upper: number;
@@ -58,12 +60,14 @@ export interface ReliabilityBinView {
   readonly correctness: number | null;
 }
 
+/** One side (Pre or Post) of a selection's diagram: the images with a prediction, their ECE and bins. */
 export interface ReliabilitySide {
   readonly count: number;
   readonly ece: number | null;
   readonly bins: readonly ReliabilityBinView[];
 }
 
+/** A selection's diagrams: how many images it selects, Pre and Post. */
 export interface ReliabilityView {
   readonly selected: number;
   readonly pre: ReliabilitySide;

@@ -17,6 +17,7 @@ import { parseCsvRecord } from '../io/csv-rows.js';
 import { MANIFEST_FILE, readManifestLines } from '../pipeline/run-manifest.js';
 import type { Report } from '../report/report.js';
 
+/** The run's files the explorer reads, relative to OUT. */
 export const LABELS_FILE = 'labels.csv';
 export const PREDICTIONS_FILE = 'predictions.csv';
 export const REPORT_FILE = join('report', 'report.json');
@@ -50,6 +51,7 @@ export interface PredictionColumns {
   readonly count: number;
 }
 
+/** An opened run folder: what the explorer knows before reading any row. */
 export interface RunFolder {
   /** The folder as given. */
   readonly dir: string;

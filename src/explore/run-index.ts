@@ -96,6 +96,7 @@ export interface CompiledSelection {
   readonly split: 0 | 1 | 2;
 }
 
+/** The index of one run: its typed columns, per-face parts, and how to build, query, snapshot and restore it. */
 export class RunIndex {
   private columns: Columns;
   /** Rows indexed so far. */

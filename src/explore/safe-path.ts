@@ -11,6 +11,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWithin } from '../io/path-overlap.js';
 
+/** The file to serve (its real path and size), or the status and reason of the refusal. */
 export type SafePath =
   | { readonly ok: true; readonly path: string; readonly size: number }
   | { readonly ok: false; readonly status: 400 | 403 | 404; readonly reason: string };

@@ -20,7 +20,9 @@ import { RunIndex } from './run-index.js';
 import { loadIndex, saveIndex } from './index-cache.js';
 import { resolveInside } from './safe-path.js';
 
+/** Loopback only unless --host says otherwise. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** The port when --port is not given. */
 export const DEFAULT_PORT = 8737;
 
 /** The page's files: src/explore/static, found from this module (dist/src/explore/ → src/explore/static). */
@@ -39,6 +41,7 @@ const SECURITY_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/** What startExplore serves, and where. */
 export interface ExploreOptions {
   readonly dir: string;
   readonly host?: string;
@@ -50,6 +53,7 @@ export interface ExploreOptions {
   readonly indexCache?: string | null;
 }
 
+/** A running explorer: its URL, the run, the index (and when it is complete), and how to stop it. */
 export interface ExploreServer {
   readonly url: string;
   readonly run: RunFolder;
