@@ -20,7 +20,7 @@ import { startExplore, type ExploreServer } from '../src/explore/server.js';
 import type { Report } from '../src/report/report.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-folder.js';
-import { argmax, probs, readPlainCsv, type CsvRow } from './helpers/explore-run.js';
+import { scoreRow, probs, readPlainCsv, type CsvRow } from './helpers/explore-run.js';
 
 const CHROMIUM = process.env['FERC_CHROMIUM'] ?? '/usr/bin/chromium';
 const SHOTS = process.env['FERC_SCREENSHOTS'] === '1' ? join(REPO_ROOT, 'docs', 'explorer') : undefined;
@@ -81,12 +81,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: name === 'calibration' });
 }
 
-function scored(row: CsvRow) {
-  const K = report.classes;
-  const p = probs(predictions.get(row['id']!)!, K);
-  const target = row['corruption'] === 'clean' ? Array.from({ length: K }, (_, k) => (k === Number(row['label']) ? 1 : 0)) : probs(row, K);
-  return { conf: Math.max(...p), predicted: argmax(p), trueClass: argmax(target) };
-}
+const scored = (row: CsvRow) => scoreRow(row, predictions, report.classes);
 
 test('overview: the headline and calibrators tables show report.json\'s numbers', async () => {
   await open('');

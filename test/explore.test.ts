@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { startExplore, type ExploreServer } from '../src/explore/server.js';
 import { ExploreError } from '../src/explore/run-folder.js';
 import { CliRun } from './helpers/run-folder.js';
-import { argmax, makeRun, probs, rawRequest, readPlainCsv, type CsvRow } from './helpers/explore-run.js';
+import { scoreRow, makeRun, probs, rawRequest, readPlainCsv, type CsvRow } from './helpers/explore-run.js';
 import type { Report } from '../src/report/report.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferc-explore-'));
@@ -67,13 +67,7 @@ function snapshotOf(s: ExploreServer) {
   return { meta, columns: columns.map((c) => [...c]) };
 }
 
-/** conf = max p and ŷ, y* from the files (y* = argmax of the target: one-hot label for clean rows, the soft label otherwise). */
-function scored(row: CsvRow) {
-  const K = report.classes;
-  const p = probs(predictions.get(row['id']!)!, K);
-  const target = row['corruption'] === 'clean' ? Array.from({ length: K }, (_, k) => (k === Number(row['label']) ? 1 : 0)) : probs(row, K);
-  return { conf: Math.max(...p), predicted: argmax(p), trueClass: argmax(target) };
-}
+const scored = (row: CsvRow) => scoreRow(row, predictions, report.classes);
 
 test('overview: the report\'s headline numbers and calibrators, the run\'s faces', async () => {
   const o = await get('/api/overview');

@@ -5,7 +5,6 @@
  * the tests check the explorer's index and API against the files themselves.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { request } from 'node:http';
 import { runCli } from './run-folder.js';
 
@@ -32,6 +31,13 @@ export function readPlainCsv(path: string): CsvRow[] {
 export const probs = (row: CsvRow, classes: number): number[] => Array.from({ length: classes }, (_, k) => Number(row[`p_${k}`]));
 export const argmax = (v: readonly number[]): number => v.reduce((best, x, i) => (x > v[best]! ? i : best), 0);
 
+/** conf = max p, ŷ and y* of a labels row from the files (y* = argmax of the target: one-hot label for clean rows, the soft label otherwise). */
+export function scoreRow(row: CsvRow, predictions: ReadonlyMap<string, CsvRow>, classes: number) {
+  const p = probs(predictions.get(row['id']!)!, classes);
+  const target = row['corruption'] === 'clean' ? Array.from({ length: classes }, (_, k) => (k === Number(row['label']) ? 1 : 0)) : probs(row, classes);
+  return { conf: Math.max(...p), predicted: argmax(p), trueClass: argmax(target) };
+}
+
 export interface RawResponse { readonly status: number; readonly headers: Record<string, string | string[] | undefined>; readonly body: string }
 
 /** One HTTP request with the path sent exactly as given (fetch would normalise `..` and `%2e%2e` away). */
@@ -48,5 +54,3 @@ export function rawRequest(url: string, path: string, options: { method?: string
     req.end();
   });
 }
-
-export const fileIn = (dir: string, ...parts: string[]): string => join(dir, ...parts);
