@@ -20,7 +20,7 @@ import { startExplore, type ExploreServer } from '../src/explore/server.js';
 import type { Report } from '../src/report/report.js';
 import { REPO_ROOT } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-folder.js';
-import { scoreRow, probs, readPlainCsv, type CsvRow } from './helpers/explore-run.js';
+import { makeRun, scoreRow, probs, readPlainCsv, type CsvRow } from './helpers/explore-run.js';
 
 const CHROMIUM = process.env['FERC_CHROMIUM'] ?? '/usr/bin/chromium';
 const SHOTS = process.env['FERC_SCREENSHOTS'] === '1' ? join(REPO_ROOT, 'docs', 'explorer') : undefined;
@@ -168,6 +168,28 @@ test('calibration: the diagram\'s bins for all OOD equal report.json\'s; a bin l
   assert.equal(await page.textContent('#bin-title'), `Pre bin ${bin + 1}: ${report.reliability.ood!.pre[bin]!.count} images`);
   assert.equal(await page.$$eval('#bin-images .tile', (t) => t.length), Math.min(48, report.reliability.ood!.pre[bin]!.count));
   await shot('calibration');
+});
+
+test('a run without predictions: the page says there is no model, and faces and soft labels still show', async () => {
+  const dir = join(temp, 'no-model');
+  await makeRun(dir, { limit: 2, model: false, corruptions: ['pixelate'], severities: [3] });
+  const other = await startExplore({ dir, port: 0 });
+  try {
+    await other.indexed;
+    await page.goto(other.url);
+    await page.waitForFunction(() => document.body.dataset['ready'] === '#/');
+    assert.match((await page.textContent('#no-model'))!, 'No model');
+    await page.goto(`${other.url}#/face/1`);
+    await page.waitForFunction(() => document.body.dataset['ready'] === '#/face/1');
+    assert.equal(await page.$$eval('#variants .cell', (c) => c.length), 2);
+    await page.click('#variants .cell[data-corruption="pixelate"]');
+    assert.equal(await page.textContent('#detail [data-role="visibility"]'), `visibility ${Number(readPlainCsv(join(dir, 'labels.csv'))[3]!['visibility']).toFixed(3)}`);
+    await page.goto(`${other.url}#/calibration`);
+    await page.waitForFunction(() => document.body.dataset['ready'] === '#/calibration');
+    assert.match((await page.textContent('#no-model'))!, 'no reliability diagram');
+  } finally {
+    await other.close();
+  }
 });
 
 test('no console error was printed', () => {
