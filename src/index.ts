@@ -108,3 +108,6 @@ export { lossStep, lossOptionsFor } from './training/loss-step.js';
 export { saveHead, loadHead, headFileOf, type HeadFile } from './training/head-file.js';
 export { trainRun, type TrainRunOptions, type TrainSummary } from './pipeline/train/train-run.js';
 export { ABLATION_LOSSES, TRAINING_DEFAULTS, type TrainingSpec } from './pipeline/spec/training-spec.js';
+// fer-c explore: a read-only local web app over a run folder (docs/explore.md)
+export { startExplore, type ExploreOptions, type ExploreServer } from './explore/server.js';
+export { openRunFolder, ExploreError, type RunFolder } from './explore/run-folder.js';

@@ -29,5 +29,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { name: 'merge-metrics', summary: 'merge saved metric states (shards) into one report', load: async () => (await import('./merge-metrics.js')).mergeMetricsCommand },
   { name: 'train', summary: 'train a head on a frozen model with the paper\'s losses (CE, Focal, MaxEnt, MBLS) and score it on FER-C', load: async () => (await import('./train.js')).trainCommand },
+  { name: 'explore', summary: 'browse a run folder in a local web page (faces, variants, reliability diagrams)', load: async () => (await import('./explore.js')).exploreCommand },
   { name: 'validate', summary: 'check a pipeline spec (JSON) and say what it would run', load: async () => (await import('./validate.js')).validateCommand },
 ];

@@ -27,14 +27,17 @@ export abstract class BinnedCalibrationMetric<N extends string> extends Declared
 
   get count(): number { return this.state.count.values.reduce((a, b) => a + b, 0); }
 
-  protected update(batch: PredictionBatch): void {
-    const count = this.state.count.values, confidence = this.state.confidence.values, correctness = this.state.correctness.values;
-    for (let i = 0; i < batch.size; i++) {
-      const conf = batch.confidence[i]!;
+  protected update(batch: PredictionBatch): void { this.addPairs(batch.confidence, batch.correctness, batch.size); }
+
+  /** Folds in the first n (confidence, correctness) pairs: what update does with a batch, for callers that hold the pairs alone (the explorer's columns). */
+  addPairs(confidence: ArrayLike<number>, correctness: ArrayLike<number>, n: number): void {
+    const count = this.state.count.values, sumConf = this.state.confidence.values, sumCorr = this.state.correctness.values;
+    for (let i = 0; i < n; i++) {
+      const conf = confidence[i]!;
       const b = binIndex(conf, this.bins);
       count[b]!++;
-      confidence[b]! += conf;
-      correctness[b]! += batch.correctness[i]!;
+      sumConf[b]! += conf;
+      sumCorr[b]! += correctness[i]!;
     }
   }
 
