@@ -148,7 +148,7 @@ export async function mergeShards(options: PipelineRunOptions, given?: number): 
     const record = requireCalibration(ctx.out, options.fingerprint, calibratedFiles(options), 'fer-c merge');
     const count = shardCount(ctx.out, given);
     const parts = finishedShards(ctx.out, options.fingerprint, record.samples, count);
-    removeStaleTemps(ctx.out); // what killed shards left; no shard runs now (the lock says so)
+    removeStaleTemps(ctx.out); // what killed shards and a killed merge (its staging folder) left; no shard runs now (the lock says so)
     const rowFiles = Object.keys(parts[0]!.header.sizes);
     log(`phase: merge — ${count} shards, ${record.samples} samples: ${[...rowFiles, MANIFEST_FILE].join(', ')}`);
     const staging = tempPathFor(join(ctx.out, 'merge'));
