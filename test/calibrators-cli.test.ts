@@ -138,7 +138,8 @@ test('shards with different fits are refused, naming the file and the calibrator
   const a = inputs('fit-a', range(0, 750), range(0, 500)), b = inputs('fit-b', range(750, 1500), range(500, 1000));
   const sa = join(dir, 'fa.json'), sb = join(dir, 'fb.json');
   for (const [x, s] of [[a, sa], [b, sb]] as const) {
-    const r = await cli(['evaluate', '--labels', x.labels, '--predictions', x.predictions, '--out', join(dir, 'fx'), '--calibrators', 'temperature,vector', '--temperature', '2', '--state', s, '--no-figures']);
+    // One --out for both (only the states matter here): the second replaces the first's report (--overwrite).
+    const r = await cli(['evaluate', '--labels', x.labels, '--predictions', x.predictions, '--out', join(dir, 'fx'), '--calibrators', 'temperature,vector', '--temperature', '2', '--state', s, '--no-figures', '--overwrite']);
     assert.is(r.code, 0, r.stderr);
   }
   const r = await cli(['merge-metrics', sa, sb, '--out', join(dir, 'fab'), '--no-figures']);

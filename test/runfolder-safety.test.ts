@@ -256,16 +256,32 @@ test('a cut image of a sample in flight at the kill is made again, not taken as 
 // ---------------------------------------------------------------- one writer per folder
 
 /**
- * Two runs on one folder must overlap: the first is given enough work (22 faces × 20 variants, several
- * seconds even on an idle machine) to still hold the folder when the second starts 1 s later.
+ * Two runs on one folder must overlap, whatever the machine's speed: the run that holds the folder
+ * (the one that prints the calibration phase line, which comes after the lock; the GMM is fitted
+ * before it) is stopped (SIGSTOP) until the other has ended, then let go on (SIGCONT). So the other
+ * always meets a held folder.
  */
+const HOLDS_FOLDER = /^phase: (calibration|main)/m;
 const CONTENDED = { limit: 22, corruptions: ['zoom_blur', 'glass_blur', 'gaussian_noise', 'contrast'], severities: [1, 2, 3, 4, 5] };
 
-async function twoRuns(name: string, gapMs: number): Promise<void> {
+/** Stops whichever of `runs` first shows it holds the folder until every other one has ended; then continues it. */
+async function holdWinner(runs: readonly CliRun[]): Promise<void> {
+  const phased = await Promise.race(runs.map((r) => r.waitFor(HOLDS_FOLDER).then((seen) => (seen ? r : undefined))));
+  if (!phased) return; // none reached a phase (both refused or failed): the assertions say which
+  phased.child.kill('SIGSTOP');
+  try {
+    await Promise.all(runs.filter((r) => r !== phased).map((r) => r.done));
+  } finally {
+    phased.child.kill('SIGCONT');
+  }
+}
+
+async function twoRuns(name: string, order: 'together' | 'second once the first holds the folder'): Promise<void> {
   const path = spec(name, CONTENDED);
   const first = new CliRun(['run', path, '--quiet']);
-  if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+  if (order !== 'together') assert.ok(await first.waitFor(HOLDS_FOLDER), first.stderr);
   const second = new CliRun(['run', path, '--quiet']);
+  await holdWinner([first, second]);
   const [a, b] = await Promise.all([first.done, second.done]);
   const ok = [a, b].filter((r) => r.code === 0);
   const refused = [a, b].filter((r) => r.code !== 0);
@@ -280,18 +296,24 @@ async function twoRuns(name: string, gapMs: number): Promise<void> {
 test('two runs on one folder started together: exactly one proceeds, the other is refused naming the holder', async () => {
   const r = await runCli(['run', spec('reference-22', CONTENDED), '--quiet']);
   assert.is(r.code, 0, r.stderr);
-  await twoRuns('together', 0);
+  await twoRuns('together', 'together');
 });
 
-test('two runs on one folder started 1 s apart: exactly one proceeds', async () => {
-  await twoRuns('apart', 1000);
+test('two runs on one folder, the second started while the first holds it: exactly one proceeds', async () => {
+  await twoRuns('apart', 'second once the first holds the folder');
 });
 
 test('corrupt on a folder a run is writing is refused', async () => {
   const path = spec('busy', CONTENDED);
   const run = new CliRun(['run', path, '--quiet']);
   assert.ok(await run.waitFor(/^phase: calibration/m));
-  const c = await runCli(['corrupt', '--input', corruptInput, '--output', join(root, 'busy'), '--quiet']);
+  run.child.kill('SIGSTOP'); // it holds the folder until corrupt has tried, however fast the machine
+  let c;
+  try {
+    c = await runCli(['corrupt', '--input', corruptInput, '--output', join(root, 'busy'), '--quiet']);
+  } finally {
+    run.child.kill('SIGCONT');
+  }
   assert.is(c.code, 1, c.stderr);
   assert.match(c.stderr, `in use by fer-c run (pid ${run.child.pid}`);
   assert.is((await run.done).code, 0);

@@ -3,6 +3,8 @@
  * Unknown flags and missing values are errors that name the flag.
  */
 import { listItems } from './lists.js';
+// The value syntax of a spec's --set, without the spec's schema (a flag command stays quick to start).
+import { parseValue } from '../pipeline/spec/set-value.js';
 
 export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }
@@ -84,4 +86,66 @@ export function listFlag(args: ParsedArgs, name: string, what: string): string[]
   } catch (e) {
     throw new UsageError(`--${name}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The flags of every command that runs work (run, calibrate, merge, corrupt,
+ * evaluate, …), one meaning each: parsed by parseWorkArgs, described by
+ * WORK_FLAG_HELP, checked for every such command of the table by
+ * test/cli-work-flags.test.ts.
+ */
+export const WORK_FLAGS = { booleans: ['quiet', 'overwrite'], repeatable: ['set'] } as const;
+
+/** The help lines of WORK_FLAGS, the same in every such command's usage (a command may add a line under each). */
+export const WORK_FLAG_HELP = {
+  set: '  --set key=value   set a setting by name; value is JSON (3, [1,5], null, "text") or plain text',
+  overwrite: '  --overwrite       start afresh: what an earlier run left in the output folder is removed first',
+  quiet: '  --quiet           no progress display (phase lines, warnings, errors and the summary still print)',
+} as const;
+
+/**
+ * Where a work command's settings are: a pipeline spec (`--set` sets a spec
+ * field by dotted path, applied by the spec loader), or its own `--name value`
+ * flags (`--set seed=3` is `--seed 3`, a list `[1,5]` is `1,5`, true/false a
+ * flag that takes no value).
+ */
+export type WorkSettings = 'spec' | 'flags';
+
+/** parseArgs with WORK_FLAGS added; with `settings: 'flags'`, each --set becomes the flag it names. */
+export function parseWorkArgs(argv: readonly string[], spec: FlagSpec, settings: WorkSettings): ParsedArgs {
+  const args = parseArgs(argv, {
+    values: spec.values ?? [],
+    booleans: [...(spec.booleans ?? []), ...WORK_FLAGS.booleans],
+    repeatable: [...(spec.repeatable ?? []), ...WORK_FLAGS.repeatable],
+  });
+  return settings === 'spec' ? args : setsAsFlags(args, spec);
+}
+
+/** Each `--set key=value` as the flag `--key value` (a usage error for a key that is no flag, or a flag given twice). */
+function setsAsFlags(args: ParsedArgs, spec: FlagSpec): ParsedArgs {
+  const sets = args.flags.get('set') ?? [];
+  if (sets.length === 0) return args;
+  const flags = new Map(args.flags);
+  flags.delete('set');
+  const booleans = new Set(args.booleans);
+  const values = new Set([...(spec.values ?? []), ...(spec.repeatable ?? [])]);
+  const switches = new Set(spec.booleans ?? []);
+  for (const text of sets) {
+    const eq = text.indexOf('=');
+    const key = eq < 0 ? '' : text.slice(0, eq).trim();
+    if (!values.has(key) && !switches.has(key)) {
+      throw new UsageError(`--set ${text}: ${eq < 0 ? 'expected key=value' : `no setting "${key}"`}; the settings of this command are its flags: ${[...values, ...switches].sort().join(', ')}`);
+    }
+    const value = parseValue(text.slice(eq + 1));
+    if (switches.has(key)) {
+      if (typeof value !== 'boolean') throw new UsageError(`--set ${text}: ${key} is true or false`);
+      if (value && booleans.has(key)) throw new UsageError(`--${key} given twice (also as --set ${text})`);
+      if (value) booleans.add(key); else booleans.delete(key);
+      continue;
+    }
+    if (flags.has(key) && !(spec.repeatable ?? []).includes(key)) throw new UsageError(`--${key} given twice (also as --set ${text})`);
+    if (value === null || typeof value === 'object' && !Array.isArray(value)) throw new UsageError(`--set ${text}: ${key} takes a number, a text or a list`);
+    flags.set(key, [...(flags.get(key) ?? []), Array.isArray(value) ? value.map(String).join(',') : String(value)]);
+  }
+  return { flags, booleans, positionals: args.positionals };
 }

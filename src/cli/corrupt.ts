@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from './command.js';
-import { parseArgs, flag, listFlag, requiredFlag, numberFlag, UsageError, type ParsedArgs } from './args.js';
+import { parseWorkArgs, flag, listFlag, requiredFlag, numberFlag, UsageError, WORK_FLAG_HELP, type ParsedArgs } from './args.js';
 import { parseCorruptions, parseSeverities } from './lists.js';
 import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
@@ -13,7 +13,7 @@ import { DEFAULT_CALIBRATION_IMAGES } from '../labels/calibration-sample.js';
 import { join } from 'node:path';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
-                     [--backend auto|${BACKENDS.join('|')}] [--workers N] [--overwrite] [--quiet]
+                     [--backend auto|${BACKENDS.join('|')}] [--workers N] [--overwrite] [--quiet] [--set key=value …]
                      [--labels CSV [--gmm gmm.json] [--classes K|A,B,…] [--lambda L] [--exponent P]
                       [--visibility l2|ssim|per-sample|FILE.json] [--calibration M]
                       [--missing-images error|skip]]
@@ -28,7 +28,13 @@ resumes: variants already written are kept.
                     (seed, file name, corruption, severity)
   --backend B       gpu.js backend (default auto: webgpu on a hardware GPU → headlessgl on one → webasm)
   --workers N       worker threads (default: all ${availableParallelism()} cores)
-  --overwrite       allow an output folder that holds a run with other parameters
+${WORK_FLAG_HELP.overwrite}
+                    (without it, a folder holding a run with other parameters is refused; the
+                    same parameters resume)
+${WORK_FLAG_HELP.quiet}
+${WORK_FLAG_HELP.set}
+                    here one of the flags above or below (--set seed=3 is --seed 3,
+                    --set severities=[1,5] is --severities 1,5)
 
 Soft labels (also writes OUT/labels.csv and OUT/visibility.json):
   --labels CSV      maps input file names to label[,valence,arousal] or p_0..p_{K-1}
@@ -48,11 +54,10 @@ export const corruptCommand: Command = {
   name: 'corrupt',
   usage,
   async run(argv) {
-    const args = parseArgs(argv, {
+    const args = parseWorkArgs(argv, {
       values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers',
         'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images'],
-      booleans: ['overwrite', 'quiet'],
-    });
+    }, 'flags');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const inputDir = requiredFlag(args, 'input');
     const outputDir = requiredFlag(args, 'output');
@@ -68,7 +73,7 @@ export const corruptCommand: Command = {
     if (!isBackendRequest(backendRequest)) throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')}, got "${backendRequest}"`);
     const choice = await selectBackend(backendRequest);
     const quiet = args.booleans.has('quiet');
-    if (!quiet) console.error(describeChoice(choice));
+    console.error(describeChoice(choice));
     const { corruptDirectory } = await import('../pipeline/corrupt-directory.js');
     const summary = await corruptDirectory({
       inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, progress: !quiet,

@@ -1,6 +1,7 @@
 /** `fer-c evaluate`: score predictions against a FER-C labels file; Pre/Post temperature scaling; report. */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, flag, listFlag, numberFlag, requiredFlag, UsageError } from './args.js';
+import { parseWorkArgs, flag, listFlag, numberFlag, requiredFlag, UsageError, WORK_FLAG_HELP } from './args.js';
 import type { Command } from './command.js';
 import { evaluateFiles } from '../report/evaluate-files.js';
 import { parseCalibratorList } from '../calibration/registry.js';
@@ -12,6 +13,7 @@ const USAGE = `usage: fer-c evaluate --labels labels.csv --predictions preds.csv
                       [--classes A,B,…] [--missing-classes A,…] [--model NAME] [--no-figures]
                       [--calibrators temperature,vector,dirichlet,histogram,isotonic]
                       [--save-calibrators C.json | --load-calibrators C.json]
+                      [--overwrite] [--quiet] [--set key=value …]
 
 Joins predictions to labels by id (any order), scores clean rows (severity 0)
 against their one-hot label (ID) and corrupted rows against their soft label
@@ -38,13 +40,23 @@ metrics side by side.
                       vector (w ⊙ z + b), dirichlet (W ln p + b), histogram and isotonic (one-vs-rest)
   --save-calibrators FILE  also write the fitted calibrators (for other shards)
   --load-calibrators FILE  apply the calibrators fitted in FILE (a --save-calibrators file or a --state)
-                      instead of fitting: shards merged later must all apply the same fit`;
+                      instead of fitting: shards merged later must all apply the same fit
+${WORK_FLAG_HELP.overwrite}
+                    (report.json, report.md and the figures of an evaluation of other inputs;
+                    without it, such an --out is refused; the same inputs are evaluated again)
+${WORK_FLAG_HELP.quiet}
+${WORK_FLAG_HELP.set}
+                    here one of the flags above (--set bins=10 is --bins 10; a JSON list
+                    --set 'calibrators=["temperature","vector"]' is --calibrators temperature,vector)`;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, { values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes', 'missing-classes', 'model', 'calibrators', 'save-calibrators', 'load-calibrators'], booleans: ['renormalize', 'no-figures'] });
+    const args = parseWorkArgs(argv, {
+      values: ['labels', 'predictions', 'out', 'state', 'bins', 'temperature', 'classes', 'missing-classes', 'model', 'calibrators', 'save-calibrators', 'load-calibrators'],
+      booleans: ['renormalize', 'no-figures'],
+    }, 'flags');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const labels = requiredFlag(args, 'labels');
     const predictions = requiredFlag(args, 'predictions');
@@ -66,6 +78,7 @@ export const evaluateCommand: Command = {
     if (saveCalibrators && loadCalibrators) throw new UsageError('--save-calibrators and --load-calibrators: give one (a loaded fit is already saved in its file)');
     if (loadCalibrators && temperature !== undefined) throw new UsageError('--temperature and --load-calibrators: give one (the file holds the temperature)');
 
+    prepareReportFolder(out, { labels, predictions }, args.booleans.has('overwrite'));
     const started = performance.now();
     const statePath = flag(args, 'state');
     let result;
@@ -102,3 +115,24 @@ export const evaluateCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * An --out that holds the report of an evaluation of other inputs is refused
+ * (the two reports' files would mix); with --overwrite, that report's files
+ * (report.json, report.md, the figures report.md shows) are removed first.
+ */
+function prepareReportFolder(out: string, inputs: { labels: string; predictions: string }, overwrite: boolean): void {
+  const reportPath = join(out, 'report.json');
+  if (!existsSync(reportPath)) return;
+  let earlier: { inputs?: { labels?: unknown; predictions?: unknown } } = {};
+  try { earlier = JSON.parse(readFileSync(reportPath, 'utf8')) as typeof earlier; } catch { /* unreadable: not the same evaluation */ }
+  const same = JSON.stringify(earlier.inputs?.labels) === JSON.stringify([inputs.labels]) && JSON.stringify(earlier.inputs?.predictions) === JSON.stringify([inputs.predictions]);
+  if (!overwrite) {
+    if (same) return;
+    throw new Error(`--out ${out} holds the report of another evaluation (${reportPath}: labels ${JSON.stringify(earlier.inputs?.labels ?? null)}, ` +
+      `predictions ${JSON.stringify(earlier.inputs?.predictions ?? null)}): choose another --out, or --overwrite to replace it`);
+  }
+  const markdown = join(out, 'report.md');
+  const figures = existsSync(markdown) ? [...readFileSync(markdown, 'utf8').matchAll(/\]\(([\w.-]+\.png)\)/g)].map((m) => m[1]!) : [];
+  for (const name of ['report.json', 'report.md', ...figures]) rmSync(join(out, name), { force: true });
+}

@@ -1,6 +1,6 @@
 /** `fer-c run SPEC`: a declarative pipeline, end to end, resumable. */
 import type { Command } from './command.js';
-import { flag, parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { flag, parseWorkArgs, UsageError, WORK_FLAG_HELP, type ParsedArgs } from './args.js';
 import { parseShard, type ShardSpec } from '../pipeline/run/shard.js';
 import { describeSpec } from '../pipeline/spec/index.js';
 import { loadSpecArgument } from './spec-argument.js';
@@ -18,11 +18,14 @@ Runs a pipeline spec (schemas/pipeline.schema.json; see docs/pipeline-spec.md):
 source → ${CORRUPTION_NAMES.length}×5 corruptions → soft labels → images, labels.csv → predictions →
 metrics report, streaming with a bounded number of samples in flight.
 
-  --set key=value   override a spec field by dotted path, e.g.
-                    --set source.root=/data/AffectNet --set limit=100 --set severities=[1,5];
-                    key=null removes an optional field (--set predictions=null: no model)
-  --overwrite       start afresh in an output folder that holds another run
-  --quiet           no progress display
+${WORK_FLAG_HELP.set}
+                    here a spec field by dotted path, e.g. --set source.root=/data/AffectNet
+                    --set limit=100 --set severities=[1,5]; key=null removes an optional field
+                    (--set predictions=null: no model)
+${WORK_FLAG_HELP.overwrite}
+                    (without it, a folder holding a run of other settings is refused; the same
+                    settings resume)
+${WORK_FLAG_HELP.quiet}
   --shard I/N       run shard I (0 ≤ I < N) of the samples, after \`fer-c calibrate SPEC\`:
                     the contiguous block [⌊I·n/N⌋, ⌊(I+1)·n/N⌋) of the n samples; images into
                     the output folder, rows and manifest into OUT/shards/I-of-N; resumable like
@@ -48,7 +51,7 @@ export const runCommand: Command = {
   name: 'run',
   usage,
   async run(argv) {
-    const args = parseArgs(argv, { values: ['shard'], repeatable: ['set'], booleans: ['overwrite', 'quiet'] });
+    const args = parseWorkArgs(argv, { values: ['shard'] }, 'spec');
     const shard = shardFlag(args);
     const spec = loadSpecArgument(args);
     const quiet = args.booleans.has('quiet');

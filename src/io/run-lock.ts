@@ -7,6 +7,13 @@
  * or running but started at another time: a reused pid) is stale: it is taken
  * over with a log line. Otherwise the second writer is refused, naming the holder.
  *
+ * Taking over is one contender at a time: it needs the takeover lock beside the
+ * lock (`.fer-c.lock.takeover`, taken the same way), and under it the lock is
+ * read again and removed only if it is still the stale one. So a contender whose
+ * view is out of date (another took the lock over meanwhile) never removes a
+ * live lock, and of several processes taking over one stale lock at once exactly
+ * one gets it (test/lock-race.test.ts).
+ *
  * Across machines (shards on a shared filesystem) a pid says nothing: the
  * holder refreshes the lock file's mtime every LOCK_REFRESH_MS, and a lock of
  * another host not refreshed for LOCK_LEASE_MS is stale (its machine or pod is
@@ -46,9 +53,14 @@ export function runLockName(scope?: string): string {
   return scope === undefined ? '.fer-c.lock' : `.fer-c-${scope}.lock`;
 }
 
-/** Whether a file name is a run lock (kept by --overwrite, skipped as input). */
+/** Whether a file name is a run lock or its takeover lock (kept by --overwrite, skipped as input). */
 export function isRunLockName(name: string): boolean {
-  return /^\.fer-c(-[A-Za-z0-9_-]+)?\.lock$/.test(name);
+  return /^\.fer-c(-[A-Za-z0-9_-]+)?\.lock(\.takeover)?$/.test(name);
+}
+
+/** The takeover lock of a lock: held while a stale lock is checked again and removed. */
+function takeoverPathOf(lockPath: string): string {
+  return `${lockPath}.takeover`;
 }
 
 /** Fields 3… of /proc/<pid>/stat (state, ppid, …), or undefined off Linux or when there is no such process. */
@@ -159,9 +171,13 @@ export class RunLock {
           if (code !== 'EEXIST') throw writeErrorOf(path, e);
         }
         const other = readHolder(path);
+        // Gone since the link failed (its holder released it, or a contender removed it as stale): try again.
+        if (other === undefined && !existsSync(path) && attempt < 3) continue;
         const stale = other ? staleReason(other, path) : undefined;
         if (other === undefined || stale === undefined || attempt > 2) throw lockedError(path, other);
-        if (takeOver(path, other)) options.log?.(`${path}: taking over a stale lock (${other.command}, ${stale})`);
+        const outcome = takeOver(path, other, tmp);
+        if (outcome === 'removed') options.log?.(`${path}: taking over a stale lock (${other.command}, ${stale})`);
+        else if (outcome !== 'changed') throw lockedError(path, outcome.busy, 'taking over a stale lock');
       }
     } finally {
       try { unlinkSync(tmp); } catch { /* gone */ }
@@ -186,28 +202,66 @@ export class RunLock {
 }
 
 /**
- * Moves the stale lock aside (rename is atomic: of two processes taking it over
- * at once, one moves it) and checks that what was moved is the stale one; a
- * fresh lock taken meanwhile is put back.
+ * Removes the stale lock `stale` from `path` if it is still there, under the
+ * takeover lock (`ownTmp`, this contender's holder record, linked to its name).
+ * 'removed': it was, and is gone (the caller links its own); 'changed': the lock
+ * is another now (taken over by someone else, or released); `busy`: another
+ * contender holds the takeover lock (it will win, or find the lock taken).
  */
-function takeOver(path: string, stale: LockHolder): boolean {
+function takeOver(path: string, stale: LockHolder, ownTmp: string): 'removed' | 'changed' | { busy: LockHolder | undefined } {
+  const takeoverPath = takeoverPathOf(path);
+  if (!claimTakeover(takeoverPath, ownTmp)) return { busy: readHolder(takeoverPath) };
+  try {
+    // Only a takeover-lock holder removes a lock, and no lock can be linked while one is there:
+    // the lock read here is the one removed below.
+    if (readHolder(path)?.token !== stale.token) return 'changed';
+    unlinkSync(path);
+    return 'removed';
+  } finally {
+    try { unlinkSync(takeoverPath); } catch { /* gone */ }
+  }
+}
+
+/** Takes the takeover lock; false while a live contender holds it. One left by a contender killed inside it is broken. */
+function claimTakeover(takeoverPath: string, ownTmp: string): boolean {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      linkSync(ownTmp, takeoverPath);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErrorOf(takeoverPath, e);
+    }
+    const other = readHolder(takeoverPath);
+    if (other === undefined) continue; // released since: try again
+    if (staleReason(other, takeoverPath) === undefined) return false;
+    // Its holder died inside the takeover. Several contenders breaking one dead takeover lock at once
+    // can still collide: that needs a process killed within these few calls, then a race.
+    breakStaleFile(takeoverPath, other);
+  }
+  return false;
+}
+
+/**
+ * Moves a dead holder's file aside (rename is atomic: of two processes, one
+ * moves it) and checks that what was moved is that holder's; another holder's,
+ * taken meanwhile, is put back.
+ */
+function breakStaleFile(path: string, stale: LockHolder): void {
   const aside = tempPathFor(path); // a temp name: swept with the run's other leftovers if killed right here
   try {
     renameSync(path, aside);
   } catch {
-    return false; // someone else moved it first
+    return; // someone else moved it first
   }
-  const moved = readHolder(aside);
-  if (moved?.token !== stale.token) {
-    try { linkSync(aside, path); } catch { /* a third lock now: it wins */ }
+  if (readHolder(aside)?.token !== stale.token) {
+    try { linkSync(aside, path); } catch { /* a third one now: it holds */ }
   }
   try { unlinkSync(aside); } catch { /* gone */ }
-  return moved?.token === stale.token;
 }
 
-export function lockedError(path: string, holder: LockHolder | undefined): RunLockedError {
+export function lockedError(path: string, holder: LockHolder | undefined, doing?: string): RunLockedError {
   const who = holder
-    ? `${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+    ? `${holder.command} (pid ${holder.pid} on ${holder.host}, ${doing ? `${doing} ` : ''}since ${holder.since})`
     : 'another process (the lock file cannot be read)';
   return new RunLockedError(path, holder,
     `the output folder is in use by ${who}: only one run may write a folder at a time; wait for it to finish ` +

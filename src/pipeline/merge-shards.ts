@@ -11,17 +11,22 @@
  * the run's order, as a single run fits them (a shard's clean rows alone would
  * give another fit, and Post metrics need every row through the merged fit).
  *
- * Nothing is written unless every shard is there and finished; each file is
- * written atomically (temp + rename), the report as a folder renamed into
- * place, and the manifest last.
+ * Nothing is written unless every shard is there and finished. The merged set
+ * (row files, report/, manifest.jsonl) is made whole in a staging folder in OUT
+ * (a temp name: a killed merge's is swept by the next), then published by a
+ * manifest switch: an earlier merge's OUT/manifest.jsonl is removed first, the
+ * row files and report/ are renamed into place, and the manifest is renamed in
+ * last. So wherever OUT/manifest.jsonl is, the files of its set are whole and
+ * of that merge; a merge killed at any moment leaves no manifest (a reader sees
+ * no merged set) or the whole set, and a rerun gives the same bytes.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { tempPathFor, writeChunksAtomic, writeFileAtomic } from '../io/atomic.js';
 import type { Report } from '../report/report.js';
 import type { PipelineRunOptions, RunContext } from './run/options.js';
 import { lockRunFolder } from './run/locks.js';
-import { writeRunReport } from './run/report.js';
+import { scoredFile, writeRunReport } from './run/report.js';
 import { requireCalibration, shardDir, shardName, shardRange, SHARDS_DIR, type ShardSpec } from './run/shard.js';
 import { MANIFEST_FILE, manifestLineText, readManifestLines, sampleLine, type HeaderLine, type SampleLine } from './run-manifest.js';
 import { removeStaleTemps } from './run-outputs.js';
@@ -113,19 +118,25 @@ function mergedManifest(parts: readonly ShardPart[]): string {
   return lines.join('');
 }
 
-/** The report written into a temp folder beside OUT/report, then put in its place. */
-async function mergedReport(ctx: RunContext): Promise<Report | undefined> {
-  const dir = join(ctx.out, 'report');
-  const tmp = tempPathFor(dir);
-  try {
-    const written = await writeRunReport(ctx, join(ctx.out, 'labels.csv'), join(ctx.out, 'predictions.csv'), tmp);
-    if (!written) return undefined;
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
-    return written.report;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+/** The merged set in `staging`: the row files, the report (naming its inputs where they are published), the manifest. */
+async function stageMergedSet(ctx: RunContext, parts: readonly ShardPart[], staging: string): Promise<{ files: string[]; report?: Report }> {
+  const rowFiles = Object.keys(parts[0]!.header.sizes);
+  for (const file of rowFiles) writeChunksAtomic(join(staging, file), mergedRows(parts, file));
+  const scored = scoredFile(ctx.options, join(ctx.out, 'predictions.csv'));
+  const written = await writeRunReport(ctx, join(staging, 'labels.csv'), join(staging, 'predictions.csv'), join(staging, 'report'),
+    { labels: 'labels.csv', predictions: scored === undefined ? 'predictions.csv' : relative(ctx.out, scored) });
+  writeFileAtomic(join(staging, MANIFEST_FILE), mergedManifest(parts));
+  return { files: [...rowFiles, ...(written ? ['report'] : [])], ...(written ? { report: written.report } : {}) };
+}
+
+/** The manifest switch: the old manifest out, the set's files in, the new manifest in last. */
+function publishSet(out: string, staging: string, files: readonly string[]): void {
+  rmSync(join(out, MANIFEST_FILE), { force: true });
+  for (const name of files) {
+    if (statSync(join(out, name), { throwIfNoEntry: false })?.isDirectory()) rmSync(join(out, name), { recursive: true }); // report/: rename does not replace a folder
+    renameSync(join(staging, name), join(out, name));
   }
+  renameSync(join(staging, MANIFEST_FILE), join(out, MANIFEST_FILE));
 }
 
 export async function mergeShards(options: PipelineRunOptions, given?: number): Promise<MergeSummary> {
@@ -137,13 +148,18 @@ export async function mergeShards(options: PipelineRunOptions, given?: number): 
     const record = requireCalibration(ctx.out, options.fingerprint, calibratedFiles(options), 'fer-c merge');
     const count = shardCount(ctx.out, given);
     const parts = finishedShards(ctx.out, options.fingerprint, record.samples, count);
-    removeStaleTemps(ctx.out); // what killed shards left; no shard runs now (the lock says so)
+    removeStaleTemps(ctx.out); // what killed shards and a killed merge (its staging folder) left; no shard runs now (the lock says so)
     const rowFiles = Object.keys(parts[0]!.header.sizes);
     log(`phase: merge — ${count} shards, ${record.samples} samples: ${[...rowFiles, MANIFEST_FILE].join(', ')}`);
-    for (const file of rowFiles) writeChunksAtomic(join(ctx.out, file), mergedRows(parts, file));
-    const report = await mergedReport(ctx);
-    writeFileAtomic(join(ctx.out, MANIFEST_FILE), mergedManifest(parts));
-    return { shards: count, samples: record.samples, files: [...rowFiles, ...(report ? ['report/'] : []), MANIFEST_FILE], ...(report ? { report } : {}) };
+    const staging = tempPathFor(join(ctx.out, 'merge'));
+    mkdirSync(staging);
+    try {
+      const { files, report } = await stageMergedSet(ctx, parts, staging);
+      publishSet(ctx.out, staging, files);
+      return { shards: count, samples: record.samples, files: [...files.map((f) => (f === 'report' ? 'report/' : f)), MANIFEST_FILE], ...(report ? { report } : {}) };
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   } finally {
     lock.release();
   }

@@ -79,7 +79,7 @@ async function runLocked(ctx: RunContext): Promise<PipelineSummary> {
     const totals = await mainPass(ctx, { pool, sinks, replay, ...(table ? { table } : {}), ...(sampleCount !== undefined ? { sampleCount } : {}), ...(live ? { live } : {}) });
     // The source's whole-file warnings (annotation/frame count mismatches, a short video) of the main pass, once.
     for (const w of options.source.warnings) ctx.log(`warning: ${w.annotation ? `${w.annotation}: ` : ''}${w.message}`);
-    live?.stop();
+    live?.end();
     sinks.close();
     const interrupted = options.signal?.aborted ?? false;
     const seconds = (performance.now() - started) / 1000;

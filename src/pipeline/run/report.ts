@@ -22,9 +22,13 @@ export function scoredFile(options: PipelineRunOptions, predictionsPath: string)
 
 /**
  * The report into `dir` (default OUT/report). It names its inputs relative to
- * the run folder, so it reads the same wherever the run (or its merge) ran.
+ * the run folder, so it reads the same wherever the run (or its merge) ran;
+ * `names` names them where they will be (a merge scores its staged files).
  */
-export async function writeRunReport(ctx: RunContext, labelsPath: string, predictionsPath: string, dir = join(ctx.out, 'report')): Promise<{ report: Report; dir: string } | undefined> {
+export async function writeRunReport(
+  ctx: RunContext, labelsPath: string, predictionsPath: string, dir = join(ctx.out, 'report'),
+  names?: { readonly labels: string; readonly predictions: string },
+): Promise<{ report: Report; dir: string } | undefined> {
   const { options } = ctx;
   const scored = scoredFile(options, predictionsPath);
   const metrics = options.metrics;
@@ -33,7 +37,7 @@ export async function writeRunReport(ctx: RunContext, labelsPath: string, predic
   const model = await modelInfoFor(options, ctx.classes);
   const written = await evaluateFiles({
     labels: labelsPath, predictions: scored, out: dir, bins: metrics.bins, classNames: ctx.classes,
-    inputNames: { labels: relative(ctx.out, labelsPath), predictions: relative(ctx.out, scored) },
+    inputNames: names ?? { labels: relative(ctx.out, labelsPath), predictions: relative(ctx.out, scored) },
     ...(model ? { model } : { renormalize: options.predictionsFile?.renormalize ?? false }),
     ...temperatureOption(metrics.temperature),
     ...(metrics.calibrators ? { calibrators: metrics.calibrators, tooFewIdSamples: 'skip' as const } : {}),

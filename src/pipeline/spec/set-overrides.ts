@@ -7,6 +7,7 @@
  * the schema does not know is an error that names it.
  */
 import { closestName } from './closest-name.js';
+import { parseValue } from './set-value.js';
 import { pointerOf, type SpecProblem } from './spec-errors.js';
 import { itemSchemas, knownProperties, pipelineSchema, propertySchemas, type SchemaNode } from './spec-schema.js';
 
@@ -36,14 +37,7 @@ export function parseOverride(text: string): ParsedOverride {
   return { override: { text, path, pointer: pointerOf(path), value: parseValue(raw) } };
 }
 
-/** JSON when it parses, else the text itself. */
-export function parseValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
+export { parseValue } from './set-value.js';
 
 /**
  * Sets each override in `document` (mutated), creating missing objects on the

@@ -9,7 +9,7 @@
  * One `fer-c train` per folder (OUT/.fer-c-train.lock).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { RunLock } from '../../io/run-lock.js';
@@ -40,8 +40,13 @@ export interface TrainRunOptions {
   readonly spec: PipelineSpec & { readonly training: TrainingSpec };
   readonly backend: BackendName;
   readonly progress?: boolean;
+  /** Remove what an earlier train left in the output folder (TRAIN_OUTPUTS) before starting, instead of resuming it. */
+  readonly overwrite?: boolean;
   readonly log?: (line: string) => void;
 }
+
+/** What fer-c train writes into its output folder, by name: `--overwrite` removes exactly these. */
+export const TRAIN_OUTPUTS = ['features', 'heldout-c', 'heads', 'report.md', 'report.json', 'ablation.png', 'training-curves.png'] as const;
 
 export interface TrainSummary {
   readonly columns: readonly ColumnResult[];
@@ -168,6 +173,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainSummary> 
   const split = await checkPhase(ctx, samples);
   const lock = RunLock.acquire(ctx.out, { scope: 'train', command: 'fer-c train', log });
   try {
+    if (options.overwrite) for (const name of TRAIN_OUTPUTS) rmSync(join(ctx.out, name), { recursive: true, force: true });
     const weights = classWeightsOf(split.train.map((s) => s.label), classes.length);
     for (const j of weights.absent) log(`warning: class ${classes[j]} has no training sample: the head never learns it (class weight 0)`);
     log(`split: ${split.train.length} training samples, ${split.heldOut.length} held out (seed ${spec.seed}, ${training.heldOut} of each class)`);
