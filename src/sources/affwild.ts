@@ -20,6 +20,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseVa } from '../labels/label-file.js';
 import { Rng } from '../random/rng.js';
 import { RowReader, type ParsedRow } from '../io/csv-rows.js';
+import { SourceRoot } from '../io/source-root.js';
 import { AFFWILD_CLASSES, type SampleDescriptor } from './sample.js';
 import {
   at, defineSource, idFromPath, parseIntegerCell, type PassContext, type SampleSource, type SourceOptions, type SourceWarning,
@@ -55,6 +56,10 @@ export interface AffWildOptions extends SourceOptions {
   readonly frameName?: (frameNumber: number) => string;
   readonly sampling?: FrameSampling;
   readonly split?: IdentitySplit;
+  /** Read frames whose real path leaves framesDir (`videos` naming `../x`, a symlink pointing out). Default false: an error naming the EXPR line. */
+  readonly allowOutsideRoot?: boolean;
+  /** A frame with an EXPR line but no file: a counted skip (default: the ABAW release lacks frames where no face was found) or an error naming the line. */
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface AffWildStats {
@@ -126,6 +131,8 @@ interface AffWildScan {
   readonly frameName: (frameNumber: number) => string;
   readonly checkFiles: boolean;
   readonly stats: AffWildStats;
+  readonly root: SourceRoot;
+  readonly missingImages: 'error' | 'skip';
 }
 
 export function readAffWild(options: AffWildOptions): AffWildSource {
@@ -134,13 +141,16 @@ export function readAffWild(options: AffWildOptions): AffWildSource {
   checkSampling(options.sampling);
   const split = options.split;
   if (split && split.part !== 'train' && split.part !== 'test') throw new Error(`identity split part must be "train" or "test", got "${String(split.part)}"`);
+  const framesDir = under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR);
   const scan: AffWildScan = {
-    framesDir: under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR),
+    framesDir,
     exprDir: under(options.exprDir ?? AFFWILD_DEFAULT_EXPR_DIR),
     vaDir: options.vaDir === null ? undefined : under(options.vaDir ?? AFFWILD_DEFAULT_VA_DIR),
     frameName: options.frameName ?? defaultFrameName,
     checkFiles: options.checkFiles ?? true,
     stats: { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 },
+    root: new SourceRoot(framesDir, options.allowOutsideRoot ?? false),
+    missingImages: options.missingImages ?? 'skip',
   };
   const { stats } = scan;
   return Object.assign(
@@ -201,11 +211,13 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
   let diskCount = 0;
   if (checkFiles) {
     try {
+      // Symlinked frames count as on disk: where they lead is checked frame by frame (SourceRoot).
       const entries = await readdir(framePath, { withFileTypes: true });
-      onDisk = new Set(entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name));
+      onDisk = new Set(entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')).map((e) => e.name));
       diskCount = onDisk.size;
     } catch (e) {
-      throw new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      context.reject(new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+      return;
     }
   }
   let vaFile = vaDir === undefined ? undefined : join(vaDir, `${video}.txt`);
@@ -214,7 +226,7 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
     vaFile = undefined;
   }
   let exprFrames = 0, missing = 0;
-  const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn });
+  const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn, reject: context.reject });
   for await (const { frameNumber, line, expression, va } of annotations) {
     exprFrames = frameNumber;
     const name = frameName(frameNumber);
@@ -222,11 +234,18 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
     if (!present) missing++;
     if (expression === EXPR_NOT_ANNOTATED) { context.skip({ reason: 'not annotated (EXPR -1)', annotation: exprFile, line }); continue; }
     if (expression === EXPR_OTHER) { context.skip({ reason: 'Other (EXPR 7)', annotation: exprFile, line }); continue; }
-    if (!present) { context.skip({ reason: 'frame missing on disk', annotation: exprFile, line }); continue; }
+    const file = join(framePath, name);
+    const escape = scan.root.escape(file);
+    if (escape) { context.reject(new Error(`${at(exprFile, line)}: frame "${video}/${name}" ${escape} (set source.allowOutsideRoot to read it)`)); continue; }
+    if (!present) {
+      if (scan.missingImages === 'error') context.reject(new Error(`${at(exprFile, line)}: frame "${video}/${name}" does not exist (${file}); fix the row, or set source.missingImages to "skip"`));
+      else context.skip({ reason: 'frame missing on disk', annotation: exprFile, line });
+      continue;
+    }
     stats.usableFrames++;
     yield {
       id: idFromPath(`${video}/${name}`),
-      file: join(framePath, name),
+      file,
       frame: frameNumber - 1,
       classes: AFFWILD_CLASSES,
       label: expression,
@@ -266,23 +285,19 @@ export interface FrameAnnotation {
 export async function* readFrameAnnotations(
   exprFile: string,
   vaFile: string | undefined,
-  hooks: { readonly warn?: (warning: SourceWarning) => void } = {},
+  hooks: { readonly warn?: (warning: SourceWarning) => void; readonly reject?: (problem: unknown) => void } = {},
 ): AsyncGenerator<FrameAnnotation, void, undefined> {
   const va = vaFile === undefined ? undefined : new VaLookup(vaFile);
+  // A bad line is thrown, or (a check pass) handed to reject and its frame left out.
+  const reject = hooks.reject ?? ((problem: unknown) => { throw problem; });
   let headerSeen = false, frames = 0;
   try {
     for await (const row of new RowReader(exprFile)) {
       if (!headerSeen) { checkExprHeader(row, exprFile); headerSeen = true; continue; }
-      const where = at(exprFile, row.line);
-      if (row.fields.length !== 1) throw new Error(`${where}: has ${row.fields.length} fields, expected one integer per frame (-1 not annotated, 0–6 classes, 7 Other)`);
-      const expression = parseIntegerCell(row.fields[0]!);
-      if (expression === undefined || expression < EXPR_NOT_ANNOTATED || expression > EXPR_OTHER) {
-        throw new Error(`${where}: "${row.fields[0]}" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
-      }
       frames = row.line - 1;
-      // VA is read only for frames that can be used, but always in step (never ahead).
-      const frameVa = expression === EXPR_NOT_ANNOTATED || expression === EXPR_OTHER ? undefined : await va?.at(row.line);
-      yield { frameNumber: frames, line: row.line, expression, ...(frameVa ? { va: frameVa } : {}) };
+      let frame: FrameAnnotation;
+      try { frame = await frameAnnotation(row, exprFile, va); } catch (e) { reject(e); continue; }
+      yield frame;
     }
     if (!headerSeen) throw new Error(`${exprFile}: is empty (expected a header line, then one integer per frame)`);
     if (va) {
@@ -292,6 +307,19 @@ export async function* readFrameAnnotations(
   } finally {
     await va?.close();
   }
+}
+
+/** One EXPR line and, for a usable frame, its VA line. */
+async function frameAnnotation(row: ParsedRow, exprFile: string, va: VaLookup | undefined): Promise<FrameAnnotation> {
+  const where = at(exprFile, row.line);
+  if (row.fields.length !== 1) throw new Error(`${where}: has ${row.fields.length} fields, expected one integer per frame (-1 not annotated, 0–6 classes, 7 Other)`);
+  const expression = parseIntegerCell(row.fields[0]!);
+  if (expression === undefined || expression < EXPR_NOT_ANNOTATED || expression > EXPR_OTHER) {
+    throw new Error(`${where}: "${row.fields[0]}" is not an integer -1..7 (-1 not annotated, 0–6 classes, 7 Other)`);
+  }
+  // VA is read only for frames that can be used, but always in step (never ahead).
+  const frameVa = expression === EXPR_NOT_ANNOTATED || expression === EXPR_OTHER ? undefined : await va?.at(row.line);
+  return { frameNumber: row.line - 1, line: row.line, expression, ...(frameVa ? { va: frameVa } : {}) };
 }
 
 async function listVideos(exprDir: string, videos: readonly string[] | undefined): Promise<string[]> {

@@ -216,16 +216,20 @@ function normalizeSource(s: SourceDocument, path: (p: string) => string): Source
   const root = s.root === undefined ? '' : path(s.root);
   // Paths the user gives are relative to the working directory; the readers' defaults lie under the root.
   const under = (given: string | undefined, fallback: string): string => (given !== undefined ? path(given) : join(root, fallback));
+  // Only when given (RowFileOptionsSpec): the fingerprints of earlier runs stay the same.
+  const rowFileOptions = {
+    ...(s.allowOutsideRoot !== undefined ? { allowOutsideRoot: s.allowOutsideRoot } : {}), ...(s.missingImages !== undefined ? { missingImages: s.missingImages } : {}),
+  };
   switch (s.type) {
     case 'affectnet':
-      return { type: 'affectnet', root, csv: under(s.csv, AFFECTNET_DEFAULT_CSV), imagesDir: under(s.imagesDir, AFFECTNET_DEFAULT_IMAGES_DIR) };
+      return { type: 'affectnet', root, csv: under(s.csv, AFFECTNET_DEFAULT_CSV), imagesDir: under(s.imagesDir, AFFECTNET_DEFAULT_IMAGES_DIR), ...rowFileOptions };
     case 'rafdb': {
       const images = s.images ?? 'aligned';
       return {
         type: 'rafdb', root, partition: s.partition ?? 'test', images,
         labelFile: under(s.labelFile, RAFDB_DEFAULT_LABEL_FILE),
         imagesDir: under(s.imagesDir, `Image/${images}`),
-        ...(s.distributionFile !== undefined ? { distributionFile: path(s.distributionFile) } : {}),
+        ...(s.distributionFile !== undefined ? { distributionFile: path(s.distributionFile) } : {}), ...rowFileOptions,
       };
     }
     case 'folder':
@@ -242,6 +246,7 @@ function normalizeSource(s: SourceDocument, path: (p: string) => string): Source
         ...(s.videos !== undefined ? { videos: [...s.videos] } : {}),
         ...(s.sampling !== undefined ? { sampling: { ...s.sampling } } : {}),
         ...(s.split !== undefined ? { split: { part: s.split.part, seed: s.split.seed ?? 0, trainFraction: s.split.trainFraction ?? 0.8 } } : {}),
+        ...rowFileOptions,
       };
     case 'video':
       return {

@@ -23,6 +23,21 @@ export interface AffectNetSourceSpec {
   readonly csv: string;
   /** Default `<root>/Manually_Annotated_Images`. */
   readonly imagesDir: string;
+  /** See RowFileOptionsSpec. */
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
+}
+
+/**
+ * AffectNet, RAF-DB and Aff-Wild2 take these two only when the spec gives
+ * them (absent: false and "skip"), so the fingerprints of runs made before
+ * they existed stay the same.
+ */
+export interface RowFileOptionsSpec {
+  /** Images whose real path leaves the image folder may be read (default false: such a row is an error). */
+  readonly allowOutsideRoot?: boolean;
+  /** A row whose image does not exist: a counted skip (default) or an error naming its line. */
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface RafDbSourceSpec {
@@ -35,6 +50,8 @@ export interface RafDbSourceSpec {
   /** Default `<root>/Image/<images>`. */
   readonly imagesDir: string;
   readonly distributionFile?: string;
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface FolderSourceSpec {
@@ -72,6 +89,8 @@ export interface AffWildSourceSpec {
   /** Absent: every usable frame. */
   readonly sampling?: FrameSamplingSpec;
   readonly split?: IdentitySplitSpec;
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface VideoSourceSpec {
