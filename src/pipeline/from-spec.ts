@@ -122,7 +122,7 @@ export async function runOptionsFromSpec(spec: PipelineSpec, backend: BackendNam
   const modelDir = spec.predictions?.type === 'face-api' ? spec.predictions.modelDir : undefined;
   return {
     source, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, backend,
-    workers: spec.workers, window: spec.window, outputDir: spec.output.dir, images: spec.output.images,
+    workers: spec.workers, window: spec.window, maxPixels: spec.maxPixels, outputDir: spec.output.dir, images: spec.output.images,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),

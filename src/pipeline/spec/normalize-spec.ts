@@ -11,6 +11,7 @@ import type { CorruptionName, Severity } from '../../corruptions/corruption.js';
 import { CORRUPTION_NAMES } from '../../corruptions/registry.js';
 import type { BackendRequest } from '../../gpu/backend.js';
 import type { Box } from '../../image/io.js';
+import { DEFAULT_MAX_PIXELS } from '../../image/dimensions.js';
 import type { MeasuredVisibility } from '../../labels/visibility-table.js';
 import { DEFAULT_CALIBRATION_IMAGES } from '../../labels/calibration-sample.js';
 import { DEFAULT_LAMBDA } from '../../labels/fusion.js';
@@ -104,6 +105,7 @@ export interface SpecDocument {
   readonly metrics?: { readonly bins?: number; readonly temperature?: boolean | number; readonly report?: boolean; readonly interval?: number; readonly calibrators?: readonly CalibratorName[] };
   readonly workers?: number;
   readonly window?: number;
+  readonly maxPixels?: number;
   readonly backend?: BackendRequest;
 }
 
@@ -207,6 +209,7 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
     ...(metrics ? { metrics } : {}),
     workers,
     window: doc.window ?? SPEC_DEFAULTS.windowPerWorker * workers,
+    maxPixels: doc.maxPixels ?? DEFAULT_MAX_PIXELS,
     backend: doc.backend ?? SPEC_DEFAULTS.backend,
   };
   return problems.length > 0 ? { problems } : { spec, problems };

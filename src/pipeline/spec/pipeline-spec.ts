@@ -176,5 +176,7 @@ export interface PipelineSpec {
   readonly metrics?: MetricsSpec;
   readonly workers: number;
   readonly window: number;
+  /** Images over this many pixels are skipped, not decoded (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels: number;
   readonly backend: BackendRequest;
 }
