@@ -79,26 +79,34 @@ const timer = setInterval(() => {
     process.stderr.write(`${Math.round(last.t)} s: ${last.images}/${images} images, RSS ${last.rssMb.toFixed(0)} MB\n`);
   }
 }, 1000);
+/** The result so far (written every minute, so a run cut short still leaves one), or the final one. */
+function result(final: boolean) {
+  const done = samples.at(-1)?.images ?? 0;
+  const horizon = final ? images : done;
+  const secondHalf = samples.filter((s) => s.images >= horizon / 2 && s.images < images);
+  const perThousand = Math.round(slope(secondHalf.map((s) => ({ x: s.images, y: s.rssMb }))) * 1000 * 100) / 100;
+  const peak = Math.max(...samples.map((s) => s.rssMb));
+  const at = (fraction: number): number | undefined => samples.find((s) => s.images >= fraction * images)?.rssMb;
+  return {
+    images, workers, variants_per_image: variantDirs.length + 1, finished: final, images_done: done,
+    seconds: Math.round((performance.now() - started) / 1000), load_average_at_start: loadAtStart,
+    peak_rss_mb: Math.round(peak),
+    rss_mb_at: Object.fromEntries([0.1, 0.25, 0.5, 0.75, 0.99].map((f) => [`${f * 100}%`, at(f) === undefined ? null : Math.round(at(f)!)])),
+    // Over the second half of the images done so far when the run is not finished.
+    second_half: { from_images: Math.ceil(horizon / 2), samples: secondHalf.length, slope_mb_per_1000_images: perThousand },
+    limit_mb_per_1000_images: SLOPE_LIMIT_MB_PER_1000,
+    pass: final && secondHalf.length >= 10 && perThousand <= SLOPE_LIMIT_MB_PER_1000,
+    // Every 30th sample: enough to draw the curve.
+    series: samples.filter((_, i) => i % 30 === 0).map((s) => [Math.round(s.t), s.images, Math.round(s.rssMb)]),
+  };
+}
+const partial = setInterval(() => { if (samples.length > 10) writeResult('soak', result(false)); }, 60_000);
 const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 clearInterval(timer);
+clearInterval(partial);
 rmSync(root, { recursive: true, force: true });
 if (code !== 0) throw new Error(`fer-c corrupt exited ${code}: ${stderr}`);
-
-const secondHalf = samples.filter((s) => s.images >= images / 2 && s.images < images);
-const perImage = slope(secondHalf.map((s) => ({ x: s.images, y: s.rssMb })));
-const perThousand = Math.round(perImage * 1000 * 100) / 100;
-const peak = Math.max(...samples.map((s) => s.rssMb));
-const at = (fraction: number): number | undefined => samples.find((s) => s.images >= fraction * images)?.rssMb;
-const path = writeResult('soak', {
-  images, workers, variants_per_image: variantDirs.length + 1, seconds: Math.round((performance.now() - started) / 1000),
-  load_average_at_start: loadAtStart,
-  peak_rss_mb: Math.round(peak),
-  rss_mb_at: Object.fromEntries([0.1, 0.25, 0.5, 0.75, 0.99].map((f) => [`${f * 100}%`, Math.round(at(f) ?? NaN)])),
-  second_half: { samples: secondHalf.length, slope_mb_per_1000_images: perThousand },
-  limit_mb_per_1000_images: SLOPE_LIMIT_MB_PER_1000,
-  pass: secondHalf.length >= 10 && perThousand <= SLOPE_LIMIT_MB_PER_1000,
-  // Every 30th sample: enough to draw the curve.
-  series: samples.filter((_, i) => i % 30 === 0).map((s) => [Math.round(s.t), s.images, Math.round(s.rssMb)]),
-});
-console.log(`soak: ${images} images, peak RSS ${Math.round(peak)} MB, second-half slope ${perThousand} MB per 1,000 images (limit ${SLOPE_LIMIT_MB_PER_1000})`);
+const final = result(true);
+const path = writeResult('soak', final);
+console.log(`soak: ${images} images, peak RSS ${final.peak_rss_mb} MB, second-half slope ${final.second_half.slope_mb_per_1000_images} MB per 1,000 images (limit ${SLOPE_LIMIT_MB_PER_1000})`);
 console.log(`written ${path}`);

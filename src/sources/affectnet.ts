@@ -86,7 +86,8 @@ export function readAffectNet(options: AffectNetOptions): SampleSource {
   const sourceRoot = new SourceRoot(imagesDir, options.allowOutsideRoot ?? false);
   const missingImages = options.missingImages ?? 'skip';
   /** One data row's sample; undefined when it is skipped. Throws what is wrong with it. */
-  const rowSample = async (fields: readonly string[], line: number, layout: { columns: ColumnIndex; width: number }, seen: Map<string, number>, context: PassContext): Promise<SampleDescriptor | undefined> => {
+  const allowOutside = options.allowOutsideRoot ?? false;
+  const rowSample = (fields: readonly string[], line: number, layout: { columns: ColumnIndex; width: number }, seen: Map<string, number>, context: PassContext): SampleDescriptor | undefined => {
     const where = at(csv, line);
     const { columns, width } = layout;
     if (fields.length !== width) {
@@ -119,9 +120,9 @@ export function readAffectNet(options: AffectNetOptions): SampleSource {
     const landmarks = columns.facial_landmarks === undefined ? undefined : parseLandmarks(cell('facial_landmarks'), where);
 
     const file = join(imagesDir, relative.replace(/\\/g, '/'));
-    const escape = sourceRoot.escape(file);
-    if (escape) throw new Error(`${where}: image "${relative}" ${escape} (set source.allowOutsideRoot to read it)`);
-    if (checkFiles && await missingImage(context, file, { annotation: csv, line, name: relative, missingImages })) return undefined;
+    const found = checkFiles || !allowOutside ? sourceRoot.examine(file) : {};
+    if (found.outside) throw new Error(`${where}: image "${relative}" ${found.outside} (set source.allowOutsideRoot to read it)`);
+    if (checkFiles && missingImage(context, file, found.problem, { annotation: csv, line, name: relative, missingImages })) return undefined;
     return {
       id, file, box, classes: AFFECTNET_CLASSES, label: expression,
       ...(va ? { va } : {}),
@@ -141,7 +142,7 @@ export function readAffectNet(options: AffectNetOptions): SampleSource {
         layout = { columns: Object.fromEntries(AFFECTNET_COLUMNS.map((c, i) => [c, i])) as ColumnIndex, width: AFFECTNET_COLUMNS.length };
       }
       let sample: SampleDescriptor | undefined;
-      try { sample = await rowSample(fields, line, layout, seen, context); } catch (e) { context.reject(e); continue; }
+      try { sample = rowSample(fields, line, layout, seen, context); } catch (e) { context.reject(e); continue; }
       if (sample) yield sample;
     }
   });

@@ -82,24 +82,14 @@ export function readFolder(options: FolderOptions): SampleSource {
     ? { dataset: options.dataset ?? 'folder', names: [...options.classes] }
     : options.classes;
   const k = classes.names.length;
-  if (k < 2) throw new Error(`folder source: needs at least 2 class names, got ${k}`);
-  const byName = new Map(classes.names.map((n, i) => [n.toLowerCase(), i]));
-  if (byName.size !== k) throw new Error(`folder source: class names must be distinct (got ${classes.names.join(', ')})`);
+  const parseLabel = labelParser(classes);
   const checkFiles = options.checkFiles ?? true;
   const allowOutsideRoot = options.allowOutsideRoot ?? false;
   const missingImages = options.missingImages ?? 'error';
 
-  const parseLabel = (raw: string, where: string): number => {
-    const index = parseIntegerCell(raw) ?? byName.get(raw.toLowerCase());
-    if (index === undefined || index < 0 || index >= k) {
-      throw new Error(`${where}: label "${raw}" is neither a class index 0..${k - 1} nor a class name (${classes.names.join(', ')})`);
-    }
-    return index;
-  };
-
   const sourceRoot = new SourceRoot(root, allowOutsideRoot);
   /** One data row's sample; undefined when it is skipped. Throws (or rejects) what is wrong with it. */
-  const rowSample = async (fields: readonly string[], line: number, columns: FolderColumns, seen: Map<string, number>, context: PassContext): Promise<SampleDescriptor | undefined> => {
+  const rowSample = (fields: readonly string[], line: number, columns: FolderColumns, seen: Map<string, number>, context: PassContext): SampleDescriptor | undefined => {
     const where = at(csv, line);
     if (fields.length !== columns.count) throw new Error(`${where}: has ${fields.length} columns, the header has ${columns.count}`);
 
@@ -116,9 +106,9 @@ export function readFolder(options: FolderOptions): SampleSource {
     const box = columns.box.length > 0 ? parseBox(columns.box.map((c) => fields[c]!), where) : undefined;
 
     const file = isAbsolute(relative) ? relative : join(root, relative);
-    const escape = sourceRoot.escape(file);
-    if (escape) throw new Error(`${where}: file "${relative}" ${escape} (set source.allowOutsideRoot to read it)`);
-    if (checkFiles && await missingImage(context, file, { annotation: csv, line, name: relative, missingImages })) return undefined;
+    const found = checkFiles || !allowOutsideRoot ? sourceRoot.examine(file) : {};
+    if (found.outside) throw new Error(`${where}: file "${relative}" ${found.outside} (set source.allowOutsideRoot to read it)`);
+    if (checkFiles && missingImage(context, file, found.problem, { annotation: csv, line, name: relative, missingImages })) return undefined;
     if (checkFiles && !context.checking) {
       // A tiny face is stretched to 224×224: warned about, with the box's size where there is one.
       const dims = box ? { width: Math.round(box.width), height: Math.round(box.height) } : imageDimensions(file);
@@ -140,11 +130,26 @@ export function readFolder(options: FolderOptions): SampleSource {
     for await (const { line, fields } of new RowReader(csv)) {
       if (!columns) { columns = parseHeader(fields, k, at(csv, line)); continue; }
       let sample: SampleDescriptor | undefined;
-      try { sample = await rowSample(fields, line, columns, seen, context); } catch (e) { context.reject(e); continue; }
+      try { sample = rowSample(fields, line, columns, seen, context); } catch (e) { context.reject(e); continue; }
       if (sample) yield sample;
     }
     if (!columns) throw new Error(`${csv}: is empty (expected a header row such as "file,label,valence,arousal")`);
   });
+}
+
+/** A label cell (class index or name, any case) → class index; checks the class names once. */
+function labelParser(classes: DatasetClasses): (raw: string, where: string) => number {
+  const k = classes.names.length;
+  if (k < 2) throw new Error(`folder source: needs at least 2 class names, got ${k}`);
+  const byName = new Map(classes.names.map((n, i) => [n.toLowerCase(), i]));
+  if (byName.size !== k) throw new Error(`folder source: class names must be distinct (got ${classes.names.join(', ')})`);
+  return (raw, where) => {
+    const index = parseIntegerCell(raw) ?? byName.get(raw.toLowerCase());
+    if (index === undefined || index < 0 || index >= k) {
+      throw new Error(`${where}: label "${raw}" is neither a class index 0..${k - 1} nor a class name (${classes.names.join(', ')})`);
+    }
+    return index;
+  };
 }
 
 function isClassList(c: DatasetClasses | readonly string[]): c is readonly string[] {

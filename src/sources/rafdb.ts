@@ -55,9 +55,10 @@ export function readRafDb(options: RafDbOptions): SampleSource {
   const sourceRoot = new SourceRoot(imagesDir, options.allowOutsideRoot ?? false);
   const missingImages = options.missingImages ?? 'skip';
   /** One line's sample; undefined when it is skipped or not in the partition. Throws what is wrong with it. */
-  const rowSample = async (
+  const allowOutside = options.allowOutsideRoot ?? false;
+  const rowSample = (
     fields: readonly string[], line: number, distributions: Map<string, NamedDistribution> | undefined, seen: Map<string, number>, context: PassContext,
-  ): Promise<SampleDescriptor | undefined> => {
+  ): SampleDescriptor | undefined => {
     const where = at(labelFile, line);
     if (fields.length !== 2) throw new Error(`${where}: has ${fields.length} fields, expected "<image name> <label 1..7>" (e.g. "test_0001.jpg 5")`);
     const [name, rawLabel] = fields as [string, string];
@@ -79,9 +80,9 @@ export function readRafDb(options: RafDbOptions): SampleSource {
 
     const stem = basename(name, extname(name));
     const file = images === 'aligned' ? join(imagesDir, `${stem}_aligned.jpg`) : join(imagesDir, name);
-    const escape = sourceRoot.escape(file);
-    if (escape) throw new Error(`${where}: image "${name}" ${escape} (set source.allowOutsideRoot to read it)`);
-    if (checkFiles && await missingImage(context, file, { annotation: labelFile, line, name, missingImages })) return undefined;
+    const found = checkFiles || !allowOutside ? sourceRoot.examine(file) : {};
+    if (found.outside) throw new Error(`${where}: image "${name}" ${found.outside} (set source.allowOutsideRoot to read it)`);
+    if (checkFiles && missingImage(context, file, found.problem, { annotation: labelFile, line, name, missingImages })) return undefined;
     return {
       id: idFromPath(name), file, classes: RAFDB_CLASSES, label: label - 1,
       ...(distribution ? { distribution } : {}),
@@ -94,7 +95,7 @@ export function readRafDb(options: RafDbOptions): SampleSource {
     const seen = new Map<string, number>();
     for await (const { line, fields } of new RowReader(labelFile, { format: 'whitespace' })) {
       let sample: SampleDescriptor | undefined;
-      try { sample = await rowSample(fields, line, distributions, seen, context); } catch (e) { context.reject(e); continue; }
+      try { sample = rowSample(fields, line, distributions, seen, context); } catch (e) { context.reject(e); continue; }
       if (sample) yield sample;
     }
   });

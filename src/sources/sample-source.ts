@@ -4,7 +4,7 @@
  * consumer asks), plus the tally of what it skipped and why, and warnings
  * that concern a whole file rather than one sample.
  */
-import { statSync } from 'node:fs';
+import { fileProblemOf } from '../io/source-root.js';
 import type { DatasetClasses, SampleDescriptor, SkipRecord } from './sample.js';
 
 /** A problem with a whole annotation file (e.g. its line count differs from the frames on disk). */
@@ -194,13 +194,13 @@ export function idFromPath(relativePath: string): string {
 }
 
 /**
- * A row's image that is not a readable file: an error naming the row (default;
- * listed by a check pass), or a counted skip with missingImages "skip".
+ * A row's image that is not a readable file (`problem`, from
+ * SourceRoot.examine): an error naming the row (default; listed by a check
+ * pass), or a counted skip with missingImages "skip". False when there is no problem.
  */
-export async function missingImage(
-  context: PassContext, file: string, row: { annotation: string; line: number; name: string; missingImages: 'error' | 'skip' },
-): Promise<boolean> {
-  const problem = await fileProblem(file);
+export function missingImage(
+  context: PassContext, file: string, problem: string | undefined, row: { annotation: string; line: number; name: string; missingImages: 'error' | 'skip' },
+): boolean {
   if (problem === undefined) return false;
   if (row.missingImages === 'error') {
     context.reject(new Error(`${at(row.annotation, row.line)}: image "${row.name}" ${problem} (${file}); fix the row, or set source.missingImages to "skip"`));
@@ -220,15 +220,7 @@ export async function isFile(path: string): Promise<boolean> {
  * link loop (ELOOP)", "is a folder", …), or undefined when it is one.
  */
 export async function fileProblem(path: string): Promise<string | undefined> {
-  try {
-    // Synchronous: one stat costs a few µs, a trip through the thread pool several times that (300,000 rows are checked before a run).
-    return statSync(path).isFile() ? undefined : 'is not a regular file (a folder or a device)';
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'does not exist';
-    if (code === 'ELOOP') return 'is a symbolic link loop (ELOOP)';
-    return `cannot be read (${code ?? (e as Error).message})`;
-  }
+  return fileProblemOf(path);
 }
 
 /** `file line n` — how every message names the place at fault. */
