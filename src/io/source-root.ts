@@ -42,6 +42,7 @@ export function fileProblemOf(path: string): string | undefined {
   }
 }
 
+/** A dataset root and the one way to ask whether a file may be read from it (see the file comment). */
 export class SourceRoot {
   /** The root as given, made absolute (for messages). */
   readonly path: string;
