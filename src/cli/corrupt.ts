@@ -30,7 +30,7 @@ resumes: variants already written are kept.
   --backend B       gpu.js backend (default auto: webgpu on a hardware GPU → headlessgl on one → webasm)
   --workers N       worker threads (default: all ${availableParallelism()} cores)
   --max-pixels N    images over N pixels are skipped with their size, not decoded
-                    (default ${DEFAULT_MAX_PIXELS}; a decode holds 4 bytes a pixel)
+                    (default ${DEFAULT_MAX_PIXELS}; a decode holds ~6 bytes a pixel)
   --overwrite       allow an output folder that holds a run with other parameters
 
 Soft labels (also writes OUT/labels.csv and OUT/visibility.json):

@@ -15,8 +15,8 @@ export const TINY_IMAGE_SIDE = 32;
 
 /**
  * Images over this many pixels are not decoded (a counted skip naming the
- * size; see decodeImage): 50 MP, 200 MB of decoded pixels, covers 48 MP phone
- * photos (8000×6000). Spec field `maxPixels`, `fer-c corrupt --max-pixels`.
+ * size; see decodeImage): 50 MP, ~300 MB at a decode's peak, covers 48 MP
+ * phone photos (8000×6000). Spec field `maxPixels`, `fer-c corrupt --max-pixels`.
  */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
