@@ -15,9 +15,8 @@ import { join } from 'node:path';
 import { collect, rejects } from './helpers/async.js';
 import { FACES_DIR } from './helpers/fixtures.js';
 import { runCli } from './helpers/run-folder.js';
-import { readAffectNet, readAffWild, readFolder, readRafDb } from '../src/sources/index.js';
+import { readAffectNet, readAffWild, readFolder, readImageFolder, readRafDb } from '../src/sources/index.js';
 import { checkSource, MAX_LISTED_PROBLEMS } from '../src/sources/sample-source.js';
-import { scanInputFolder } from '../src/pipeline/input-files.js';
 import { outputOverlap } from '../src/io/path-overlap.js';
 import { SourceRoot } from '../src/io/source-root.js';
 
@@ -93,7 +92,7 @@ test('AffectNet, RAF-DB and Aff-Wild2: a symlinked image leading out of the imag
 
 test('fer-c corrupt\'s input folder: a symlink leading out of it is skipped with its reason, one that stays inside is read', () => {
   const { root, secret } = rootWithLinks('corrupt');
-  const scan = scanInputFolder(root);
+  const { scan } = readImageFolder({ root });
   assert.equal(scan.files, [join(root, 'face.png'), join(root, 'inner.png')]);
   assert.equal(scan.skipped, [{ file: join(root, 'link.png'), reason: `a symbolic link out of the source root ${root} (to ${secret})` }]);
 });
