@@ -10,9 +10,9 @@
  * photo piled them up (a 4000×3000 JPEG is 48 MB). So decodeImage reads the
  * size from the header first and refuses an image over `maxPixels` before
  * decoding it, and drops the decoded pixels as soon as they are drawn: one
- * decode holds about 6 bytes a pixel at its peak (the file, the bitmap, the
- * mipmaps of the high-quality downscale), at most maxPixels of them, and only
- * while it runs.
+ * decode holds about 6 bytes a pixel at its peak (measured: the file, the
+ * bitmap, what the high-quality downscale works in), at most maxPixels of
+ * them, and only while it runs.
  */
 import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
