@@ -11,6 +11,7 @@ import { DEFAULT_LAMBDA } from '../labels/fusion.js';
 import { DEFAULT_EXPONENT } from '../labels/smoothing.js';
 import { DEFAULT_CALIBRATION_IMAGES } from '../labels/calibration-sample.js';
 import { join } from 'node:path';
+import { DEFAULT_MAX_PIXELS } from '../image/dimensions.js';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
                      [--backend auto|${BACKENDS.join('|')}] [--workers N] [--overwrite] [--quiet] [--set key=value …]
@@ -28,6 +29,8 @@ resumes: variants already written are kept.
                     (seed, file name, corruption, severity)
   --backend B       gpu.js backend (default auto: webgpu on a hardware GPU → headlessgl on one → webasm)
   --workers N       worker threads (default: all ${availableParallelism()} cores)
+  --max-pixels N    images over N pixels are skipped with their size, not decoded
+                    (default ${DEFAULT_MAX_PIXELS}; a decode holds ~6 bytes a pixel)
 ${WORK_FLAG_HELP.overwrite}
                     (without it, a folder holding a run with other parameters is refused; the
                     same parameters resume)
@@ -56,13 +59,14 @@ export const corruptCommand: Command = {
   async run(argv) {
     const args = parseWorkArgs(argv, {
       values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers',
-        'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images'],
+        'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images', 'max-pixels'],
     }, 'flags');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const inputDir = requiredFlag(args, 'input');
     const outputDir = requiredFlag(args, 'output');
     const seed = numberFlag(args, 'seed', 0, Number.isSafeInteger, 'an integer');
     const workers = numberFlag(args, 'workers', availableParallelism(), (n) => Number.isInteger(n) && n >= 1, 'a positive integer');
+    const maxPixels = numberFlag(args, 'max-pixels', DEFAULT_MAX_PIXELS, (n) => Number.isSafeInteger(n) && n >= 1, 'a positive integer');
     const listOf = <T>(name: string, parse: (raw: string | undefined) => T): T => {
       try { return parse(flag(args, name)); } catch (e) { throw new UsageError(`--${name}: ${(e as Error).message}`); }
     };
@@ -76,7 +80,7 @@ export const corruptCommand: Command = {
     console.error(describeChoice(choice));
     const { corruptDirectory } = await import('../pipeline/corrupt-directory.js');
     const summary = await corruptDirectory({
-      inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, progress: !quiet,
+      inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, maxPixels, progress: !quiet,
       overwrite: args.booleans.has('overwrite'), ...(labels ? { labels } : {}),
     });
     return printSummary(summary, { inputDir, outputDir, labels: labels !== undefined });

@@ -2,7 +2,8 @@
 import { parseArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { describeSpec, loadSpec, SpecError } from '../pipeline/spec/index.js';
-import { sourceFromSpec } from '../pipeline/from-spec.js';
+import { sourceFromSpec, sourceNameOf } from '../pipeline/from-spec.js';
+import { checkSource } from '../sources/sample-source.js';
 import { checkRunModel } from '../models/load-model.js';
 import { ModelError, NonFiniteOutputError } from '../models/prediction-model.js';
 
@@ -15,8 +16,10 @@ and says what the run would do, or lists every problem with its JSON path
   --set key=value   override a field before validation; key is a dotted path
                     (source.root, labels.lambda, severities); value is JSON when
                     it parses ([1,2], 0.3, true), else a string (/data/affectnet)
-  --check-files     also check that the input files and folders exist, and load an
-                    ONNX / TF.js model and run one batch through it
+  --check-files     also check that the input files and folders exist, read every
+                    row of the source as a run does before its first image (all
+                    bad rows listed with file and line, the first 20 and a count),
+                    and load an ONNX / TF.js model and run one batch through it
   --print           print the spec with every default filled in (JSON)`;
 
 export const validateCommand: Command = {
@@ -30,6 +33,15 @@ export const validateCommand: Command = {
     const file = args.positionals[0]!;
     try {
       const spec = loadSpec(file, args.flags.get('set') ?? [], { checkFiles: args.booleans.has('check-files') });
+      // --check-files reads every row, as the run will before writing anything.
+      if (args.booleans.has('check-files')) {
+        try {
+          await checkSource(sourceFromSpec(spec.source), spec.limit ?? Infinity, sourceNameOf(spec.source));
+        } catch (e) {
+          console.error(`${file}: /source: ${(e as Error).message}`);
+          return 1;
+        }
+      }
       // --check-files also loads an ONNX / TF.js model and runs one batch through it (file, shape, classes, outputs).
       const p = spec.predictions;
       if (args.booleans.has('check-files') && (p?.type === 'onnx' || p?.type === 'tfjs')) {

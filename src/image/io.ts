@@ -3,15 +3,31 @@
  * @napi-rs/canvas (Skia). PNG encoding is our own: Skia's PNG encoder costs
  * ~11 ms for a 224×224 image here, longer than most corruptions; ours (see
  * encodePng) takes ~0.8 ms and is still lossless.
+ *
+ * Memory: Skia decodes the whole image, 4 bytes a pixel (@napi-rs/canvas 1.1
+ * has no decode at reduced size), into native memory that V8 does not count
+ * and frees only when the Image is collected; a worker decoding photo after
+ * photo piled them up (a 4000×3000 JPEG is 48 MB). So decodeImage reads the
+ * size from the header first and refuses an image over `maxPixels` before
+ * decoding it, and drops the decoded pixels as soon as they are drawn: one
+ * decode holds about 6 bytes a pixel at its peak (measured: the file, the
+ * bitmap, what the high-quality downscale works in), at most maxPixels of
+ * them, and only while it runs.
  */
 import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { createCanvas, Image, type SKRSContext2D } from '@napi-rs/canvas';
 import type { RgbImage } from './rgb-image.js';
+import { DEFAULT_MAX_PIXELS, imageDimensionsOf } from './dimensions.js';
 import { upFilteredScanlines } from './up-filter-wasm.js';
 import { deflateScanlines } from './png-deflate.js';
 
 export const FER_SIZE = 224;
+
+export { DEFAULT_MAX_PIXELS } from './dimensions.js';
+
+/** Setting an Image's src to this drops its decoded pixels at once (see the file comment). */
+const NO_PIXELS = Buffer.alloc(0);
 
 export class ImageDecodeError extends Error {
   constructor(readonly file: string, readonly reason: string) {
@@ -47,14 +63,31 @@ function checkComplete(bytes: Uint8Array, name: string): void {
   }
 }
 
-function loadSkiaImage(bytes: Uint8Array, name: string): Image {
+/** "6000×6000 (36.0 MP)". */
+function describeSize(width: number, height: number): string {
+  return `${width}×${height} (${(width * height / 1e6).toFixed(1)} MP)`;
+}
+
+function oversize(name: string, width: number, height: number, maxPixels: number): ImageDecodeError {
+  return new ImageDecodeError(name, `image is ${describeSize(width, height)}, over the decode limit of ${(maxPixels / 1e6).toFixed(1)} MP (maxPixels): not decoded`);
+}
+
+function loadSkiaImage(bytes: Uint8Array, name: string, maxPixels: number): Image {
   checkComplete(bytes, name);
+  const header = imageDimensionsOf(bytes);
+  if (header && header.width * header.height > maxPixels) throw oversize(name, header.width, header.height, maxPixels);
   const img = new Image();
   let failure: unknown;
   img.onerror = (e: unknown) => { failure = e; };
   img.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (failure || img.width === 0 || img.height === 0) {
     throw new ImageDecodeError(name, `not a decodable image${failure instanceof Error ? ` (${failure.message})` : ''}`);
+  }
+  // A format whose header dimensions.ts does not read (BMP, GIF, …): checked once decoded.
+  if (img.width * img.height > maxPixels) {
+    const { width, height } = img;
+    img.src = NO_PIXELS;
+    throw oversize(name, width, height, maxPixels);
   }
   return img;
 }
@@ -75,12 +108,23 @@ export interface DecodeOptions {
   readonly size?: number;
   /** Name used in error messages (a path, usually). */
   readonly name?: string;
+  /** Images over this many pixels are refused before decoding (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
 }
 
 /** Decodes PNG / JPEG / WebP (anything Skia reads) to RGB; alpha is composited over black. */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RgbImage {
   const name = options.name ?? '<buffer>';
-  const img = loadSkiaImage(bytes, name);
+  const img = loadSkiaImage(bytes, name, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  try {
+    return drawDecoded(img, options, name);
+  } finally {
+    img.src = NO_PIXELS;
+  }
+}
+
+/** The decoded image cropped to the box and resized, as RGB. */
+function drawDecoded(img: Image, options: DecodeOptions, name: string): RgbImage {
   let sx = 0, sy = 0, sw = img.width, sh = img.height;
   if (options.box) {
     const b = options.box;

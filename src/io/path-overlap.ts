@@ -1,25 +1,37 @@
 /**
  * Whether an output folder and an input path overlap, so that writing the
  * output would touch the input: compared as real paths (symlinks resolved as
- * far as the path exists; the rest lexically), case as the file system gives it.
+ * far as the path exists, a dangling symlink followed to where a write would
+ * land; the rest lexically), case as the file system gives it.
  */
-import { realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute, basename, sep } from 'node:path';
 
-/** The real path of `path`, resolving symlinks in its longest existing ancestor. */
+/** Symbolic links followed before a path is taken as it reads (the kernel's limit, ELOOP). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The real path of `path`: symlinks resolved in its longest existing ancestor,
+ * and a dangling symlink on the way followed to its target (a folder made or a
+ * file written there lands at the target, so that is where the path leads).
+ */
 export function realPathOf(path: string): string {
-  const absolute = resolve(path);
   const rest: string[] = [];
-  let head = absolute;
-  for (;;) {
+  let head = resolve(path);
+  for (let hops = 0; ;) {
     try {
-      return join(realpathSync(head), ...rest.reverse());
-    } catch {
-      const up = dirname(head);
-      if (up === head) return absolute;
-      rest.push(basename(head));
-      head = up;
+      return join(realpathSync.native(head), ...[...rest].reverse());
+    } catch { /* head does not exist (or is a link loop): follow a dangling link, else go up */ }
+    let target: string | undefined;
+    try { target = readlinkSync(head); } catch { target = undefined; }
+    if (target !== undefined && hops++ < MAX_LINK_HOPS) {
+      head = resolve(dirname(head), target);
+      continue;
     }
+    const up = dirname(head);
+    if (up === head) return join(head, ...[...rest].reverse());
+    rest.push(basename(head));
+    head = up;
   }
 }
 

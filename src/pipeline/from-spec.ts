@@ -17,13 +17,16 @@ import { requireCalibration } from './run/shard.js';
 
 export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => void): SampleSource {
   const hooks = onSkip ? { onSkip } : {};
+  const rowFileOptions = spec.type === 'affectnet' || spec.type === 'rafdb' || spec.type === 'affwild' ? {
+    ...(spec.allowOutsideRoot !== undefined ? { allowOutsideRoot: spec.allowOutsideRoot } : {}), ...(spec.missingImages ? { missingImages: spec.missingImages } : {}),
+  } : {};
   switch (spec.type) {
     case 'affectnet':
-      return readAffectNet({ root: spec.root, csv: spec.csv, imagesDir: spec.imagesDir, ...hooks });
+      return readAffectNet({ root: spec.root, csv: spec.csv, imagesDir: spec.imagesDir, ...rowFileOptions, ...hooks });
     case 'rafdb':
       return readRafDb({
         root: spec.root, partition: spec.partition, images: spec.images, labelFile: spec.labelFile, imagesDir: spec.imagesDir,
-        ...(spec.distributionFile ? { distributionFile: spec.distributionFile } : {}), ...hooks,
+        ...(spec.distributionFile ? { distributionFile: spec.distributionFile } : {}), ...rowFileOptions, ...hooks,
       });
     case 'folder':
       return readFolder({
@@ -34,7 +37,7 @@ export function sourceFromSpec(spec: SourceSpec, onSkip?: (s: SkipRecord) => voi
       return readAffWild({
         root: spec.root, framesDir: spec.framesDir, exprDir: spec.exprDir, vaDir: spec.vaDir,
         ...(spec.videos ? { videos: spec.videos } : {}), ...(spec.sampling ? { sampling: spec.sampling } : {}),
-        ...(spec.split ? { split: spec.split } : {}), ...hooks,
+        ...(spec.split ? { split: spec.split } : {}), ...rowFileOptions, ...hooks,
       });
     case 'video':
       return readVideo({
@@ -119,7 +122,7 @@ export async function runOptionsFromSpec(spec: PipelineSpec, backend: BackendNam
   const modelDir = spec.predictions?.type === 'face-api' ? spec.predictions.modelDir : undefined;
   return {
     source, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, backend,
-    workers: spec.workers, window: spec.window, outputDir: spec.output.dir, images: spec.output.images,
+    workers: spec.workers, window: spec.window, maxPixels: spec.maxPixels, outputDir: spec.output.dir, images: spec.output.images,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),

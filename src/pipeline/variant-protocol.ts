@@ -20,6 +20,8 @@ export interface VariantWorkerConfig {
   readonly corruptions: readonly CorruptionName[];
   readonly severities: readonly Severity[];
   readonly size: number;
+  /** Images over this many pixels are skipped, not decoded (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
   /** PNG-encode each variant (for writing). */
   readonly encode: boolean;
   /** Send each variant's pixels back. */

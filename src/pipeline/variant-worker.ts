@@ -67,7 +67,7 @@ function decode(task: VariantTask): RgbImage {
   const key = `${task.index}|${task.file}|${task.box ? JSON.stringify(task.box) : ''}`;
   let image = decoded.get(key);
   if (!image) {
-    image = readImageFile(task.file, { size: config.size, ...(task.box ? { box: task.box } : {}) });
+    image = readImageFile(task.file, { size: config.size, ...(task.box ? { box: task.box } : {}), ...(config.maxPixels !== undefined ? { maxPixels: config.maxPixels } : {}) });
     decoded.set(key, image);
     if (decoded.size > DECODED_KEPT) decoded.delete(decoded.keys().next().value!);
   }

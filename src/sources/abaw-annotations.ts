@@ -115,6 +115,14 @@ export async function frameVa(cursor: AnnotationCursor, line: number): Promise<r
   return parseVa(row.fields[0]!, row.fields[1]!, where);
 }
 
+/** One EXPR line and, for a usable frame, its VA line. */
+async function frameAnnotation(row: ParsedRow, exprFile: string, va: AnnotationCursor | undefined): Promise<FrameAnnotation> {
+  const expression = exprCode(row, exprFile);
+  // VA is read only for frames that can be used, but always in step (never ahead).
+  const vaOfFrame = exprSkipReason(expression) === undefined && va ? await frameVa(va, row.line) : undefined;
+  return { frameNumber: row.line - 1, line: row.line, expression, ...(vaOfFrame ? { va: vaOfFrame } : {}) };
+}
+
 /** One frame line of an EXPR file, with the VA file's line for the same frame. */
 export interface FrameAnnotation {
   /** 1-based frame number (line − 1; file 00001.jpg is frame 1). */
@@ -128,26 +136,27 @@ export interface FrameAnnotation {
 }
 
 /**
- * Streams an EXPR file (and, in step, its VA file) frame by frame. A VA file
- * whose frame count differs from the EXPR file's is reported through `warn`
- * at the end.
+ * Streams an EXPR file (and, in step, its VA file) frame by frame. A bad line
+ * is thrown, or (a check pass, which lists every problem) handed to `reject`
+ * and its frame left out. A VA file whose frame count differs from the EXPR
+ * file's is reported through `warn` at the end.
  */
 export async function* readFrameAnnotations(
   exprFile: string,
   vaFile: string | undefined,
-  hooks: { readonly warn?: (warning: SourceWarning) => void } = {},
+  hooks: { readonly warn?: (warning: SourceWarning) => void; readonly reject?: (problem: unknown) => void } = {},
 ): AsyncGenerator<FrameAnnotation, void, undefined> {
+  const reject = hooks.reject ?? ((problem: unknown) => { throw problem; });
   const expr = await openExpr(exprFile);
   let va: AnnotationCursor | undefined;
   try {
     va = vaFile === undefined ? undefined : await openVa(vaFile);
     let frames = 0;
     for (let row = await expr.next(); row; row = await expr.next()) {
-      const expression = exprCode(row, exprFile);
       frames = row.line - 1;
-      // VA is read only for frames that can be used, but always in step (never ahead).
-      const vaOfFrame = exprSkipReason(expression) === undefined && va ? await frameVa(va, row.line) : undefined;
-      yield { frameNumber: frames, line: row.line, expression, ...(vaOfFrame ? { va: vaOfFrame } : {}) };
+      let frame: FrameAnnotation;
+      try { frame = await frameAnnotation(row, exprFile, va); } catch (e) { reject(e); continue; }
+      yield frame;
     }
     if (va) {
       const vaFrames = (await va.finalLine()) - 1;

@@ -9,13 +9,17 @@
  * numbers to PIL's crop, which reads them as (left, top, right, bottom); we
  * don't repeat that bug. The header row is optional (the official
  * validation.csv has none): without it the columns are in the order above.
+ * An image whose real path leaves imagesDir is an error unless
+ * allowOutsideRoot; a missing image is a counted skip unless missingImages
+ * is "error".
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseVa } from '../labels/label-file.js';
 import { RowReader } from '../io/csv-rows.js';
 import { AFFECTNET_CLASSES, type SampleDescriptor } from './sample.js';
+import { SourceRoot } from '../io/source-root.js';
 import {
-  at, defineSource, idFromPath, isFile, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions,
+  at, defineSource, idFromPath, missingImage, parseIntegerCell, parseNumberCell, type PassContext, type SampleSource, type SourceOptions,
 } from './sample-source.js';
 
 export interface AffectNetOptions extends SourceOptions {
@@ -27,6 +31,10 @@ export interface AffectNetOptions extends SourceOptions {
   readonly imagesDir?: string;
   /** Fail on an id seen before (keeps every id in memory: ~100 bytes each; default true). */
   readonly detectDuplicates?: boolean;
+  /** Read images whose real path leaves imagesDir (`../x`, a symlink pointing out). Default false: such a row is an error naming its line. */
+  readonly allowOutsideRoot?: boolean;
+  /** A row whose image does not exist: a counted skip (default) or an error naming the CSV and line. */
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export const AFFECTNET_DEFAULT_CSV = 'Manually_Annotated_file_lists/validation.csv';
@@ -75,61 +83,67 @@ export function readAffectNet(options: AffectNetOptions): SampleSource {
   const checkFiles = options.checkFiles ?? true;
   const detectDuplicates = options.detectDuplicates ?? true;
 
+  const sourceRoot = new SourceRoot(imagesDir, options.allowOutsideRoot ?? false);
+  const missingImages = options.missingImages ?? 'skip';
+  /** One data row's sample; undefined when it is skipped. Throws what is wrong with it. */
+  const allowOutside = options.allowOutsideRoot ?? false;
+  const rowSample = (fields: readonly string[], line: number, layout: { columns: ColumnIndex; width: number }, seen: Map<string, number>, context: PassContext): SampleDescriptor | undefined => {
+    const where = at(csv, line);
+    const { columns, width } = layout;
+    if (fields.length !== width) {
+      throw new Error(`${where}: has ${fields.length} columns, expected ${width}` +
+        (width === AFFECTNET_COLUMNS.length ? ` (${AFFECTNET_COLUMNS.join(', ')}; quote the landmarks if they hold commas)` : ''));
+    }
+    const cell = (c: Column): string => fields[columns[c]!]!;
+
+    const rawExpression = cell('expression');
+    const expression = parseIntegerCell(rawExpression);
+    if (expression === undefined || expression < 0 || expression > 10) {
+      throw new Error(`${where}: expression "${rawExpression}" is not an integer 0..10 (0–7 classes, 8 None, 9 Uncertain, 10 Non-Face)`);
+    }
+    if (expression >= AFFECTNET_CLASSES.names.length) {
+      context.skip({ reason: affectNetSkipReason(expression), annotation: csv, line });
+      return undefined;
+    }
+
+    const relative = cell('subDirectory_filePath');
+    if (relative === '') throw new Error(`${where}: empty subDirectory_filePath (expected an image path relative to ${imagesDir})`);
+    const id = idFromPath(relative);
+    if (detectDuplicates) {
+      const first = seen.get(id);
+      if (first !== undefined) throw new Error(`${where}: duplicate image "${relative}" (id ${id}, first on line ${first})`);
+      seen.set(id, line);
+    }
+
+    const box = parseBox(cell('face_x'), cell('face_y'), cell('face_width'), cell('face_height'), where);
+    const va = columns.valence === undefined ? undefined : parseVa(cell('valence'), cell('arousal'), where);
+    const landmarks = columns.facial_landmarks === undefined ? undefined : parseLandmarks(cell('facial_landmarks'), where);
+
+    const file = join(imagesDir, relative.replace(/\\/g, '/'));
+    const found = checkFiles || !allowOutside ? sourceRoot.examine(file) : {};
+    if (found.outside) throw new Error(`${where}: image "${relative}" ${found.outside} (set source.allowOutsideRoot to read it)`);
+    if (checkFiles && missingImage(context, file, found.problem, { annotation: csv, line, name: relative, missingImages })) return undefined;
+    return {
+      id, file, box, classes: AFFECTNET_CLASSES, label: expression,
+      ...(va ? { va } : {}),
+      meta: { annotation: csv, line, ...(landmarks ? { landmarks } : {}) },
+    };
+  };
+
   return defineSource(AFFECTNET_CLASSES, options, async function* (context) {
-    let columns: ColumnIndex | undefined;
-    let width = 0;
+    let layout: { columns: ColumnIndex; width: number } | undefined;
     const seen = new Map<string, number>();
     for await (const { line, fields } of new RowReader(csv)) {
-      const where = at(csv, line);
-      if (columns === undefined) {
+      if (layout === undefined) {
         if (isHeader(fields)) {
-          columns = columnsFromHeader(fields, where);
-          width = fields.length;
+          layout = { columns: columnsFromHeader(fields, at(csv, line)), width: fields.length };
           continue;
         }
-        columns = Object.fromEntries(AFFECTNET_COLUMNS.map((c, i) => [c, i])) as ColumnIndex;
-        width = AFFECTNET_COLUMNS.length;
+        layout = { columns: Object.fromEntries(AFFECTNET_COLUMNS.map((c, i) => [c, i])) as ColumnIndex, width: AFFECTNET_COLUMNS.length };
       }
-      if (fields.length !== width) {
-        throw new Error(`${where}: has ${fields.length} columns, expected ${width}` +
-          (width === AFFECTNET_COLUMNS.length ? ` (${AFFECTNET_COLUMNS.join(', ')}; quote the landmarks if they hold commas)` : ''));
-      }
-      const cell = (c: Column): string => fields[columns![c]!]!;
-
-      const rawExpression = cell('expression');
-      const expression = parseIntegerCell(rawExpression);
-      if (expression === undefined || expression < 0 || expression > 10) {
-        throw new Error(`${where}: expression "${rawExpression}" is not an integer 0..10 (0–7 classes, 8 None, 9 Uncertain, 10 Non-Face)`);
-      }
-      if (expression >= AFFECTNET_CLASSES.names.length) {
-        context.skip({ reason: affectNetSkipReason(expression), annotation: csv, line });
-        continue;
-      }
-
-      const relative = cell('subDirectory_filePath');
-      if (relative === '') throw new Error(`${where}: empty subDirectory_filePath (expected an image path relative to ${imagesDir})`);
-      const id = idFromPath(relative);
-      if (detectDuplicates) {
-        const first = seen.get(id);
-        if (first !== undefined) throw new Error(`${where}: duplicate image "${relative}" (id ${id}, first on line ${first})`);
-        seen.set(id, line);
-      }
-
-      const box = parseBox(cell('face_x'), cell('face_y'), cell('face_width'), cell('face_height'), where);
-      const va = columns.valence === undefined ? undefined : parseVa(cell('valence'), cell('arousal'), where);
-      const landmarks = columns.facial_landmarks === undefined ? undefined : parseLandmarks(cell('facial_landmarks'), where);
-
-      const file = join(imagesDir, relative.replace(/\\/g, '/'));
-      if (checkFiles && !(await isFile(file))) {
-        context.skip({ reason: 'image file missing', annotation: csv, line });
-        continue;
-      }
-      const sample: SampleDescriptor = {
-        id, file, box, classes: AFFECTNET_CLASSES, label: expression,
-        ...(va ? { va } : {}),
-        meta: { annotation: csv, line, ...(landmarks ? { landmarks } : {}) },
-      };
-      yield sample;
+      let sample: SampleDescriptor | undefined;
+      try { sample = rowSample(fields, line, layout, seen, context); } catch (e) { context.reject(e); continue; }
+      if (sample) yield sample;
     }
   });
 }

@@ -19,9 +19,10 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Rng } from '../random/rng.js';
 import { exprSkipReason, readFrameAnnotations } from './abaw-annotations.js';
+import { SourceRoot } from '../io/source-root.js';
 import { AFFWILD_CLASSES, type SampleDescriptor } from './sample.js';
 import {
-  defineSource, idFromPath, type PassContext, type SampleSource, type SourceOptions,
+  at, defineSource, idFromPath, type PassContext, type SampleSource, type SourceOptions,
 } from './sample-source.js';
 
 /** How frames are chosen among a video's (or identity's) usable frames. */
@@ -54,6 +55,10 @@ export interface AffWildOptions extends SourceOptions {
   readonly frameName?: (frameNumber: number) => string;
   readonly sampling?: FrameSampling;
   readonly split?: IdentitySplit;
+  /** Read frames whose real path leaves framesDir (`videos` naming `../x`, a symlink pointing out). Default false: an error naming the EXPR line. */
+  readonly allowOutsideRoot?: boolean;
+  /** A frame with an EXPR line but no file: a counted skip (default: the ABAW release lacks frames where no face was found) or an error naming the line. */
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface AffWildStats {
@@ -123,6 +128,8 @@ interface AffWildScan {
   readonly frameName: (frameNumber: number) => string;
   readonly checkFiles: boolean;
   readonly stats: AffWildStats;
+  readonly root: SourceRoot;
+  readonly missingImages: 'error' | 'skip';
 }
 
 export function readAffWild(options: AffWildOptions): AffWildSource {
@@ -131,13 +138,16 @@ export function readAffWild(options: AffWildOptions): AffWildSource {
   checkSampling(options.sampling);
   const split = options.split;
   if (split && split.part !== 'train' && split.part !== 'test') throw new Error(`identity split part must be "train" or "test", got "${String(split.part)}"`);
+  const framesDir = under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR);
   const scan: AffWildScan = {
-    framesDir: under(options.framesDir ?? AFFWILD_DEFAULT_FRAMES_DIR),
+    framesDir,
     exprDir: under(options.exprDir ?? AFFWILD_DEFAULT_EXPR_DIR),
     vaDir: options.vaDir === null ? undefined : under(options.vaDir ?? AFFWILD_DEFAULT_VA_DIR),
     frameName: options.frameName ?? defaultFrameName,
     checkFiles: options.checkFiles ?? true,
     stats: { videos: 0, identities: 0, usableFrames: 0, selectedFrames: 0 },
+    root: new SourceRoot(framesDir, options.allowOutsideRoot ?? false),
+    missingImages: options.missingImages ?? 'skip',
   };
   const { stats } = scan;
   return Object.assign(
@@ -198,11 +208,13 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
   let diskCount = 0;
   if (checkFiles) {
     try {
+      // Symlinked frames count as on disk: where they lead is checked frame by frame (SourceRoot).
       const entries = await readdir(framePath, { withFileTypes: true });
-      onDisk = new Set(entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name));
+      onDisk = new Set(entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')).map((e) => e.name));
       diskCount = onDisk.size;
     } catch (e) {
-      throw new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      context.reject(new Error(`${framePath}: cannot list the frames of video "${video}" annotated in ${exprFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+      return;
     }
   }
   let vaFile = vaDir === undefined ? undefined : join(vaDir, `${video}.txt`);
@@ -211,7 +223,7 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
     vaFile = undefined;
   }
   let exprFrames = 0, missing = 0;
-  const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn });
+  const annotations = readFrameAnnotations(exprFile, vaFile, { warn: context.warn, reject: context.reject });
   for await (const { frameNumber, line, expression, va } of annotations) {
     exprFrames = frameNumber;
     const name = frameName(frameNumber);
@@ -219,11 +231,18 @@ async function* scanVideo(scan: AffWildScan, video: string, identity: string, co
     if (!present) missing++;
     const skipReason = exprSkipReason(expression);
     if (skipReason) { context.skip({ reason: skipReason, annotation: exprFile, line }); continue; }
-    if (!present) { context.skip({ reason: 'frame missing on disk', annotation: exprFile, line }); continue; }
+    const file = join(framePath, name);
+    const escape = scan.root.escape(file);
+    if (escape) { context.reject(new Error(`${at(exprFile, line)}: frame "${video}/${name}" ${escape} (set source.allowOutsideRoot to read it)`)); continue; }
+    if (!present) {
+      if (scan.missingImages === 'error') context.reject(new Error(`${at(exprFile, line)}: frame "${video}/${name}" does not exist (${file}); fix the row, or set source.missingImages to "skip"`));
+      else context.skip({ reason: 'frame missing on disk', annotation: exprFile, line });
+      continue;
+    }
     stats.usableFrames++;
     yield {
       id: idFromPath(`${video}/${name}`),
-      file: join(framePath, name),
+      file,
       frame: frameNumber - 1,
       classes: AFFWILD_CLASSES,
       label: expression,

@@ -6,7 +6,8 @@
  * Empty valence/arousal cells and the missing codes −2 (AffectNet) and −5
  * (AffWild) mean no valence/arousal. A distribution must sum to 1 (±1e-3) and
  * is rescaled to sum to 1 exactly. The class names come from the caller.
- * A `file` that leaves the folder (`../x`, an absolute path) is an error unless
+ * A `file` that leaves the folder (`../x`, an absolute path, a symlink
+ * pointing out: compared by real path, see SourceRoot) is an error unless
  * allowOutsideRoot; a row whose image is missing is an error unless
  * missingImages is "skip"; a face under TINY_IMAGE_SIDE px is a warning.
  */
@@ -15,9 +16,11 @@ import { imageDimensions, tinyImageWarning } from '../image/dimensions.js';
 import { parseVa } from '../labels/label-file.js';
 import { DISTRIBUTION_SUM_TOLERANCE } from '../labels/fusion.js';
 import { RowReader } from '../io/csv-rows.js';
-import { isWithin } from '../io/path-overlap.js';
+import { SourceRoot } from '../io/source-root.js';
 import type { DatasetClasses, SampleDescriptor } from './sample.js';
-import { at, defineSource, fileProblem, idFromPath, parseIntegerCell, parseNumberCell, type SampleSource, type SourceOptions } from './sample-source.js';
+import {
+  at, defineSource, idFromPath, missingImage, parseIntegerCell, parseNumberCell, type PassContext, type SampleSource, type SourceOptions,
+} from './sample-source.js';
 
 export interface FolderOptions extends SourceOptions {
   /** The image folder; `file` cells are relative to it. */
@@ -79,75 +82,74 @@ export function readFolder(options: FolderOptions): SampleSource {
     ? { dataset: options.dataset ?? 'folder', names: [...options.classes] }
     : options.classes;
   const k = classes.names.length;
-  if (k < 2) throw new Error(`folder source: needs at least 2 class names, got ${k}`);
-  const byName = new Map(classes.names.map((n, i) => [n.toLowerCase(), i]));
-  if (byName.size !== k) throw new Error(`folder source: class names must be distinct (got ${classes.names.join(', ')})`);
+  const parseLabel = labelParser(classes);
   const checkFiles = options.checkFiles ?? true;
   const allowOutsideRoot = options.allowOutsideRoot ?? false;
   const missingImages = options.missingImages ?? 'error';
 
-  const parseLabel = (raw: string, where: string): number => {
-    const index = parseIntegerCell(raw) ?? byName.get(raw.toLowerCase());
-    if (index === undefined || index < 0 || index >= k) {
-      throw new Error(`${where}: label "${raw}" is neither a class index 0..${k - 1} nor a class name (${classes.names.join(', ')})`);
+  const sourceRoot = new SourceRoot(root, allowOutsideRoot);
+  /** One data row's sample; undefined when it is skipped. Throws (or rejects) what is wrong with it. */
+  const rowSample = (fields: readonly string[], line: number, columns: FolderColumns, seen: Map<string, number>, context: PassContext): SampleDescriptor | undefined => {
+    const where = at(csv, line);
+    if (fields.length !== columns.count) throw new Error(`${where}: has ${fields.length} columns, the header has ${columns.count}`);
+
+    const relative = fields[columns.file]!.replace(/\\/g, '/');
+    if (relative === '') throw new Error(`${where}: empty file name`);
+    const id = idFromPath(relative);
+    const first = seen.get(id);
+    if (first !== undefined) throw new Error(`${where}: file "${relative}" gives id ${id}, as line ${first} does (ids must be unique)`);
+    seen.set(id, line);
+
+    const distribution = columns.p.length > 0 ? parseDistribution(columns.p.map((c) => fields[c]!), where) : undefined;
+    const label = columns.label >= 0 ? parseLabel(fields[columns.label]!, where) : argmax(distribution!);
+    const va = columns.valence >= 0 ? parseVa(fields[columns.valence]!, fields[columns.arousal]!, where) : undefined;
+    const box = columns.box.length > 0 ? parseBox(columns.box.map((c) => fields[c]!), where) : undefined;
+
+    const file = isAbsolute(relative) ? relative : join(root, relative);
+    const found = checkFiles || !allowOutsideRoot ? sourceRoot.examine(file) : {};
+    if (found.outside) throw new Error(`${where}: file "${relative}" ${found.outside} (set source.allowOutsideRoot to read it)`);
+    if (checkFiles && missingImage(context, file, found.problem, { annotation: csv, line, name: relative, missingImages })) return undefined;
+    if (checkFiles && !context.checking) {
+      // A tiny face is stretched to 224×224: warned about, with the box's size where there is one.
+      const dims = box ? { width: Math.round(box.width), height: Math.round(box.height) } : imageDimensions(file);
+      const tiny = dims && tinyImageWarning(file, dims.width, dims.height, box ? 'face box' : 'image');
+      if (tiny) context.warn({ annotation: csv, message: `line ${line}: ${tiny}` });
     }
-    return index;
+    return {
+      id, file, classes, label,
+      ...(box ? { box } : {}),
+      ...(va ? { va } : {}),
+      ...(distribution ? { distribution } : {}),
+      meta: { annotation: csv, line },
+    };
   };
 
   return defineSource(classes, options, async function* (context) {
     let columns: FolderColumns | undefined;
     const seen = new Map<string, number>();
     for await (const { line, fields } of new RowReader(csv)) {
-      const where = at(csv, line);
-      if (!columns) { columns = parseHeader(fields, k, where); continue; }
-      if (fields.length !== columns.count) throw new Error(`${where}: has ${fields.length} columns, the header has ${columns.count}`);
-
-      const relative = fields[columns.file]!.replace(/\\/g, '/');
-      if (relative === '') throw new Error(`${where}: empty file name`);
-      const id = idFromPath(relative);
-      const first = seen.get(id);
-      if (first !== undefined) throw new Error(`${where}: file "${relative}" gives id ${id}, as line ${first} does (ids must be unique)`);
-      seen.set(id, line);
-
-      const distribution = columns.p.length > 0 ? parseDistribution(columns.p.map((c) => fields[c]!), where) : undefined;
-      const label = columns.label >= 0 ? parseLabel(fields[columns.label]!, where) : argmax(distribution!);
-      const va = columns.valence >= 0 ? parseVa(fields[columns.valence]!, fields[columns.arousal]!, where) : undefined;
-      const box = columns.box.length > 0 ? parseBox(columns.box.map((c) => fields[c]!), where) : undefined;
-
-      const file = isAbsolute(relative) ? relative : join(root, relative);
-      if (!allowOutsideRoot && !isUnderRoot(root, file)) {
-        throw new Error(`${where}: file "${relative}" is outside the source root ${root} (set source.allowOutsideRoot to read it)`);
-      }
-      const problem = checkFiles ? await fileProblem(file) : undefined;
-      if (problem) {
-        if (missingImages === 'error') {
-          throw new Error(`${where}: image "${relative}" ${problem} (${file}); fix the row, or set source.missingImages to "skip"`);
-        }
-        context.skip({ reason: problem === 'does not exist' ? 'image file missing' : `image file ${problem}`, annotation: csv, line });
-        continue;
-      }
-      if (checkFiles) {
-        // A tiny face is stretched to 224×224: warned about, with the box's size where there is one.
-        const dims = box ? { width: Math.round(box.width), height: Math.round(box.height) } : imageDimensions(file);
-        const tiny = dims && tinyImageWarning(file, dims.width, dims.height, box ? 'face box' : 'image');
-        if (tiny) context.warn({ annotation: csv, message: `line ${line}: ${tiny}` });
-      }
-      const sample: SampleDescriptor = {
-        id, file, classes, label,
-        ...(box ? { box } : {}),
-        ...(va ? { va } : {}),
-        ...(distribution ? { distribution } : {}),
-        meta: { annotation: csv, line },
-      };
-      yield sample;
+      if (!columns) { columns = parseHeader(fields, k, at(csv, line)); continue; }
+      let sample: SampleDescriptor | undefined;
+      try { sample = rowSample(fields, line, columns, seen, context); } catch (e) { context.reject(e); continue; }
+      if (sample) yield sample;
     }
     if (!columns) throw new Error(`${csv}: is empty (expected a header row such as "file,label,valence,arousal")`);
   });
 }
 
-/** `path` lies under `root` (not the root itself), by its text: `..` resolved, symlinks not followed. */
-function isUnderRoot(root: string, path: string): boolean {
-  return resolve(path) !== resolve(root) && isWithin(resolve(path), resolve(root));
+/** A label cell (class index or name, any case) → class index; checks the class names once. */
+function labelParser(classes: DatasetClasses): (raw: string, where: string) => number {
+  const k = classes.names.length;
+  if (k < 2) throw new Error(`folder source: needs at least 2 class names, got ${k}`);
+  const byName = new Map(classes.names.map((n, i) => [n.toLowerCase(), i]));
+  if (byName.size !== k) throw new Error(`folder source: class names must be distinct (got ${classes.names.join(', ')})`);
+  return (raw, where) => {
+    const index = parseIntegerCell(raw) ?? byName.get(raw.toLowerCase());
+    if (index === undefined || index < 0 || index >= k) {
+      throw new Error(`${where}: label "${raw}" is neither a class index 0..${k - 1} nor a class name (${classes.names.join(', ')})`);
+    }
+    return index;
+  };
 }
 
 function isClassList(c: DatasetClasses | readonly string[]): c is readonly string[] {

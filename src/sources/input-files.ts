@@ -2,13 +2,15 @@
  * The input folder of `fer-c corrupt`: its regular, non-hidden files in name
  * order (not recursive). An entry that cannot be followed — a symlink loop, a
  * dangling link, one that cannot be read — is skipped with its reason rather
- * than stopping the run; an image under TINY_IMAGE_SIDE pixels on a side is
+ * than stopping the run, and so is a symlink that leads out of the folder (by
+ * real path, SourceRoot); an image under TINY_IMAGE_SIDE pixels on a side is
  * kept with a warning (it is stretched to 224×224); a folder with no files
  * at all is an error.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { imageDimensions, tinyImageWarning } from '../image/dimensions.js';
+import { SourceRoot } from '../io/source-root.js';
 
 export interface InputScan {
   /** Regular files, in name order. */
@@ -31,6 +33,7 @@ export function scanInputFolder(dir: string, size = 224): InputScan {
   const files: string[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const warnings: string[] = [];
+  const root = new SourceRoot(dir);
   for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
     const path = join(dir, name);
     let isFile: boolean;
@@ -40,6 +43,8 @@ export function scanInputFolder(dir: string, size = 224): InputScan {
       continue;
     }
     if (!isFile) continue;
+    const escape = root.escape(path);
+    if (escape) { skipped.push({ file: path, reason: escape.replace(/^is /, '') }); continue; }
     files.push(path);
     const dims = imageDimensions(path);
     const tiny = dims && tinyImageWarning(path, dims.width, dims.height, 'image', size);

@@ -5,6 +5,7 @@
  * that concern a whole file rather than one sample.
  */
 import { stat } from 'node:fs/promises';
+import { fileProblemOf } from '../io/source-root.js';
 import type { DatasetClasses, SampleDescriptor, SkipRecord } from './sample.js';
 
 /** A problem with a whole annotation file (e.g. its line count differs from the frames on disk). */
@@ -64,12 +65,94 @@ export interface SampleSource extends AsyncIterable<SampleDescriptor> {
   readonly skips: SkipTally;
   /** Warnings of the current (or last) pass. */
   readonly warnings: readonly SourceWarning[];
+  /**
+   * A check pass: every row read (up to `limit` usable samples), no image
+   * decoded, every bad row listed instead of stopping at the first. Sources
+   * without one (the video source, whose rows come with its frames) are
+   * checked by their first sample (checkSource).
+   */
+  readonly check?: (limit?: number) => Promise<SourceCheck>;
 }
 
 /** Hands a pass its reporting hooks. */
 export interface PassContext {
   skip(skip: SkipRecord): void;
   warn(warning: SourceWarning): void;
+  /**
+   * A row that cannot be used (the error's message names the file and line):
+   * a pass throws it; a check pass lists it and goes on with the next row.
+   */
+  reject(problem: unknown): void;
+  /** True in a check pass: work that only warns (reading image headers) is left out. */
+  readonly checking: boolean;
+}
+
+/** What a check pass found. */
+export interface SourceCheck {
+  /** Usable samples (at most the limit). */
+  readonly samples: number;
+  /** The problems' messages in row order, the first MAX_LISTED_PROBLEMS of them. */
+  readonly problems: readonly string[];
+  /** All problems found. */
+  readonly problemCount: number;
+  /** Counted skips by reason. */
+  readonly skips: Readonly<Record<string, number>>;
+}
+
+/** Problems a check lists by name; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * Runs `pass` as a check: bad rows are listed (the first MAX_LISTED_PROBLEMS)
+ * and counted, not thrown; a whole-file problem (a bad header, an unreadable
+ * file) ends the check as its last problem.
+ */
+export async function checkPass(
+  pass: (context: PassContext) => AsyncGenerator<SampleDescriptor, void, undefined>, limit = Infinity,
+): Promise<SourceCheck> {
+  const problems: string[] = [];
+  let problemCount = 0, samples = 0;
+  const skips = new SkipTally();
+  const note = (problem: unknown): void => {
+    problemCount++;
+    if (problems.length < MAX_LISTED_PROBLEMS) problems.push(problem instanceof Error ? problem.message : String(problem));
+  };
+  const context: PassContext = { skip: (s) => skips.record(s), warn: () => undefined, reject: note, checking: true };
+  if (limit > 0) {
+    try {
+      for await (const _ of pass(context)) if (++samples >= limit) break;
+    } catch (e) {
+      note(e);
+    }
+  }
+  return { samples, problems, problemCount, skips: skips.byReason() };
+}
+
+/** "3 problems in the source's rows:" then one per line, then "… and N more". */
+export function describeProblems(check: SourceCheck, name: string | undefined): string {
+  const more = check.problemCount - check.problems.length;
+  return `${name ? `${name}: ` : ''}${check.problemCount} problem${check.problemCount === 1 ? '' : 's'} in the source's rows, found before any work:\n` +
+    check.problems.map((p) => `  ${p}`).join('\n') + (more > 0 ? `\n  … and ${more} more` : '');
+}
+
+/**
+ * Every row of a source checked before any work (the first sample only, for
+ * a source without a check pass): its problems, or none usable, are an error.
+ */
+export async function checkSource(source: SampleSource, limit: number, name: string | undefined): Promise<SourceCheck> {
+  let check: SourceCheck;
+  if (source.check) check = await source.check(limit);
+  else {
+    let samples = 0;
+    if (limit > 0) for await (const _ of source) { samples = 1; break; } // the loop's break closes the pass
+    check = { samples, problems: [], problemCount: 0, skips: source.skips.byReason() };
+  }
+  if (check.problemCount > 0) throw new Error(describeProblems(check, name));
+  if (limit > 0 && check.samples === 0) {
+    const skips = Object.entries(check.skips).map(([reason, n]) => `${n} skipped: ${reason}`);
+    throw new Error(`${name ? `${name}: ` : ''}the source has no usable samples${skips.length > 0 ? ` (${skips.join('; ')})` : ' (its annotation list is empty)'}; nothing was written`);
+  }
+  return check;
 }
 
 /**
@@ -86,6 +169,8 @@ export function defineSource(
   const context: PassContext = {
     skip: (skip) => { skips.record(skip); options.onSkip?.(skip); },
     warn: (warning) => { warnings.push(warning); options.onWarning?.(warning); },
+    reject: (problem) => { throw problem; },
+    checking: false,
   };
   return {
     classes,
@@ -96,6 +181,7 @@ export function defineSource(
       warnings.length = 0;
       return pass(context);
     },
+    check: (limit) => checkPass(pass, limit),
   };
 }
 
@@ -108,6 +194,23 @@ export function idFromPath(relativePath: string): string {
   return stem.split('/').join('__');
 }
 
+/**
+ * A row's image that is not a readable file (`problem`, from
+ * SourceRoot.examine): an error naming the row (default; listed by a check
+ * pass), or a counted skip with missingImages "skip". False when there is no problem.
+ */
+export function missingImage(
+  context: PassContext, file: string, problem: string | undefined, row: { annotation: string; line: number; name: string; missingImages: 'error' | 'skip' },
+): boolean {
+  if (problem === undefined) return false;
+  if (row.missingImages === 'error') {
+    context.reject(new Error(`${at(row.annotation, row.line)}: image "${row.name}" ${problem} (${file}); fix the row, or set source.missingImages to "skip"`));
+  } else {
+    context.skip({ reason: problem === 'does not exist' ? 'image file missing' : `image file ${problem}`, annotation: row.annotation, line: row.line });
+  }
+  return true;
+}
+
 /** True if `path` is an existing regular file. */
 export async function isFile(path: string): Promise<boolean> {
   return (await fileProblem(path)) === undefined;
@@ -118,14 +221,7 @@ export async function isFile(path: string): Promise<boolean> {
  * link loop (ELOOP)", "is a folder", …), or undefined when it is one.
  */
 export async function fileProblem(path: string): Promise<string | undefined> {
-  try {
-    return (await stat(path)).isFile() ? undefined : 'is not a regular file (a folder or a device)';
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'does not exist';
-    if (code === 'ELOOP') return 'is a symbolic link loop (ELOOP)';
-    return `cannot be read (${code ?? (e as Error).message})`;
-  }
+  return fileProblemOf(path);
 }
 
 /** `file line n` — how every message names the place at fault. */

@@ -230,6 +230,8 @@ export function readVideo(options: VideoSourceOptions): VideoSource {
   const context: PassContext = {
     skip: (skip: SkipRecord) => { skips.record(skip); options.onSkip?.(skip); },
     warn: (warning: SourceWarning) => { warnings.push(warning); options.onWarning?.(warning); },
+    reject: (problem: unknown) => { throw problem; },
+    checking: false,
   };
   let decoder: FrameStream | undefined;
 

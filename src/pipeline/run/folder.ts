@@ -2,7 +2,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CorruptionName, Severity } from '../../corruptions/index.js';
-import type { SampleSource } from '../../sources/sample-source.js';
+import { checkSource, type SampleSource } from '../../sources/sample-source.js';
 import { MANIFEST_FILE, imageChecksum, type RunManifest } from '../run-manifest.js';
 import { clearRunOutputs, removeStaleTemps } from '../run-outputs.js';
 import { variantFile } from '../run-item.js';
@@ -43,15 +43,13 @@ export function prepareOutputFolder(
 }
 
 /**
- * A source with no usable sample (a header-only annotation CSV, every image
- * missing) is an error before anything is written: there would be nothing to
- * calibrate on and nothing to label.
+ * Every row of the source is read before anything is written (checkSource):
+ * all bad rows are listed (file and line, the first 20 and a count), and a
+ * source with no usable sample (a header-only annotation CSV, every image
+ * missing) is an error: there would be nothing to calibrate on and nothing to label.
  */
 export async function requireSamples(source: SampleSource, limit: number, name: string | undefined): Promise<void> {
-  if (limit <= 0) return;
-  for await (const _ of source) return; // the first sample is enough (the loop's return closes the pass)
-  const skips = Object.entries(source.skips.byReason()).map(([reason, n]) => `${n} skipped: ${reason}`);
-  throw new Error(`${name ? `${name}: ` : ''}the source has no usable samples${skips.length > 0 ? ` (${skips.join('; ')})` : ' (its annotation list is empty)'}; nothing was written`);
+  await checkSource(source, limit, name);
 }
 
 /** The image files of a finished sample, as checkpoint() hashed them. */

@@ -24,6 +24,8 @@ export interface PipelineRunOptions {
   readonly workers?: number;
   /** Samples in flight (default 2 per worker). */
   readonly window?: number;
+  /** Images over this many pixels are skipped, not decoded (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels?: number;
   readonly outputDir: string;
   /** Write the images (default true). */
   readonly images?: boolean;

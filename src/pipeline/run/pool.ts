@@ -21,7 +21,7 @@ export function startPool(ctx: RunContext): VariantPool {
   const labels = options.labels;
   return new VariantPool({
     backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
-    encode: ctx.images, pixels: false, outputDir: ctx.out,
+    encode: ctx.images, pixels: false, outputDir: ctx.out, ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
     ...(options.model ? { predict: { model: modelDescriptionOf(options.model, options.modelDir), classes: ctx.classes, batchSize: batchSizeOf(modelDescriptionOf(options.model)) } } : {}),
   }, workerCount(options));

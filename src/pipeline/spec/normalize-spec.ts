@@ -11,6 +11,7 @@ import type { CorruptionName, Severity } from '../../corruptions/index.js';
 import { CORRUPTION_NAMES } from '../../corruptions/registry.js';
 import type { BackendRequest } from '../../gpu/backend.js';
 import type { Box } from '../../image/io.js';
+import { DEFAULT_MAX_PIXELS } from '../../image/dimensions.js';
 import type { MeasuredVisibility } from '../../labels/visibility-table.js';
 import { DEFAULT_CALIBRATION_IMAGES } from '../../labels/calibration-sample.js';
 import { DEFAULT_LAMBDA } from '../../labels/fusion.js';
@@ -105,6 +106,7 @@ export interface SpecDocument {
   readonly metrics?: { readonly bins?: number; readonly temperature?: boolean | number; readonly report?: boolean; readonly interval?: number; readonly calibrators?: readonly CalibratorName[] };
   readonly workers?: number;
   readonly window?: number;
+  readonly maxPixels?: number;
   readonly backend?: BackendRequest;
   readonly training?: TrainingDocument;
 }
@@ -211,6 +213,7 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
     ...(metrics ? { metrics } : {}),
     workers,
     window: doc.window ?? SPEC_DEFAULTS.windowPerWorker * workers,
+    maxPixels: doc.maxPixels ?? DEFAULT_MAX_PIXELS,
     backend: doc.backend ?? SPEC_DEFAULTS.backend,
     ...(training ? { training } : {}),
   };
@@ -221,16 +224,20 @@ function normalizeSource(s: SourceDocument, path: (p: string) => string): Source
   const root = s.root === undefined ? '' : path(s.root);
   // Paths the user gives are relative to the working directory; the readers' defaults lie under the root.
   const under = (given: string | undefined, fallback: string): string => (given !== undefined ? path(given) : join(root, fallback));
+  // Only when given (RowFileOptionsSpec): the fingerprints of earlier runs stay the same.
+  const rowFileOptions = {
+    ...(s.allowOutsideRoot !== undefined ? { allowOutsideRoot: s.allowOutsideRoot } : {}), ...(s.missingImages !== undefined ? { missingImages: s.missingImages } : {}),
+  };
   switch (s.type) {
     case 'affectnet':
-      return { type: 'affectnet', root, csv: under(s.csv, AFFECTNET_DEFAULT_CSV), imagesDir: under(s.imagesDir, AFFECTNET_DEFAULT_IMAGES_DIR) };
+      return { type: 'affectnet', root, csv: under(s.csv, AFFECTNET_DEFAULT_CSV), imagesDir: under(s.imagesDir, AFFECTNET_DEFAULT_IMAGES_DIR), ...rowFileOptions };
     case 'rafdb': {
       const images = s.images ?? 'aligned';
       return {
         type: 'rafdb', root, partition: s.partition ?? 'test', images,
         labelFile: under(s.labelFile, RAFDB_DEFAULT_LABEL_FILE),
         imagesDir: under(s.imagesDir, `Image/${images}`),
-        ...(s.distributionFile !== undefined ? { distributionFile: path(s.distributionFile) } : {}),
+        ...(s.distributionFile !== undefined ? { distributionFile: path(s.distributionFile) } : {}), ...rowFileOptions,
       };
     }
     case 'folder':
@@ -247,6 +254,7 @@ function normalizeSource(s: SourceDocument, path: (p: string) => string): Source
         ...(s.videos !== undefined ? { videos: [...s.videos] } : {}),
         ...(s.sampling !== undefined ? { sampling: { ...s.sampling } } : {}),
         ...(s.split !== undefined ? { split: { part: s.split.part, seed: s.split.seed ?? 0, trainFraction: s.split.trainFraction ?? 0.8 } } : {}),
+        ...rowFileOptions,
       };
     case 'video':
       return {

@@ -24,6 +24,21 @@ export interface AffectNetSourceSpec {
   readonly csv: string;
   /** Default `<root>/Manually_Annotated_Images`. */
   readonly imagesDir: string;
+  /** See RowFileOptionsSpec. */
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
+}
+
+/**
+ * AffectNet, RAF-DB and Aff-Wild2 take these two only when the spec gives
+ * them (absent: false and "skip"), so the fingerprints of runs made before
+ * they existed stay the same.
+ */
+export interface RowFileOptionsSpec {
+  /** Images whose real path leaves the image folder may be read (default false: such a row is an error). */
+  readonly allowOutsideRoot?: boolean;
+  /** A row whose image does not exist: a counted skip (default) or an error naming its line. */
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface RafDbSourceSpec {
@@ -36,6 +51,8 @@ export interface RafDbSourceSpec {
   /** Default `<root>/Image/<images>`. */
   readonly imagesDir: string;
   readonly distributionFile?: string;
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface FolderSourceSpec {
@@ -73,6 +90,8 @@ export interface AffWildSourceSpec {
   /** Absent: every usable frame. */
   readonly sampling?: FrameSamplingSpec;
   readonly split?: IdentitySplitSpec;
+  readonly allowOutsideRoot?: boolean;
+  readonly missingImages?: 'error' | 'skip';
 }
 
 export interface VideoSourceSpec {
@@ -158,6 +177,8 @@ export interface PipelineSpec {
   readonly metrics?: MetricsSpec;
   readonly workers: number;
   readonly window: number;
+  /** Images over this many pixels are skipped, not decoded (default DEFAULT_MAX_PIXELS). */
+  readonly maxPixels: number;
   readonly backend: BackendRequest;
   /** fer-c train only (training-spec.ts). */
   readonly training?: TrainingSpec;
