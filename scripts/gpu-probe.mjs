@@ -11,7 +11,7 @@ const { classifyWebGpuAdapter } = await R('src/gpu/device-class.js');
 const { selectBackend, describeChoice } = await R('src/gpu/backend.js');
 const { KernelHost } = await R('src/gpu/kernel-host.js');
 const { corruptImage } = await R('src/corruptions/engine.js');
-const { CORRUPTION_NAMES } = await R('src/corruptions/corruption.js');
+const { CORRUPTION_NAMES } = await R('src/corruptions/registry.js');
 const { toFloat, readImageFile } = await R('src/image/index.js');
 const log = (...a) => console.log('[probe]', ...a);
 process.env.EGL_PLATFORM ??= 'surfaceless';   // Dawn's OpenGL ES backend needs no display then
