@@ -3,7 +3,8 @@
  * prototypes (src/gpu/dawn-counts.ts) rather than trusting gpu.js or our KernelHost to report
  * them: queue submits, buffer read-backs (mapAsync) and their bytes, writeBuffer uploads and their
  * bytes, per corruption and severity, on one face after a warm-up run (compiles). The expected
- * numbers are the table in docs/backends.md marked `dawn-counts:unbatched`; a change in the
+ * numbers are the table in docs/backends.md marked `dawn-counts:now` (one sample per batch;
+ * `dawn-counts:before` records the counts before batch pipelines); a change in the
  * round trips must change that table too. Runs on whatever adapter `--backend webgpu` opens
  * (`npm run test:webgpu`: Dawn's compat adapter; CI also runs it on Vulkan over lavapipe).
  */
@@ -21,11 +22,11 @@ import { CORRUPTION_NAMES } from '../src/corruptions/registry.js';
 
 const mb = (bytes: number): number => Math.round(bytes / 1e4) / 100;
 
-test('submits, read-backs and bytes per variant match docs/backends.md (unbatched)', async () => {
+test('submits, read-backs and bytes per variant match docs/backends.md', async () => {
   const choice = await selectBackend('webgpu');
   console.log(`Dawn calls counted on ${choice.device} [${choice.deviceKind}]`);
   const counts = countDawnCalls();
-  const expected = documentedCounts('unbatched');
+  const expected = documentedCounts('now');
   assert.equal([...expected.keys()].sort(), [...CORRUPTION_NAMES].sort(), 'the docs table lists every corruption once');
   const host = new KernelHost('webgpu');
   const face = toFloat(loadFaces(['sample1_face0.png'])[0]!.image);

@@ -15,7 +15,7 @@
  * twin runs. Every kernel of the 17 corruptions has a twin, so a CPU worker
  * never loads it.
  */
-import type { GPU, IKernelRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
+import type { GPU, IKernelRunShortcut, IPipelineRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
 import type { BackendName } from './backend.js';
 
 /** gpu.js kernel arguments we use: flat typed arrays and numbers. */
@@ -35,6 +35,36 @@ export interface KernelSpec {
    * run instead of the kernel on the CPU backends (see KernelHostOptions.twins).
    */
   readonly twin?: (...args: KernelArg[]) => Float32Array;
+}
+
+/**
+ * Per-sample data of a batch, laid out sample after sample (`perSample` values each): kernels of a
+ * batch pipeline read it as `a[z][0][i]`, z the sample (see BatchPipelineSpec).
+ */
+export interface Batched { readonly batched: Float32Array; readonly perSample: number }
+
+/** A kernel of a batch pipeline: `output` is the number of values per sample (the host makes it [output, 1, n]). */
+export type BatchKernelSpec = Omit<KernelSpec, 'twin' | 'output'> & { readonly output: number };
+
+/** An argument of a batch pipeline: per-sample data, or a value shared by every sample. */
+export type PipelineArg = KernelArg | Batched;
+
+/**
+ * A chain of kernels over a batch of n samples, run as one gpu.js pipeline: on webgpu one command
+ * encoder, one submit and one read-back for the whole chain and batch (gpu.js's `fused-encoder`),
+ * intermediates staying on the GPU. Every kernel's output is [values per sample, 1, n]: thread.z is
+ * the sample, thread.x the value within it (so that no flat index passes 2²⁴, where gpu.js's float32
+ * thread index stops being exact), and a kernel reads a step's output or a Batched argument as
+ * `a[z][0][i]`. Anything that differs per sample (noise, angles) must come in as an argument, never
+ * from the closure: the orchestration runs once, at build time, and its plain values freeze.
+ */
+export interface BatchPipelineSpec {
+  /** Unique per pipeline source; the cache key is this plus n and every kernel's output and constants. */
+  readonly name: string;
+  /** The kernels, each with `output` = values per sample (the host adds [.., 1, n]). */
+  readonly kernels: readonly BatchKernelSpec[];
+  /** Calls `k[i](…)` on the pipeline's arguments and earlier results; returns the last result. */
+  readonly orchestrate: (k: readonly ((...a: unknown[]) => unknown)[], ...args: unknown[]) => unknown;
 }
 
 /** The gpu.js kernel class mode each backend must produce. */
@@ -58,6 +88,9 @@ export class KernelHost {
   /** The gpu.js instance (its mode is the backend's name), made on first need (see the file's comment). */
   private gpu: Promise<GPU> | undefined;
   private readonly cache = new Map<string, IKernelRunShortcut>();
+  private readonly pipelines = new Map<string, IPipelineRunShortcut>();
+  /** gpu.js's `input` (wraps an array with its dimensions), kept when gpu.js loads. */
+  private gpuInput: ((value: Float32Array, size: number[]) => unknown) | undefined;
   private readonly checked = new WeakSet<IKernelRunShortcut>();
   private readonly wasmMemory: SharedWasmMemory | undefined;
 
@@ -82,6 +115,35 @@ export class KernelHost {
     return out;
   }
 
+  /**
+   * Runs a batch pipeline (compiled on first use per n) over n samples and returns the last kernel's
+   * output, sample after sample, as one flat Float32Array. GPU backends only: the CPU backends run
+   * each sample's twins instead (the engine decides, see corruptBatch).
+   */
+  async runPipeline(spec: BatchPipelineSpec, n: number, ...args: PipelineArg[]): Promise<Float32Array> {
+    if (this.twins) throw new Error(`pipeline ${spec.name}: the ${this.backend} backend runs twins, not pipelines`);
+    const gpu = await (this.gpu ??= this.makeGpu());
+    const key = `${spec.name}|${n}|${args.length}|${spec.kernels.map((k) => `${k.output}:${k.constants ? JSON.stringify(k.constants) : ''}`).join(',')}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const kernels = spec.kernels.map((k) => gpu.createKernel(k.fn, {
+        output: [k.output, 1, n], constants: k.constants ?? {}, tactic: 'precision', precision: 'single', functions: (k.functions ?? []) as never,
+      }) as unknown as (...a: unknown[]) => unknown);
+      const orchestrate = spec.orchestrate;
+      const trace = function (...handles: unknown[]): unknown { return orchestrate(kernels, ...handles); };
+      // gpu.js makes one argument handle per declared parameter (fn.length), which a rest parameter hides
+      Object.defineProperty(trace, 'length', { value: args.length });
+      pipeline = gpu.createPipeline(trace);
+      this.pipelines.set(key, pipeline);
+    }
+    const values = args.map((a) => typeof a === 'object' && 'batched' in a ? this.gpuInput!(a.batched, [a.perSample, 1, n]) : a);
+    const out = flatten(await (pipeline(...(values as Parameters<IPipelineRunShortcut>)) as Promise<unknown>));
+    if (pipeline.backend !== EXPECTED_MODE[this.backend]) {
+      throw new Error(`pipeline ${spec.name} runs on gpu.js "${String(pipeline.backend)}" instead of ${this.backend}${pipeline.fallbackReason ? ` (${String(pipeline.fallbackReason)})` : ''}`);
+    }
+    return out;
+  }
+
   /** Bytes of WebAssembly memory the host's kernels share (webasm), for benches. */
   get wasmBytes(): number { return this.wasmMemory?.bytes ?? 0; }
 
@@ -97,6 +159,7 @@ export class KernelHost {
 
   private async makeGpu(): Promise<GPU> {
     const gpujs = (await import('gpu.js')).default;
+    this.gpuInput = (gpujs as unknown as { input: (value: Float32Array, size: number[]) => unknown }).input;
     return new gpujs.GPU({ mode: this.backend });
   }
 
@@ -121,6 +184,7 @@ export class KernelHost {
 
   destroy(): void {
     this.cache.clear();
+    this.pipelines.clear();
     this.wasmMemory?.clear();
     void this.gpu?.then((gpu) => gpu.destroy(), () => undefined);
     this.gpu = undefined;

@@ -1,0 +1,107 @@
+/**
+ * Batches on the WebGPU path (corruptBatch, Corruption.applyBatch, KernelHost.runPipeline):
+ * - an image's bytes do not depend on its batch: batches of 1, 3 and 8 give every image the same
+ *   bytes, on all 85 variants (each sample draws from its own Rng; the pipelines index samples by z);
+ * - batched output stays within the GPU parity tolerance of the CPU twins (webgpu-parity's);
+ * - a batch pipeline is one submit and one read-back per chain, whatever N: a batch of 8 costs the
+ *   submits and read-backs of a batch of 1 (counted on Dawn's prototypes; webgpu-roundtrips holds
+ *   N = 1 to docs/backends.md);
+ * - a batch too large for gpu.js's float32 thread index is refused with the limit named.
+ * Faces at 96×96 keep it cheap on a software adapter (lavapipe runs the WGSL on the CPU).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readImageFile, toFloat, type FloatImage, type RgbImage } from '../src/image/index.js';
+import { KernelHost } from '../src/gpu/kernel-host.js';
+import { selectBackend } from '../src/gpu/backend.js';
+import { countDawnCalls } from '../src/gpu/dawn-counts.js';
+import { corruptBatch, maxBatchSize, BATCH_INDEX_LIMIT, type VariantKey } from '../src/corruptions/engine.js';
+import { SEVERITIES, type CorruptionName, type Severity } from '../src/corruptions/corruption.js';
+import { CORRUPTION_NAMES, getCorruption } from '../src/corruptions/registry.js';
+import { FACES_DIR } from './helpers/fixtures.js';
+import { join } from 'node:path';
+
+const PARITY = { meanAbs: 0.05, bigDiff: 2, bigFraction: 0.005 } as const;
+const SIZE = 96;
+const NAMES = ['sample1_face0.png', 'sample1_face1.png', 'sample2_face0.png', 'sample3_face1.png', 'sample4_face2.png', 'sample5_face3.png', 'sample6_face0.png', 'sample6_face2.png'];
+const faces: FloatImage[] = NAMES.map((n) => toFloat(readImageFile(join(FACES_DIR, n), { size: SIZE })));
+const keysFor = (corruption: CorruptionName, severity: Severity, from: number, n: number): VariantKey[] =>
+  NAMES.slice(from, from + n).map((sampleId) => ({ seed: 7, sampleId, corruption, severity }));
+
+test('batches of 1, 3 and 8 give every image the same bytes, within tolerance of the CPU twins', async () => {
+  const choice = await selectBackend('webgpu');
+  console.log(`batches on ${choice.device} [${choice.deviceKind}]`);
+  const wg = new KernelHost('webgpu');
+  const cpu = new KernelHost('cpu');
+  const differ: string[] = [], outside: string[] = [];
+  let variants = 0;
+  for (const corruption of CORRUPTION_NAMES) {
+    for (const severity of SEVERITIES) {
+      const single: RgbImage[] = [];
+      for (let z = 0; z < NAMES.length; z++) single.push((await corruptBatch([faces[z]!], keysFor(corruption, severity, z, 1), wg))[0]!);
+      const three = await corruptBatch(faces.slice(2, 5), keysFor(corruption, severity, 2, 3), wg);
+      const eight = await corruptBatch(faces, keysFor(corruption, severity, 0, 8), wg);
+      const twins = await corruptBatch(faces, keysFor(corruption, severity, 0, 8), cpu);
+      three.forEach((img, j) => { if (Buffer.compare(img.data, single[j + 2]!.data) !== 0) differ.push(`${corruption}/${severity} ${NAMES[j + 2]}: N=3 differs from N=1`); });
+      eight.forEach((img, z) => {
+        if (Buffer.compare(img.data, single[z]!.data) !== 0) differ.push(`${corruption}/${severity} ${NAMES[z]}: N=8 differs from N=1`);
+        const a = twins[z]!.data, b = img.data;
+        let sum = 0, big = 0;
+        for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i]! - b[i]!); sum += d; if (d > PARITY.bigDiff) big++; }
+        if (sum / a.length > PARITY.meanAbs || big / a.length > PARITY.bigFraction) {
+          outside.push(`${corruption}/${severity} ${NAMES[z]}: mean |Δ| ${(sum / a.length).toFixed(3)}, ${((100 * big) / a.length).toFixed(2)}% > ${PARITY.bigDiff}`);
+        }
+      });
+      variants++;
+    }
+  }
+  wg.destroy(); cpu.destroy();
+  assert.is(variants, 85);
+  assert.ok(differ.length === 0, `batched bytes differ:\n  ${differ.slice(0, 20).join('\n  ')}`);
+  assert.ok(outside.length === 0, `outside the parity tolerance of the CPU twins:\n  ${outside.slice(0, 20).join('\n  ')}`);
+});
+
+test('a batch pipeline costs the same submits and read-backs for 8 samples as for 1', async () => {
+  const counts = countDawnCalls();
+  const wg = new KernelHost('webgpu');
+  const mismatches: string[] = [];
+  for (const corruption of CORRUPTION_NAMES) {
+    const batched = getCorruption(corruption).applyBatch !== undefined;
+    for (const severity of SEVERITIES) {
+      const per: { submits: number; readbacks: number }[] = [];
+      for (const n of [1, 8]) {
+        const keys = keysFor(corruption, severity, 0, n);
+        await corruptBatch(faces.slice(0, n), keys, wg);   // compiles
+        counts.reset();
+        await corruptBatch(faces.slice(0, n), keys, wg);
+        per.push({ submits: counts.submits, readbacks: counts.readbacks });
+      }
+      const [one, eight] = per as [{ submits: number; readbacks: number }, { submits: number; readbacks: number }];
+      // batched: the same calls for 8 samples; unbatched: 8 times those of one
+      const factor = batched ? 1 : 8;
+      if (eight.submits !== one.submits * factor || eight.readbacks !== one.readbacks * factor) {
+        mismatches.push(`${corruption}/${severity} N=8: ${eight.submits} submits, ${eight.readbacks} read-backs; expected ${factor}× N=1's ${one.submits}, ${one.readbacks}`);
+      }
+    }
+  }
+  wg.destroy();
+  assert.ok(mismatches.length === 0, `Dawn calls per batch:\n  ${mismatches.join('\n  ')}`);
+});
+
+test('a batch past the float32 index limit is refused, naming the limit', async () => {
+  const limit = maxBatchSize(224, 224);
+  assert.is(limit, Math.floor(BATCH_INDEX_LIMIT / (224 * 224 * 3)));
+  assert.is(limit, 111);
+  const image = toFloat(readImageFile(join(FACES_DIR, NAMES[0]!)));
+  const images = new Array<FloatImage>(limit + 1).fill(image);
+  const keys = images.map((_, z): VariantKey => ({ seed: 1, sampleId: `s${z}`, corruption: 'brightness', severity: 1 }));
+  const wg = new KernelHost('webgpu');
+  try {
+    await corruptBatch(images, keys, wg);
+    assert.unreachable('a batch of 112 ran');
+  } catch (e) {
+    assert.match((e as Error).message, /2\^24 \(16777216\): at most 111 per batch/);
+  } finally { wg.destroy(); }
+});
+
+test.run();
