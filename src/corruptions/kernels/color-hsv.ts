@@ -18,6 +18,7 @@
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
 import type { BatchPipelineSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 /** Which HSV component the adjustment applies to. */
 export type HsvComponent = 'saturation' | 'value';
@@ -91,33 +92,12 @@ export async function adjustHsv(
   );
 }
 
-/** hsvAdjustKernel over a batch: thread.z the sample, img per sample (`img[z][0][i]`). */
-function hsvAdjustBatchKernel(
-  this: IKernelFunctionThis<HsvAdjustConstants>, img: number[][][], scale: number, offset: number,
-): number {
-  const z = this.thread.z;
-  const i = this.thread.x;
-  const px = Math.floor(i / 3);
-  const ch = i - px * 3;
-  const r = img[z]![0]![px * 3]!, g = img[z]![0]![px * 3 + 1]!, b = img[z]![0]![px * 3 + 2]!;
-  const v = Math.max(r, Math.max(g, b)) / 255;
-  const delta = v - Math.min(r, Math.min(g, b)) / 255;
-  let s = 0;
-  if (delta > 0) s = delta / v;
-  let s2 = s, v2 = v;
-  if (this.constants.component === 1) s2 = Math.min(Math.max(s * scale + offset, 0), 1);
-  else v2 = Math.min(Math.max(v * scale + offset, 0), 1);
-  if (delta > 0) return v2 * (1 - (1 - img[z]![0]![i]! / 255 / v) * (s2 / s)) * 255;
-  if (ch === 0) return v2 * 255;
-  return v2 * (1 - s2) * 255;
-}
-
 /** The batch pipeline of adjustHsv: arguments (images, scale, offset), `values` per sample. */
 export function adjustHsvBatch(component: HsvComponent, values: number): BatchPipelineSpec {
   return {
     name: 'color-hsv-adjust',
     kernels: [{
-      name: 'color-hsv-adjust-batch', fn: hsvAdjustBatchKernel as unknown as KernelFunction, output: values,
+      name: 'color-hsv-adjust-batch', fn: zBatched(hsvAdjustKernel as unknown as KernelFunction, ['img']), output: values,
       constants: { component: component === 'saturation' ? 1 : 2 },
     }],
     orchestrate: (k, img, scale, offset) => k[0]!(img, scale, offset),

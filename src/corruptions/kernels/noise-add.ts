@@ -6,6 +6,7 @@
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
 import type { BatchPipelineSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 function noiseAddKernel(
   this: IKernelFunctionThis, img: Float32Array, noise: Float32Array, additive: number, multiplicative: number,
@@ -43,20 +44,11 @@ export async function addNoise(
   );
 }
 
-/** noiseAddKernel over a batch: thread.z the sample, img and noise per sample (`a[z][0][i]`). */
-function noiseAddBatchKernel(
-  this: IKernelFunctionThis, img: number[][][], noise: number[][][], additive: number, multiplicative: number,
-): number {
-  const z = this.thread.z, i = this.thread.x;
-  const x = img[z]![0]![i]!;
-  return x + noise[z]![0]![i]! * (additive + multiplicative * x);
-}
-
 /** The batch pipeline of addNoise: arguments (images, noise, additive, multiplicative), `values` per sample. */
 export function addNoiseBatch(values: number): BatchPipelineSpec {
   return {
     name: 'noise-add',
-    kernels: [{ name: 'noise-add-batch', fn: noiseAddBatchKernel as unknown as KernelFunction, output: values }],
+    kernels: [{ name: 'noise-add-batch', fn: zBatched(noiseAddKernel as unknown as KernelFunction, ['img', 'noise']), output: values }],
     orchestrate: (k, img, noise, additive, multiplicative) => k[0]!(img, noise, additive, multiplicative),
   };
 }
