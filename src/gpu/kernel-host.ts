@@ -63,8 +63,10 @@ export interface BatchPipelineSpec {
   readonly name: string;
   /** The kernels, each with `output` = values per sample (the host adds [.., 1, n]). */
   readonly kernels: readonly BatchKernelSpec[];
-  /** Calls `k[i](…)` on the pipeline's arguments and earlier results; returns the last result. */
+  /** Calls `k[i](…)` on the pipeline's arguments and earlier results; returns the result (or, with `results: 'several'`, an array of results). */
   readonly orchestrate: (k: readonly ((...a: unknown[]) => unknown)[], ...args: unknown[]) => unknown;
+  /** 'several': the orchestration returns an array of results (KernelHost.runPipelineResults). */
+  readonly results?: 'one' | 'several';
 }
 
 /** The gpu.js kernel class mode each backend must produce. */
@@ -121,6 +123,16 @@ export class KernelHost {
    * each sample's twins instead (the engine decides, see corruptBatch).
    */
   async runPipeline(spec: BatchPipelineSpec, n: number, ...args: PipelineArg[]): Promise<Float32Array> {
+    const out = await this.runPipelineResults(spec, n, ...args);
+    if (out.length !== 1) throw new Error(`pipeline ${spec.name} returns ${out.length} results; runPipelineResults reads several`);
+    return out[0]!;
+  }
+
+  /**
+   * runPipeline for an orchestration that returns an array of results (read back together, in one
+   * staging buffer): one flat Float32Array per result.
+   */
+  async runPipelineResults(spec: BatchPipelineSpec, n: number, ...args: PipelineArg[]): Promise<Float32Array[]> {
     if (this.twins) throw new Error(`pipeline ${spec.name}: the ${this.backend} backend runs twins, not pipelines`);
     const gpu = await (this.gpu ??= this.makeGpu());
     const key = `${spec.name}|${n}|${args.length}|${spec.kernels.map((k) => `${k.output}:${k.constants ? JSON.stringify(k.constants) : ''}`).join(',')}`;
@@ -137,7 +149,9 @@ export class KernelHost {
       this.pipelines.set(key, pipeline);
     }
     const values = args.map((a) => typeof a === 'object' && 'batched' in a ? this.gpuInput!(a.batched, [a.perSample, 1, n]) : a);
-    const out = flatten(await (pipeline(...(values as Parameters<IPipelineRunShortcut>)) as Promise<unknown>));
+    const result = await (pipeline(...(values as Parameters<IPipelineRunShortcut>)) as Promise<unknown>);
+    // one result is shaped like its kernel's output (nested rows); several come as an array of those
+    const out = spec.results === 'several' ? (result as unknown[]).map(flatten) : [flatten(result)];
     if (pipeline.backend !== EXPECTED_MODE[this.backend]) {
       throw new Error(`pipeline ${spec.name} runs on gpu.js "${String(pipeline.backend)}" instead of ${this.backend}${pipeline.fallbackReason ? ` (${String(pipeline.fallbackReason)})` : ''}`);
     }
