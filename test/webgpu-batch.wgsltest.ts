@@ -2,12 +2,13 @@
  * Batches on the WebGPU path (corruptBatch, Corruption.applyBatch, KernelHost.runPipeline):
  * - an image's bytes do not depend on its batch: batches of 1, 3 and 8 give every image the same
  *   bytes, on all 85 variants (each sample draws from its own Rng; the pipelines index samples by z);
- * - batched output stays within the GPU parity tolerance of the CPU twins (webgpu-parity's);
+ * - a batch stays within the GPU parity tolerance of the CPU twins (webgpu-parity's), at 224×224;
  * - a batch pipeline is one submit and one read-back per chain, whatever N: a batch of 8 costs the
  *   submits and read-backs of a batch of 1 (counted on Dawn's prototypes; webgpu-roundtrips holds
  *   N = 1 to docs/backends.md);
  * - a batch too large for gpu.js's float32 thread index is refused with the limit named.
- * Faces at 96×96 keep it cheap on a software adapter (lavapipe runs the WGSL on the CPU).
+ * The byte comparisons use faces at 96×96 to stay cheap on a software adapter (lavapipe runs the
+ * WGSL on the CPU).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -28,12 +29,11 @@ const faces: FloatImage[] = NAMES.map((n) => toFloat(readImageFile(join(FACES_DI
 const keysFor = (corruption: CorruptionName, severity: Severity, from: number, n: number): VariantKey[] =>
   NAMES.slice(from, from + n).map((sampleId) => ({ seed: 7, sampleId, corruption, severity }));
 
-test('batches of 1, 3 and 8 give every image the same bytes, within tolerance of the CPU twins', async () => {
+test('batches of 1, 3 and 8 give every image the same bytes, on all 85 variants', async () => {
   const choice = await selectBackend('webgpu');
   console.log(`batches on ${choice.device} [${choice.deviceKind}]`);
   const wg = new KernelHost('webgpu');
-  const cpu = new KernelHost('cpu');
-  const differ: string[] = [], outside: string[] = [];
+  const differ: string[] = [];
   let variants = 0;
   for (const corruption of CORRUPTION_NAMES) {
     for (const severity of SEVERITIES) {
@@ -41,24 +41,43 @@ test('batches of 1, 3 and 8 give every image the same bytes, within tolerance of
       for (let z = 0; z < NAMES.length; z++) single.push((await corruptBatch([faces[z]!], keysFor(corruption, severity, z, 1), wg))[0]!);
       const three = await corruptBatch(faces.slice(2, 5), keysFor(corruption, severity, 2, 3), wg);
       const eight = await corruptBatch(faces, keysFor(corruption, severity, 0, 8), wg);
-      const twins = await corruptBatch(faces, keysFor(corruption, severity, 0, 8), cpu);
       three.forEach((img, j) => { if (Buffer.compare(img.data, single[j + 2]!.data) !== 0) differ.push(`${corruption}/${severity} ${NAMES[j + 2]}: N=3 differs from N=1`); });
-      eight.forEach((img, z) => {
-        if (Buffer.compare(img.data, single[z]!.data) !== 0) differ.push(`${corruption}/${severity} ${NAMES[z]}: N=8 differs from N=1`);
+      eight.forEach((img, z) => { if (Buffer.compare(img.data, single[z]!.data) !== 0) differ.push(`${corruption}/${severity} ${NAMES[z]}: N=8 differs from N=1`); });
+      variants++;
+    }
+  }
+  wg.destroy();
+  assert.is(variants, 85);
+  assert.ok(differ.length === 0, `batched bytes differ:\n  ${differ.slice(0, 20).join('\n  ')}`);
+});
+
+test('a batch of 3 faces at 224×224 stays within the parity tolerance of the CPU twins, on all 85 variants', async () => {
+  // At the run's size, as webgpu-parity holds the one-sample path (at 96×96 snow/1's 8-bit flake
+  // rounding alone moves one face by 0.066 levels, on the one-sample path as much as batched).
+  const wg = new KernelHost('webgpu');
+  const cpu = new KernelHost('cpu');
+  const full = NAMES.slice(0, 3).map((n) => toFloat(readImageFile(join(FACES_DIR, n))));
+  const outside: string[] = [];
+  let worst = 0;
+  for (const corruption of CORRUPTION_NAMES) {
+    for (const severity of SEVERITIES) {
+      const keys = keysFor(corruption, severity, 0, 3);
+      const batched = await corruptBatch(full, keys, wg);
+      const twins = await corruptBatch(full, keys, cpu);
+      batched.forEach((img, z) => {
         const a = twins[z]!.data, b = img.data;
         let sum = 0, big = 0;
         for (let i = 0; i < a.length; i++) { const d = Math.abs(a[i]! - b[i]!); sum += d; if (d > PARITY.bigDiff) big++; }
+        worst = Math.max(worst, sum / a.length);
         if (sum / a.length > PARITY.meanAbs || big / a.length > PARITY.bigFraction) {
           outside.push(`${corruption}/${severity} ${NAMES[z]}: mean |Δ| ${(sum / a.length).toFixed(3)}, ${((100 * big) / a.length).toFixed(2)}% > ${PARITY.bigDiff}`);
         }
       });
-      variants++;
     }
   }
   wg.destroy(); cpu.destroy();
-  assert.is(variants, 85);
-  assert.ok(differ.length === 0, `batched bytes differ:\n  ${differ.slice(0, 20).join('\n  ')}`);
-  assert.ok(outside.length === 0, `outside the parity tolerance of the CPU twins:\n  ${outside.slice(0, 20).join('\n  ')}`);
+  console.log(`batch of 3 against the CPU twins: worst mean |Δ| ${worst.toFixed(4)} grey levels`);
+  assert.ok(outside.length === 0, `outside the parity tolerance of the CPU twins:\n  ${outside.join('\n  ')}`);
 });
 
 test('a batch pipeline costs the same submits and read-backs for 8 samples as for 1', async () => {

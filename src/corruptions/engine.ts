@@ -28,6 +28,21 @@ export function maxBatchSize(width: number, height: number): number {
   return Math.floor(BATCH_INDEX_LIMIT / (width * height * 3));
 }
 
+/**
+ * Samples per GPU batch when none is asked for, on webgpu (the CPU backends gain nothing from batches
+ * and take 1). Chosen on Dawn's Vulkan backend over lavapipe, a software adapter (bench/gpu-batch.ts,
+ * docs/backends.md): to be confirmed on a GPU with scripts/gpu-check.sh.
+ */
+export const DEFAULT_GPU_BATCH = 8;
+
+/** Why `n` cannot be a batch of `width`×`height` samples (not a positive integer, or past maxBatchSize), or undefined. */
+export function batchSizeError(n: number, width: number, height: number): string | undefined {
+  if (!Number.isInteger(n) || n < 1) return `the batch must be a whole number of samples ≥ 1, got ${n}`;
+  const limit = maxBatchSize(width, height);
+  if (n > limit) return `a batch of ${n} ${width}x${height} RGB samples is ${n * width * height * 3} values; gpu.js indexes kernels through float32, exact only below 2^24 (${BATCH_INDEX_LIMIT}): at most ${limit} per batch`;
+  return undefined;
+}
+
 /** Whether this host runs a corruption's batch pipelines (webgpu) rather than its per-sample apply. */
 function batches(c: Corruption<unknown>, kernels: KernelHost): boolean {
   return kernels.backend === 'webgpu' && c.applyBatch !== undefined;
@@ -71,10 +86,8 @@ export async function corruptBatch(images: readonly FloatImage[], keys: readonly
     }
     if (images[i]!.width !== width || images[i]!.height !== height) throw new Error(`corruptBatch: sample ${i} is ${images[i]!.width}x${images[i]!.height}, the batch ${width}x${height}`);
   }
-  const limit = maxBatchSize(width, height);
-  if (images.length > limit) {
-    throw new Error(`a batch of ${images.length} ${width}x${height} RGB samples is ${images.length * width * height * 3} values; gpu.js indexes kernels through float32, exact only below 2^24 (${BATCH_INDEX_LIMIT}): at most ${limit} per batch`);
-  }
+  const tooLarge = batchSizeError(images.length, width, height);
+  if (tooLarge) throw new Error(tooLarge);
   return (await applyCorruption(images, keys, kernels)).map(quantize);
 }
 

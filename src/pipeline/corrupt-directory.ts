@@ -35,6 +35,8 @@ export interface CorruptDirectoryOptions {
   readonly backend: BackendName;
   /** Worker threads (default: all cores). */
   readonly workers?: number;
+  /** GPU batches: samples per worker task (PipelineRunOptions.batch). */
+  readonly batch?: number;
   /** Replace what an earlier run with other parameters left in outputDir. */
   readonly overwrite?: boolean;
   /** Show progress (default: true). */
@@ -185,6 +187,7 @@ function runOptionsOf(
     backend: options.backend, outputDir: run.out, images: true, fingerprint: run.fingerprint, log: run.log,
     command: 'fer-c corrupt', writeGmm: false, ...(run.adopt ? { adoptImages: true } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.overwrite ? { overwrite: true } : {}),
     ...(options.progress === false ? { progress: false } : {}),
     ...(plan ? { labels: { fuser: plan.fuser, exponent: plan.exponent, visibility: plan.visibility } } : {}),

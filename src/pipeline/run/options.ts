@@ -22,7 +22,9 @@ export interface PipelineRunOptions {
   readonly seed: number;
   readonly backend: BackendName;
   readonly workers?: number;
-  /** Samples in flight (default 2 per worker). */
+  /** GPU batches: samples per worker task (VariantWorkerConfig.batch; default 1). */
+  readonly batch?: number;
+  /** Samples in flight (default 2 per worker, times the batch). */
   readonly window?: number;
   readonly outputDir: string;
   /** Write the images (default true). */

@@ -105,6 +105,7 @@ export interface SpecDocument {
   readonly workers?: number;
   readonly window?: number;
   readonly backend?: BackendRequest;
+  readonly gpu?: { readonly batch?: number };
 }
 
 interface BuiltInPredictionsDocument { readonly type: 'face-api' | 'file'; readonly modelDir?: string; readonly path?: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize?: boolean }
@@ -208,6 +209,7 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
     workers,
     window: doc.window ?? SPEC_DEFAULTS.windowPerWorker * workers,
     backend: doc.backend ?? SPEC_DEFAULTS.backend,
+    ...(doc.gpu?.batch !== undefined ? { gpu: { batch: doc.gpu.batch } } : {}),
   };
   return problems.length > 0 ? { problems } : { spec, problems };
 }

@@ -158,4 +158,6 @@ export interface PipelineSpec {
   readonly workers: number;
   readonly window: number;
   readonly backend: BackendRequest;
+  /** GPU settings: `batch`, samples per worker task on webgpu (default DEFAULT_GPU_BATCH there, 1 elsewhere). */
+  readonly gpu?: { readonly batch?: number };
 }
