@@ -149,7 +149,20 @@ export class KernelHost {
       this.pipelines.set(key, pipeline);
     }
     const values = args.map((a) => typeof a === 'object' && 'batched' in a ? this.gpuInput!(a.batched, [a.perSample, 1, n]) : a);
-    const result = await (pipeline(...(values as Parameters<IPipelineRunShortcut>)) as Promise<unknown>);
+    let result: unknown;
+    try {
+      result = await (pipeline(...(values as Parameters<IPipelineRunShortcut>)) as Promise<unknown>);
+    } catch (e) {
+      const message = (e as Error).message;
+      // gpu.js rebuilds on a fresh device at the next call; a run must stop instead, naming the loss
+      if (/device was lost/i.test(message)) throw new Error(`WebGPU device lost while pipeline ${spec.name} ran over ${n} samples: ${message}`);
+      throw e;
+    }
+    // gpu.js degrades a pipeline it cannot fuse (a buffer past the device's limits, say) to running
+    // its kernels one by one: correct, but a round trip per kernel again, so refused here
+    if (this.backend === 'webgpu' && pipeline.executorKind !== 'fused-encoder') {
+      throw new Error(`pipeline ${spec.name} (${n} samples) did not fuse into one submit on webgpu: gpu.js ran it "${String(pipeline.executorKind)}"${pipeline.fallbackReason ? ` (${String(pipeline.fallbackReason)})` : ''}`);
+    }
     // one result is shaped like its kernel's output (nested rows); several come as an array of those
     const out = spec.results === 'several' ? (result as unknown[]).map(flatten) : [flatten(result)];
     if (pipeline.backend !== EXPECTED_MODE[this.backend]) {
