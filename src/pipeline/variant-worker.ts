@@ -107,22 +107,26 @@ async function runBatchTask(tasks: readonly VariantTask[]): Promise<void> {
     post(completePayload({ kind: 'variant', index: s.task.index, corruption: 'clean', severity: 0, last: total === 0, ...(cleanDone ? { reused: true } : {}) }, s.clean, s.clean));
   }
   const sources = new Map(samples.map((s) => [s, toFloat(s.clean)]));
-  for (const corruption of config.corruptions) {
-    for (const severity of config.severities) {
-      const todo: typeof samples = [];
-      for (const s of samples) {
-        const kept = readBack(variantFile({ sample: { id: s.task.id }, corruption, severity }));
-        if (!kept) { todo.push(s); continue; }
-        s.made++;
-        post(completePayload({ kind: 'variant', index: s.task.index, corruption, severity, last: s.made === total, reused: true }, s.clean, kept));
-      }
-      const keys = todo.map((s) => ({ seed: config.seed, sampleId: s.task.id, corruption, severity }));
-      const images = await corruptBatch(todo.map((s) => sources.get(s)!), keys, kernels);
-      todo.forEach((s, z) => {
-        s.made++;
-        post(completePayload({ kind: 'variant', index: s.task.index, corruption, severity, last: s.made === total }, s.clean, images[z]!));
-      });
-    }
+  // Each variant's batch starts before the previous one's PNGs are encoded: the GPU runs it meanwhile.
+  const start = (corruption: CorruptionName, severity: Severity) => {
+    const kept = samples.map((s) => readBack(variantFile({ sample: { id: s.task.id }, corruption, severity })));
+    const todo = samples.filter((_, i) => !kept[i]);
+    const keys = todo.map((s) => ({ seed: config.seed, sampleId: s.task.id, corruption, severity }));
+    return { corruption, severity, kept, todo, images: corruptBatch(todo.map((s) => sources.get(s)!), keys, kernels) };
+  };
+  const variants = config.corruptions.flatMap((c) => config.severities.map((v) => [c, v] as const));
+  let next = variants.length > 0 ? start(...variants[0]!) : undefined;
+  for (let k = 0; next; k++) {
+    const { corruption, severity, kept, todo, images } = next;
+    const made = await images;
+    next = k + 1 < variants.length ? start(...variants[k + 1]!) : undefined;
+    next?.images.catch(() => undefined);   // its failure is thrown where it is awaited
+    const emit = (s: (typeof samples)[number], image: RgbImage, reused: boolean): void => {
+      s.made++;
+      post(completePayload({ kind: 'variant', index: s.task.index, corruption, severity, last: s.made === total, ...(reused ? { reused } : {}) }, s.clean, image));
+    };
+    samples.forEach((s, i) => { if (kept[i]) emit(s, kept[i]!, true); });
+    todo.forEach((s, z) => emit(s, made[z]!, false));
   }
   post({ kind: 'done', index: tasks[0]!.index });
 }
