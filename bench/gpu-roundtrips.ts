@@ -6,6 +6,8 @@
  * With BENCH_BACKEND=webgpu (and FER_C_WEBGPU=compat without a GPU) it also times each variant on
  * that backend. Writes bench/results/gpu-roundtrips.json.
  *   node dist/bench/gpu-roundtrips.js
+ * On webgpu the corruptions now run as batch pipelines (KernelHost.runPipeline), which this host's
+ * `run` does not see: bench/gpu-batch.ts counts what reaches Dawn, per variant and batch size.
  */
 import { toFloat } from '../src/image/index.js';
 import { KernelHost, type KernelArg, type KernelSpec } from '../src/gpu/kernel-host.js';

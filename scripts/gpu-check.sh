@@ -4,9 +4,13 @@
 #   bash scripts/gpu-check.sh            (from the project root)
 # Offline machines (the device tool's): pack here first with `bash scripts/gpu-pack.sh`, then carry
 # `.gpu-pack`; this script unpacks Node, node_modules, dist and the loaders from it.
+# Offline by design: no apt, no npm here. It needs node, node_modules and dist/ (from the checkout or
+# the pack) and ends with one line starting "gpu-check summary:".
+# Without a GPU (e.g. Mesa's lavapipe): VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.json FACES=4 bash scripts/gpu-check.sh
 # Knobs: FACES (default 500) faces for the throughput runs; WORKERS (default: all cores);
+# BATCHES (default "1 8 32 64") the --batch sizes of the webgpu runs;
 # OVERSUB_RUN=0 skips the run with 2 workers per core;
-# CPU_RUN=0 skips the cpu-backend run beside it; REF_RUN=0 skips the Python reference (needs .gpu-pack/ref).
+# CPU_RUN=0 skips the CPU-twins run beside them; REF_RUN=0 skips the Python reference (needs .gpu-pack/ref).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"; exec > >(tee "$OUT/gpu-check.log") 2>&1
@@ -22,20 +26,23 @@ if [ -d "$P" ]; then
   [ -f dist/src/gpu/backend.js ] || untar "$P/dist.tar.xz" "$ROOT"
   if ! ldconfig -p | grep -q libvulkan.so.1; then for f in "$P"/deb/*.deb; do dpkg -x "$f" /; done; ldconfig; echo "unpacked the carried loaders"; fi
 fi
-command -v node >/dev/null || { echo "no node: run scripts/gpu-pack.sh where there is one and carry .gpu-pack"; exit 1; }
-[ -d node_modules/gpu.js ] || { npm ci --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1; echo "npm ci rc=$?"; }
-[ -f dist/src/gpu/backend.js ] || { npm run build >"$OUT/build.log" 2>&1; echo "build rc=$?"; }
+# No registry here: what is missing is named, never fetched.
+missing=; command -v node >/dev/null || missing="node"; [ -d node_modules/gpu.js ] || missing="$missing node_modules"
+[ -f dist/src/gpu/backend.js ] || missing="$missing dist (npm run build)"
+if [ -n "$missing" ]; then echo "gpu-check summary: NOT RUN: missing$missing; make them here (npm ci; npm run build) or carry .gpu-pack (scripts/gpu-pack.sh)"; exit 1; fi
 
 s system
 . /etc/os-release; echo "$PRETTY_NAME; node $(node -v); $(ldd --version | head -1); $(nproc) cores"
 strings "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 /{print $NF;exit}')" 2>/dev/null | grep -o 'GLIBCXX_3\.4\.[0-9]*' | sort -V | tail -1
-nvidia-smi --query-gpu=name,driver_version,memory.used,utilization.gpu --format=csv
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.used,utilization.gpu --format=csv || echo "no nvidia-smi: no GPU utilisation figures"
 echo "NVIDIA_DRIVER_CAPABILITIES=${NVIDIA_DRIVER_CAPABILITIES:-unset} DISPLAY=${DISPLAY:-unset}"; ls /dev/nvidia* /dev/dri 2>&1 | tr '\n' ' '; echo
 ldconfig -p | grep -oE 'lib(GLX_nvidia|EGL_nvidia|nvidia-glvkspirv|nvidia-glcore|vulkan)\.so[.0-9]*' | sort -u | tr '\n' ' '; echo
 
 s vulkan ICD
 # The driver's Vulkan ICD: the container runtime puts it in one of these with the `graphics` capability.
-ICD=$(ls /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -1)
+# A VK_DRIVER_FILES set by the caller (lavapipe's lvp_icd.json, say) is kept.
+ICD=${VK_DRIVER_FILES:-}
+[ -z "$ICD" ] && ICD=$(ls /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -1)
 if [ -z "$ICD" ]; then
   lib=$(ldconfig -p | awk '/libGLX_nvidia\.so\.0 /{print $NF;exit}')
   [ -z "$lib" ] && lib=$(ls /usr/local/nvidia/lib64/libGLX_nvidia.so.0 2>/dev/null)
@@ -46,38 +53,50 @@ fi
 EGLV=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json; [ -f "$EGLV" ] && export __EGL_VENDOR_LIBRARY_FILENAMES=$EGLV
 
 s probe: adapters, auto choice, kernels on webgpu vs cpu
-nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -lms 250 >"$OUT/smi.csv" 2>/dev/null & SMI=$!
+smi_start(){ command -v nvidia-smi >/dev/null && { nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -lms "$2" >"$1" 2>/dev/null & SMI=$!; } || SMI=; }
+smi_stop(){ [ -n "$SMI" ] && kill "$SMI" 2>/dev/null; SMI=; }
+smi_mean(){ [ -s "$1" ] && awk -F, '{gsub(/[ %]/,"",$2); s+=$2; n++} END {if (n) printf "%.0f%%", s/n}' "$1" || echo "n/a"; }
+smi_start "$OUT/smi.csv" 250
 timeout 300 node scripts/gpu-probe.mjs
-s "WGSL parity on this machine's default adapter (all 85 variants, two faces)"
-timeout 300 node node_modules/uvu/bin.js dist/test '\.wgsltest\.js$'
-kill $SMI 2>/dev/null; echo "GPU utilization, top samples during probe + parity:"; sort -t, -k2 -n "$OUT/smi.csv" 2>/dev/null | tail -3
+ADAPTER=$(timeout 120 node --input-type=module -e "const b = await import('./dist/src/gpu/backend.js'); const c = await b.selectBackend('webgpu').catch((e) => ({ device: 'none (' + e.message + ')', deviceKind: '' })); console.log(c.device + (c.deviceKind ? ' [' + c.deviceKind + ']' : '')); process.exit(0)" 2>/dev/null | tail -1)
+AUTO=$(timeout 120 node --input-type=module -e "const b = await import('./dist/src/gpu/backend.js'); console.log((await b.selectBackend('auto')).backend); process.exit(0)" 2>/dev/null | tail -1)
+echo "adapter: $ADAPTER; auto chooses: $AUTO"
+s "WGSL tests on this machine's default adapter: parity (85 variants, two faces), batches, Dawn calls per variant"
+# FER_C_WEBGPU=default: `auto` looks at Dawn's adapter even where no /dev GPU node would make it look
+if FER_C_WEBGPU=${FER_C_WEBGPU:-default} timeout 900 node node_modules/uvu/bin.js dist/test '\.wgsltest\.js$'; then PARITY=pass; else PARITY="FAIL (rc $?)"; fi
+smi_stop; echo "GPU utilization, top samples during probe + tests:"; sort -t, -k2 -n "$OUT/smi.csv" 2>/dev/null | tail -3
 
-s "fer-c corrupt: $FACES faces, $WORKERS workers"
-rm -rf "$T/faces" "$T/out-auto" "$T/out-cpu"; node scripts/make-faces.mjs "$FACES" "$T/faces"
-nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -lms 500 >"$OUT/smi-corrupt.csv" 2>/dev/null & SMI=$!
-$TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-auto" --workers "$WORKERS" --seed 1 >"$T/auto.log" 2>&1
-grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' "$T/auto.log" || echo "fer-c corrupt (auto) failed"
+# One `fer-c corrupt` run, PNGs written: its variants/s, peak RSS and mean GPU utilisation go into the summary.
+RESULTS=
+corrupt_run(){ # label, then fer-c corrupt arguments
+  local label=$1; shift; rm -rf "$T/out"
+  smi_start "$OUT/smi-run.csv" 500
+  $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out" --workers "$WORKERS" --seed 1 "$@" >"$T/run.log" 2>&1
+  smi_stop
+  grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' "$T/run.log" || echo "fer-c corrupt ($label) failed"
+  local vps rss; vps=$(grep -oE '[0-9.]+ variants/s' "$T/run.log" | tail -1 | cut -d' ' -f1)
+  rss=$(awk '/Maximum resident/ {printf "%.0f MB", $NF / 1024}' "$T/run.log")
+  echo "$label: ${vps:-failed} variants/s, peak RSS ${rss:-n/a}, mean GPU utilisation $(smi_mean "$OUT/smi-run.csv")"
+  RESULTS="$RESULTS; $label ${vps:-failed}/s (RSS ${rss:-n/a}, GPU $(smi_mean "$OUT/smi-run.csv"))"
+}
+
+s "fer-c corrupt: $FACES faces, $WORKERS workers, PNGs written"
+rm -rf "$T/faces"; node scripts/make-faces.mjs "$FACES" "$T/faces"
 GPU_FLAG=
-if ! grep -q 'gpu.js backend: webgpu' "$T/auto.log"; then
-  # auto passed the GPU over: say so, and still measure webgpu by name so the figure exists
-  echo "auto did NOT choose webgpu: see its reason above; measuring --backend webgpu by name"; GPU_FLAG="--backend webgpu"
-  rm -rf "$T/out-auto"
-  $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-auto" --workers "$WORKERS" --seed 1 $GPU_FLAG 2>&1 \
-    | grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' || echo "fer-c corrupt (webgpu) failed"
-fi
-kill $SMI 2>/dev/null; echo "GPU utilization during the auto run: mean $(awk -F, '{gsub(/[ %]/,"",$2); s+=$2; n++} END {if (n) printf "%.0f%%", s/n}' "$OUT/smi-corrupt.csv"), top: $(sort -t, -k2 -n "$OUT/smi-corrupt.csv" | tail -1)"
+# auto must take the GPU on a GPU machine; where it does not (a software adapter), webgpu is asked for by name
+[ "$AUTO" = webgpu ] || { echo "auto chose $AUTO, not webgpu: measuring --backend webgpu by name"; GPU_FLAG="--backend webgpu"; }
+for N in ${BATCHES:-1 8 32 64}; do
+  s "webgpu, batches of $N"
+  corrupt_run "webgpu N=$N" $GPU_FLAG --batch "$N"
+done
 if [ "${OVERSUB_RUN:-1}" = 1 ]; then
-  # A worker waiting on the GPU (dispatch, read-back) leaves its core idle; twice as many workers as
-  # cores lets another worker's PNG encoding and CPU-side work use it meanwhile.
-  s "fer-c corrupt: same faces, $((2 * WORKERS)) workers (2 per core: CPU work overlapping GPU waits)"
-  rm -rf "$T/out-auto2"
-  $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-auto2" --workers "$((2 * WORKERS))" --seed 1 $GPU_FLAG 2>&1 \
-    | grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' || echo "fer-c corrupt (2 per core) failed"
+  # A worker waiting on the GPU leaves its core idle; twice as many workers lets another's PNG encoding use it.
+  s "webgpu, default batch, $((2 * WORKERS)) workers (2 per core)"
+  WORKERS=$((2 * WORKERS)) corrupt_run "webgpu 2/core" $GPU_FLAG
 fi
 if [ "${CPU_RUN:-1}" = 1 ]; then
-  s "fer-c corrupt --backend cpu, same faces and workers (for the ratio)"
-  $TIME node bin/fer-c.js corrupt --input "$T/faces" --output "$T/out-cpu" --workers "$WORKERS" --seed 1 --backend cpu 2>&1 \
-    | grep -E 'gpu.js backend|images, .* files written|Maximum resident|Elapsed|rror' || echo "fer-c corrupt (cpu) failed"
+  s "the CPU twins (--backend webasm), same faces and workers"
+  corrupt_run "CPU twins" --backend webasm
 fi
 if [ "${REF_RUN:-1}" = 1 ] && [ -f "$P/ref/reflib.tar.xz" ]; then
   s "Python reference (bethgelab/imagecorruptions), $WORKERS processes, same faces"
@@ -85,3 +104,4 @@ if [ "${REF_RUN:-1}" = 1 ] && [ -f "$P/ref/reflib.tar.xz" ]; then
   rm -rf "$T/out-ref"; timeout 900 python3 "$P/ref/ref_generate.py" "$T/reflib" "$T/faces" "$T/out-ref" "$WORKERS" 2>&1 | tail -3
 fi
 s done
+echo "gpu-check summary: adapter $ADAPTER; auto → $AUTO; WGSL tests $PARITY; $FACES faces, $WORKERS workers${RESULTS}"

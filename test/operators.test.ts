@@ -161,6 +161,7 @@ test('pipeSamples: at most `window` samples between the source and the end of th
   }
   const pool = {
     size: 1,
+    batch: 1,
     items: (w: SampleWork): Observable<RunItem> => from([variant(w.index, w.sample, 'clean', 0), variant(w.index, w.sample, 'contrast', 1, { last: true })]).pipe(delay(2)),
   } as unknown as VariantPool;
   const ends = tap<RunItem>((i) => { if (i.kind === 'variant' && i.last) finished++; });

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { Command } from './command.js';
 import { parseWorkArgs, flag, listFlag, requiredFlag, numberFlag, UsageError, WORK_FLAG_HELP, type ParsedArgs } from './args.js';
 import { parseCorruptions, parseSeverities } from './lists.js';
+import { batchSizeError, DEFAULT_GPU_BATCH, maxBatchSize } from '../corruptions/engine.js';
+import { FER_SIZE } from '../image/io.js';
 import { CORRUPTION_NAMES } from '../corruptions/registry.js';
 import { selectBackend, describeChoice, isBackendRequest, BACKENDS } from '../gpu/backend.js';
 // The pipeline (rxjs, the labels' modules, …) is imported once the arguments are checked: usage errors come at once.
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS } from '../image/dimensions.js';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
-                     [--backend auto|${BACKENDS.join('|')}] [--workers N] [--overwrite] [--quiet] [--set key=value …]
+                     [--backend auto|${BACKENDS.join('|')}] [--workers N] [--batch N] [--overwrite] [--quiet] [--set key=value …]
                      [--labels CSV [--gmm gmm.json] [--classes K|A,B,…] [--lambda L] [--exponent P]
                       [--visibility l2|ssim|per-sample|FILE.json] [--calibration M]
                       [--missing-images error|skip]]
@@ -29,6 +31,8 @@ resumes: variants already written are kept.
                     (seed, file name, corruption, severity)
   --backend B       gpu.js backend (default auto: webgpu on a hardware GPU → headlessgl on one → webasm)
   --workers N       worker threads (default: all ${availableParallelism()} cores)
+  --batch N         samples a worker corrupts together on webgpu, one GPU pipeline per
+                    variant and batch (default ${DEFAULT_GPU_BATCH} on webgpu, 1 otherwise; at most ${maxBatchSize(FER_SIZE, FER_SIZE)})
   --max-pixels N    images over N pixels are skipped with their size, not decoded
                     (default ${DEFAULT_MAX_PIXELS}; a decode holds ~6 bytes a pixel)
 ${WORK_FLAG_HELP.overwrite}
@@ -58,7 +62,7 @@ export const corruptCommand: Command = {
   usage,
   async run(argv) {
     const args = parseWorkArgs(argv, {
-      values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers',
+      values: ['input', 'output', 'seed', 'corruptions', 'severities', 'backend', 'workers', 'batch',
         'labels', 'gmm', 'lambda', 'exponent', 'visibility', 'calibration', 'classes', 'missing-images', 'max-pixels'],
     }, 'flags');
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -75,12 +79,16 @@ export const corruptCommand: Command = {
     const labels = labelOptionsOf(args);
     const backendRequest = flag(args, 'backend') ?? 'auto';
     if (!isBackendRequest(backendRequest)) throw new UsageError(`--backend must be auto or one of ${BACKENDS.join(', ')}, got "${backendRequest}"`);
+    const batchAsked = flag(args, 'batch');
+    const batchProblem = batchAsked === undefined ? undefined : batchSizeError(Number(batchAsked), FER_SIZE, FER_SIZE);
+    if (batchProblem) throw new UsageError(`--batch ${batchAsked}: ${batchProblem}`);
     const choice = await selectBackend(backendRequest);
+    const batch = batchAsked !== undefined ? Number(batchAsked) : choice.backend === 'webgpu' ? DEFAULT_GPU_BATCH : 1;
     const quiet = args.booleans.has('quiet');
-    console.error(describeChoice(choice));
+    console.error(`${describeChoice(choice)}${choice.backend === 'webgpu' ? `; batches of ${batch}` : ''}`);
     const { corruptDirectory } = await import('../pipeline/corrupt-directory.js');
     const summary = await corruptDirectory({
-      inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, maxPixels, progress: !quiet,
+      inputDir, outputDir, seed, corruptions, severities, backend: choice.backend, workers, maxPixels, batch, progress: !quiet,
       overwrite: args.booleans.has('overwrite'), ...(labels ? { labels } : {}),
     });
     return printSummary(summary, { inputDir, outputDir, labels: labels !== undefined });

@@ -5,7 +5,8 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { adjustHsv } from './kernels/color-hsv.js';
+import { adjustHsv, adjustHsvBatch } from './kernels/color-hsv.js';
+import { runImagePipeline } from './kernels/batch.js';
 
 export const brightness = defineCorruption<number>({
   name: 'brightness',
@@ -14,5 +15,8 @@ export const brightness = defineCorruption<number>({
   async apply(image, c, { kernels }) {
     const out = await adjustHsv(kernels, image.data, 'value', 1, c);
     return createFloatImage(image.width, image.height, out);
+  },
+  applyBatch(images, c, { kernels }) {
+    return runImagePipeline(kernels, adjustHsvBatch('value', images[0]!.data.length), images, 1, c);
   },
 });

@@ -30,6 +30,19 @@ export interface Corruption<P = unknown> {
    * Must not modify `image`.
    */
   apply(image: FloatImage, param: P, ctx: CorruptionContext): Promise<FloatImage>;
+  /**
+   * Optional: the same corruption over a batch of same-size images on a GPU backend, as gpu.js
+   * pipelines indexed by sample (KernelHost.runPipeline: one submit and one read-back per chain and
+   * batch). Each sample draws from its own Rng in the order `apply` draws, so an image's output does
+   * not depend on the batch it is in. The engine uses it on webgpu; the CPU backends run `apply`.
+   */
+  applyBatch?(images: readonly FloatImage[], param: P, ctx: BatchContext): Promise<FloatImage[]>;
+}
+
+/** What applyBatch gets besides the images: one Rng per sample (each sample's own, as apply gets it) and the kernels. */
+export interface BatchContext {
+  readonly rngs: readonly Rng[];
+  readonly kernels: KernelHost;
 }
 
 /** Identity helper that keeps P inferred from the table. */

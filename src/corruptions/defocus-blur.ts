@@ -17,8 +17,9 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { separableFilter } from './kernels/gaussian-filter.js';
-import { diskArea, diskFilter } from './kernels/blur-disk.js';
+import { separableFilter, separableFilterBatch } from './kernels/gaussian-filter.js';
+import { diskArea, diskFilter, diskFilterBatch } from './kernels/blur-disk.js';
+import { runImagePipeline } from './kernels/batch.js';
 
 export interface DefocusBlurParam {
   /** Disk radius in pixels. */
@@ -46,6 +47,22 @@ export const defocusBlur = defineCorruption<DefocusBlurParam>({
     const scale = referenceDiskKernelSum(radius, aliasBlur) / diskArea(radius);
     const out = await diskFilter(kernels, smoothed, width, height, 3, radius, scale, 'mirror');
     return createFloatImage(width, height, out);
+  },
+  /** The antialiasing passes and the disk in one pipeline. */
+  applyBatch(images, { radius, aliasBlur }, { kernels }) {
+    const { width, height } = images[0]!;
+    const g = cvGaussianKernel(radius <= 8 ? 3 : 5, aliasBlur);
+    const scale = referenceDiskKernelSum(radius, aliasBlur) / diskArea(radius);
+    const disk = diskFilterBatch(width, height, 3, radius, 'mirror');
+    if (g[0]! < 1e-12) {   // the identity smoothing, as in apply
+      return runImagePipeline(kernels, { name: 'defocus-blur', kernels: [disk.kernel], orchestrate: (k, ...a) => k[0]!(...a) },
+        images, disk.half, disk.srcX, disk.srcY, scale);
+    }
+    const s = separableFilterBatch(width, height, 3, g, { mode: 'mirror' });
+    return runImagePipeline(kernels, {
+      name: 'defocus-blur-smoothed', kernels: [...s.kernels, disk.kernel],
+      orchestrate: (k, img, w, sx, sy, cval, half, dx, dy, sc) => k[2]!(k[1]!(k[0]!(img, w, sx, cval), w, sy, cval), half, dx, dy, sc),
+    }, images, s.weights, s.srcX, s.srcY, s.cval, disk.half, disk.srcX, disk.srcY, scale);
   },
 });
 

@@ -10,8 +10,9 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { gaussianFilter } from './kernels/gaussian-filter.js';
-import { warpReflect } from './kernels/warp-reflect.js';
+import { gaussianFilter, gaussianFilterBatch } from './kernels/gaussian-filter.js';
+import { warpReflect, warpReflectBatchKernel } from './kernels/warp-reflect.js';
+import { runImagePipeline, stackSamples } from './kernels/batch.js';
 
 export const elasticTransform = defineCorruption<number>({
   name: 'elastic_transform',
@@ -32,5 +33,24 @@ export const elasticTransform = defineCorruption<number>({
     const dy = await field();
     const out = await warpReflect(kernels, image.data, width, height, dx, dy, alpha);
     return createFloatImage(width, height, out);
+  },
+  /** Both fields and the warp in one pipeline: the fields stay on the GPU. */
+  applyBatch(images, alpha, { rngs, kernels }) {
+    const { width, height } = images[0]!;
+    const n = width * height;
+    const maxShift = height * 0.005;
+    // The fields stay on the GPU, so warpReflect's check of their reach is made on their bound:
+    // normalised weights keep |smoothed noise| ≤ maxShift.
+    if (alpha * maxShift >= Math.min(width, height) - 1) throw new Error(`elastic_transform: displacement up to ${alpha * maxShift} px reaches beyond one reflection of a ${width}x${height} image`);
+    const dx: Float32Array[] = [], dy: Float32Array[] = [];
+    for (const rng of rngs) { dx.push(rng.uniformArray(n, -maxShift, maxShift)); dy.push(rng.uniformArray(n, -maxShift, maxShift)); }
+    const g = gaussianFilterBatch(width, height, 1, 0.01 * Math.sqrt(width * height), { mode: 'reflect', truncate: 3, method: 'exact' });
+    return runImagePipeline(kernels, {
+      name: 'elastic-transform', kernels: [...g.kernels, warpReflectBatchKernel(width, height)],
+      orchestrate: (k, img, nx, ny, w, srcX, srcY, cval, scale) => {
+        const smooth = (noise: unknown): unknown => k[1]!(k[0]!(noise, w, srcX, cval), w, srcY, cval);
+        return k[2]!(img, smooth(nx), smooth(ny), scale);
+      },
+    }, images, stackSamples(dx), stackSamples(dy), g.weights, g.srcX, g.srcY, g.cval, alpha);
   },
 });

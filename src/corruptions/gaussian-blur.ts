@@ -7,7 +7,8 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { gaussianFilter } from './kernels/gaussian-filter.js';
+import { gaussianFilter, gaussianFilterBatch } from './kernels/gaussian-filter.js';
+import { runImagePipeline } from './kernels/batch.js';
 
 export const gaussianBlur = defineCorruption<number>({
   name: 'gaussian_blur',
@@ -16,5 +17,12 @@ export const gaussianBlur = defineCorruption<number>({
   async apply(image, sigma, { kernels }) {
     const out = await gaussianFilter(kernels, image.data, image.width, image.height, 3, sigma, { mode: 'nearest' });
     return createFloatImage(image.width, image.height, out);
+  },
+  applyBatch(images, sigma, { kernels }) {
+    const g = gaussianFilterBatch(images[0]!.width, images[0]!.height, 3, sigma, { mode: 'nearest' });
+    return runImagePipeline(kernels, {
+      name: 'gaussian-blur', kernels: g.kernels,
+      orchestrate: (k, img, w, srcX, srcY, cval) => k[1]!(k[0]!(img, w, srcX, cval), w, srcY, cval),
+    }, images, g.weights, g.srcX, g.srcY, g.cval);
   },
 });

@@ -11,7 +11,10 @@
 import { createFloatImage } from '../image/rgb-image.js';
 import type { Rng } from '../random/rng.js';
 import { defineCorruption } from './corruption.js';
-import { gaussianFilter } from './kernels/gaussian-filter.js';
+import { gaussianFilter, gaussianFilterBatch } from './kernels/gaussian-filter.js';
+import { runImagePipeline } from './kernels/batch.js';
+import type { FloatImage } from '../image/rgb-image.js';
+import type { KernelHost } from '../gpu/kernel-host.js';
 
 export interface GlassBlurParam {
   /** σ of both Gaussian blurs, in pixels. */
@@ -38,7 +41,25 @@ export const glassBlur = defineCorruption<GlassBlurParam>({
     const out = await gaussianFilter(kernels, blurred, width, height, 3, sigma, { mode: 'nearest' });
     return createFloatImage(width, height, out);
   },
+  /**
+   * Split in two pipelines (two submits and read-backs per batch): the shuffle between the blurs is
+   * sequential (each copy sees the previous ones) and stays on the CPU, with the truncation before it.
+   */
+  async applyBatch(images, { sigma, maxDelta, iterations }, { rngs, kernels }) {
+    const blurred = await blurBatch(kernels, images, sigma);
+    blurred.forEach((b, z) => { truncateToBytes(b.data); shufflePixels(b.data, b.width, b.height, maxDelta, iterations, rngs[z]!); });
+    return blurBatch(kernels, blurred, sigma);
+  },
 });
+
+/** Both Gaussian passes ('nearest' borders) over a batch, in one pipeline. */
+function blurBatch(kernels: KernelHost, images: readonly FloatImage[], sigma: number): Promise<FloatImage[]> {
+  const g = gaussianFilterBatch(images[0]!.width, images[0]!.height, 3, sigma, { mode: 'nearest' });
+  return runImagePipeline(kernels, {
+    name: 'glass-blur', kernels: g.kernels,
+    orchestrate: (k, img, w, srcX, srcY, cval) => k[1]!(k[0]!(img, w, srcX, cval), w, srcY, cval),
+  }, images, g.weights, g.srcX, g.srcY, g.cval);
+}
 
 /**
  * numpy's uint8 cast of values in [0, 255]: truncation. The reference computes

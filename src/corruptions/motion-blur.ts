@@ -6,7 +6,8 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { motionBlur as motionBlurMap } from './kernels/motion-blur.js';
+import { motionBlur as motionBlurMap, motionBlurBatchKernelSpec, motionBlurBatchTaps } from './kernels/motion-blur.js';
+import { runImagePipeline } from './kernels/batch.js';
 
 export interface MotionBlurParam {
   readonly radius: number;
@@ -26,5 +27,11 @@ export const motionBlur = defineCorruption<MotionBlurParam>({
     const angle = rng.uniformIn(-45, 45);
     const out = await motionBlurMap(kernels, image.data, image.width, image.height, 3, radius, sigma, angle);
     return createFloatImage(image.width, image.height, out);
+  },
+  applyBatch(images, { radius, sigma }, { rngs, kernels }) {
+    const { width, height } = images[0]!;
+    const { dy, dx, w } = motionBlurBatchTaps(radius, sigma, rngs.map((rng) => rng.uniformIn(-45, 45)), width, height);
+    const kernel = motionBlurBatchKernelSpec(width, height, 3, radius);
+    return runImagePipeline(kernels, { name: 'motion-blur', kernels: [kernel], orchestrate: (k, ...a) => k[0]!(...a) }, images, dy, dx, w);
   },
 });

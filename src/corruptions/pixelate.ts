@@ -13,6 +13,7 @@
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
+import { runImagePipeline, zBatched } from './kernels/batch.js';
 
 /**
  * PIL BOX taps (Resample.c precompute_coeffs) for resizing `inSize` → `outSize`:
@@ -163,5 +164,21 @@ export const pixelate = defineCorruption<number>({
       small, nearestTaps(sw, width), nearestTaps(sh, height),
     );
     return createFloatImage(width, height, out);
+  },
+  /** Both passes in one pipeline: the small image stays on the GPU. */
+  applyBatch(images, c, { kernels }) {
+    const { width, height } = images[0]!;
+    const sw = Math.max(1, Math.trunc(width * c)), sh = Math.max(1, Math.trunc(height * c));
+    const xs = boxTaps(width, sw), ys = boxTaps(height, sh);
+    let maxTaps = 1;
+    for (const n of [...xs.count, ...ys.count]) maxTaps = Math.max(maxTaps, n);
+    return runImagePipeline(kernels, {
+      name: 'pixelate',
+      kernels: [
+        { name: 'pixelate-box-down-batch', fn: zBatched(boxDownKernel as unknown as KernelFunction, ['img']), output: sw * sh * 3, constants: { width, smallWidth: sw, maxTaps } },
+        { name: 'pixelate-nearest-up-batch', fn: zBatched(nearestUpKernel as unknown as KernelFunction, ['small']), output: width * height * 3, constants: { width, smallWidth: sw } },
+      ],
+      orchestrate: (k, img, xStart, xCount, yStart, yCount, xSrc, ySrc) => k[1]!(k[0]!(img, xStart, xCount, yStart, yCount), xSrc, ySrc),
+    }, images, xs.start, xs.count, ys.start, ys.count, nearestTaps(sw, width), nearestTaps(sh, height));
   },
 });

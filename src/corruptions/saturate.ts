@@ -5,7 +5,8 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { adjustHsv } from './kernels/color-hsv.js';
+import { adjustHsv, adjustHsvBatch } from './kernels/color-hsv.js';
+import { runImagePipeline } from './kernels/batch.js';
 
 export interface SaturateParam {
   /** Factor on S. */
@@ -26,5 +27,8 @@ export const saturate = defineCorruption<SaturateParam>({
   async apply(image, { scale, offset }, { kernels }) {
     const out = await adjustHsv(kernels, image.data, 'saturation', scale, offset);
     return createFloatImage(image.width, image.height, out);
+  },
+  applyBatch(images, { scale, offset }, { kernels }) {
+    return runImagePipeline(kernels, adjustHsvBatch('saturation', images[0]!.data.length), images, scale, offset);
   },
 });

@@ -8,9 +8,10 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { motionBlur } from './kernels/motion-blur.js';
-import { clippedZoomCrop, snowLayer } from './kernels/snow-layer.js';
-import { snowBlend } from './kernels/snow-blend.js';
+import { motionBlur, motionBlurBatchKernelSpec, motionBlurBatchTaps } from './kernels/motion-blur.js';
+import { clippedZoomCrop, snowLayer, snowLayerBatch } from './kernels/snow-layer.js';
+import { snowBlend, snowBlendBatchKernel } from './kernels/snow-blend.js';
+import { runImagePipeline, stackSamples } from './kernels/batch.js';
 
 export interface SnowParam {
   readonly loc: number;
@@ -43,5 +44,23 @@ export const snow = defineCorruption<SnowParam>({
     const blurred = await motionBlur(kernels, layer, cols.zoomed, rows.zoomed, 1, p.radius, p.sigma, angle);
     const out = await snowBlend(kernels, image.data, width, height, blurred, cols.zoomed, p.keep);
     return createFloatImage(width, height, out);
+  },
+  /** Layer, its motion blur and the blend in one pipeline: the layer stays on the GPU. */
+  applyBatch(images, p, { rngs, kernels }) {
+    const { width, height } = images[0]!;
+    const rows = clippedZoomCrop(height, p.zoom), cols = clippedZoomCrop(width, p.zoom);
+    const noise: Float32Array[] = [], angles: number[] = [];
+    for (const rng of rngs) {   // each sample's draws in apply's order: its noise, then its angle
+      noise.push(rng.normalArray(rows.length * cols.length, p.loc, p.scale));
+      angles.push(rng.uniformIn(-135, -45));
+    }
+    const layer = snowLayerBatch(cols.length, rows.length, cols.zoomed, rows.zoomed);
+    const { dy, dx, w } = motionBlurBatchTaps(p.radius, p.sigma, angles, cols.zoomed, rows.zoomed);
+    return runImagePipeline(kernels, {
+      name: 'snow',
+      kernels: [layer.kernel, motionBlurBatchKernelSpec(cols.zoomed, rows.zoomed, 1, p.radius), snowBlendBatchKernel(width, height, cols.zoomed)],
+      orchestrate: (k, img, noiseMap, ri, rf, ci, cf, threshold, tapDy, tapDx, tapW, keep) =>
+        k[2]!(img, k[1]!(k[0]!(noiseMap, ri, rf, ci, cf, threshold), tapDy, tapDx, tapW), keep),
+    }, images, stackSamples(noise), ...layer.sampling, p.threshold, dy, dx, w, p.keep);
   },
 });

@@ -4,7 +4,8 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { addNoise } from './kernels/noise-add.js';
+import { addNoise, addNoiseBatch } from './kernels/noise-add.js';
+import { runImagePipeline, stackSamples } from './kernels/batch.js';
 
 export const speckleNoise = defineCorruption<number>({
   name: 'speckle_noise',
@@ -14,5 +15,9 @@ export const speckleNoise = defineCorruption<number>({
     const noise = rng.normalArray(image.data.length);
     const out = await addNoise(kernels, image.data, noise, 0, c);
     return createFloatImage(image.width, image.height, out);
+  },
+  applyBatch(images, c, { rngs, kernels }) {
+    const noise = stackSamples(rngs.map((rng, z) => rng.normalArray(images[z]!.data.length)));
+    return runImagePipeline(kernels, addNoiseBatch(images[0]!.data.length), images, noise, 0, c);
   },
 });

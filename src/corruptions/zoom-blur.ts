@@ -8,7 +8,8 @@
  */
 import { createFloatImage } from '../image/rgb-image.js';
 import { defineCorruption } from './corruption.js';
-import { zoomSum } from './kernels/zoom-sum.js';
+import { zoomBlurBatch, zoomSum } from './kernels/zoom-sum.js';
+import { runImagePipeline } from './kernels/batch.js';
 
 export interface ZoomBlurParam {
   /** np.arange(1, stop, step). */
@@ -33,6 +34,11 @@ export const zoomBlur = defineCorruption<ZoomBlurParam>({
     const scale = 1 / (factors.length + 1);
     for (let i = 0; i < sum.length; i++) sum[i] = (sum[i]! + 2 * data[i]!) * scale;
     return createFloatImage(width, height, sum);
+  },
+  applyBatch(images, { stop, step }, { kernels }) {
+    const factors = numpyArange(1, stop, step);
+    const { width, height } = images[0]!;
+    return runImagePipeline(kernels, zoomBlurBatch(width, height, factors.slice(1)), images, 1 / (factors.length + 1));
   },
 });
 

@@ -15,7 +15,7 @@
  * twin runs. Every kernel of the 17 corruptions has a twin, so a CPU worker
  * never loads it.
  */
-import type { GPU, IKernelRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
+import type { GPU, IKernelRunShortcut, IPipelineRunShortcut, KernelFunction, IGPUKernelSettings } from 'gpu.js';
 import type { BackendName } from './backend.js';
 
 /** gpu.js kernel arguments we use: flat typed arrays and numbers. */
@@ -35,6 +35,38 @@ export interface KernelSpec {
    * run instead of the kernel on the CPU backends (see KernelHostOptions.twins).
    */
   readonly twin?: (...args: KernelArg[]) => Float32Array;
+}
+
+/**
+ * Per-sample data of a batch, laid out sample after sample (`perSample` values each): kernels of a
+ * batch pipeline read it as `a[z][0][i]`, z the sample (see BatchPipelineSpec).
+ */
+export interface Batched { readonly batched: Float32Array; readonly perSample: number }
+
+/** A kernel of a batch pipeline: `output` is the number of values per sample (the host makes it [output, 1, n]). */
+export type BatchKernelSpec = Omit<KernelSpec, 'twin' | 'output'> & { readonly output: number };
+
+/** An argument of a batch pipeline: per-sample data, or a value shared by every sample. */
+export type PipelineArg = KernelArg | Batched;
+
+/**
+ * A chain of kernels over a batch of n samples, run as one gpu.js pipeline: on webgpu one command
+ * encoder, one submit and one read-back for the whole chain and batch (gpu.js's `fused-encoder`),
+ * intermediates staying on the GPU. Every kernel's output is [values per sample, 1, n]: thread.z is
+ * the sample, thread.x the value within it (so that no flat index passes 2²⁴, where gpu.js's float32
+ * thread index stops being exact), and a kernel reads a step's output or a Batched argument as
+ * `a[z][0][i]`. Anything that differs per sample (noise, angles) must come in as an argument, never
+ * from the closure: the orchestration runs once, at build time, and its plain values freeze.
+ */
+export interface BatchPipelineSpec {
+  /** Unique per pipeline source; the cache key is this plus n and every kernel's output and constants. */
+  readonly name: string;
+  /** The kernels, each with `output` = values per sample (the host adds [.., 1, n]). */
+  readonly kernels: readonly BatchKernelSpec[];
+  /** Calls `k[i](…)` on the pipeline's arguments and earlier results; returns the result (or, with `results: 'several'`, an array of results). */
+  readonly orchestrate: (k: readonly ((...a: unknown[]) => unknown)[], ...args: unknown[]) => unknown;
+  /** 'several': the orchestration returns an array of results (KernelHost.runPipelineResults). */
+  readonly results?: 'one' | 'several';
 }
 
 /** The gpu.js kernel class mode each backend must produce. */
@@ -58,6 +90,9 @@ export class KernelHost {
   /** The gpu.js instance (its mode is the backend's name), made on first need (see the file's comment). */
   private gpu: Promise<GPU> | undefined;
   private readonly cache = new Map<string, IKernelRunShortcut>();
+  private readonly pipelines = new Map<string, IPipelineRunShortcut>();
+  /** gpu.js's `input` (wraps an array with its dimensions), kept when gpu.js loads. */
+  private gpuInput: ((value: Float32Array, size: number[]) => unknown) | undefined;
   private readonly checked = new WeakSet<IKernelRunShortcut>();
   private readonly wasmMemory: SharedWasmMemory | undefined;
 
@@ -82,6 +117,60 @@ export class KernelHost {
     return out;
   }
 
+  /**
+   * Runs a batch pipeline (compiled on first use per n) over n samples and returns the last kernel's
+   * output, sample after sample, as one flat Float32Array. GPU backends only: the CPU backends run
+   * each sample's twins instead (the engine decides, see corruptBatch).
+   */
+  async runPipeline(spec: BatchPipelineSpec, n: number, ...args: PipelineArg[]): Promise<Float32Array> {
+    const out = await this.runPipelineResults(spec, n, ...args);
+    if (out.length !== 1) throw new Error(`pipeline ${spec.name} returns ${out.length} results; runPipelineResults reads several`);
+    return out[0]!;
+  }
+
+  /**
+   * runPipeline for an orchestration that returns an array of results (read back together, in one
+   * staging buffer): one flat Float32Array per result.
+   */
+  async runPipelineResults(spec: BatchPipelineSpec, n: number, ...args: PipelineArg[]): Promise<Float32Array[]> {
+    if (this.twins) throw new Error(`pipeline ${spec.name}: the ${this.backend} backend runs twins, not pipelines`);
+    const gpu = await (this.gpu ??= this.makeGpu());
+    const key = `${spec.name}|${n}|${args.length}|${spec.kernels.map((k) => `${k.output}:${k.constants ? JSON.stringify(k.constants) : ''}`).join(',')}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const kernels = spec.kernels.map((k) => gpu.createKernel(k.fn, {
+        output: [k.output, 1, n], constants: k.constants ?? {}, tactic: 'precision', precision: 'single', functions: (k.functions ?? []) as never,
+      }) as unknown as (...a: unknown[]) => unknown);
+      const orchestrate = spec.orchestrate;
+      const trace = function (...handles: unknown[]): unknown { return orchestrate(kernels, ...handles); };
+      // gpu.js makes one argument handle per declared parameter (fn.length), which a rest parameter hides
+      Object.defineProperty(trace, 'length', { value: args.length });
+      pipeline = gpu.createPipeline(trace);
+      this.pipelines.set(key, pipeline);
+    }
+    const values = args.map((a) => typeof a === 'object' && 'batched' in a ? this.gpuInput!(a.batched, [a.perSample, 1, n]) : a);
+    let result: unknown;
+    try {
+      result = await (pipeline(...(values as Parameters<IPipelineRunShortcut>)) as Promise<unknown>);
+    } catch (e) {
+      const message = (e as Error).message;
+      // gpu.js rebuilds on a fresh device at the next call; a run must stop instead, naming the loss
+      if (/device was lost/i.test(message)) throw new Error(`WebGPU device lost while pipeline ${spec.name} ran over ${n} samples: ${message}`);
+      throw e;
+    }
+    // gpu.js degrades a pipeline it cannot fuse (a buffer past the device's limits, say) to running
+    // its kernels one by one: correct, but a round trip per kernel again, so refused here
+    if (this.backend === 'webgpu' && pipeline.executorKind !== 'fused-encoder') {
+      throw new Error(`pipeline ${spec.name} (${n} samples) did not fuse into one submit on webgpu: gpu.js ran it "${String(pipeline.executorKind)}"${pipeline.fallbackReason ? ` (${String(pipeline.fallbackReason)})` : ''}`);
+    }
+    // one result is shaped like its kernel's output (nested rows); several come as an array of those
+    const out = spec.results === 'several' ? (result as unknown[]).map(flatten) : [flatten(result)];
+    if (pipeline.backend !== EXPECTED_MODE[this.backend]) {
+      throw new Error(`pipeline ${spec.name} runs on gpu.js "${String(pipeline.backend)}" instead of ${this.backend}${pipeline.fallbackReason ? ` (${String(pipeline.fallbackReason)})` : ''}`);
+    }
+    return out;
+  }
+
   /** Bytes of WebAssembly memory the host's kernels share (webasm), for benches. */
   get wasmBytes(): number { return this.wasmMemory?.bytes ?? 0; }
 
@@ -97,6 +186,7 @@ export class KernelHost {
 
   private async makeGpu(): Promise<GPU> {
     const gpujs = (await import('gpu.js')).default;
+    this.gpuInput = (gpujs as unknown as { input: (value: Float32Array, size: number[]) => unknown }).input;
     return new gpujs.GPU({ mode: this.backend });
   }
 
@@ -121,6 +211,7 @@ export class KernelHost {
 
   destroy(): void {
     this.cache.clear();
+    this.pipelines.clear();
     this.wasmMemory?.clear();
     void this.gpu?.then((gpu) => gpu.destroy(), () => undefined);
     this.gpu = undefined;

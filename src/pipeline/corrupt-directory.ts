@@ -37,6 +37,8 @@ export interface CorruptDirectoryOptions {
   readonly workers?: number;
   /** Images over this many pixels are skipped, not decoded (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;
+  /** GPU batches: samples per worker task (PipelineRunOptions.batch). */
+  readonly batch?: number;
   /** Replace what an earlier run with other parameters left in outputDir. */
   readonly overwrite?: boolean;
   /** Show progress (default: true). */
@@ -188,6 +190,7 @@ function runOptionsOf(
     command: 'fer-c corrupt', writeGmm: false, ...(run.adopt ? { adoptImages: true } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(options.overwrite ? { overwrite: true } : {}),
     ...(options.progress === false ? { progress: false } : {}),
     ...(plan ? { labels: { fuser: plan.fuser, exponent: plan.exponent, visibility: plan.visibility } } : {}),

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BackendName } from '../gpu/backend.js';
+import { DEFAULT_GPU_BATCH } from '../corruptions/engine.js';
 import type { SampleSource } from '../sources/sample-source.js';
 import { readAffectNet, readRafDb, readFolder, readAffWild, readVideo, type SkipRecord } from '../sources/index.js';
 import {
@@ -123,6 +124,7 @@ export async function runOptionsFromSpec(spec: PipelineSpec, backend: BackendNam
   return {
     source, corruptions: spec.corruptions, severities: spec.severities, seed: spec.seed, backend,
     workers: spec.workers, window: spec.window, maxPixels: spec.maxPixels, outputDir: spec.output.dir, images: spec.output.images,
+    batch: spec.gpu?.batch ?? (backend === 'webgpu' ? DEFAULT_GPU_BATCH : 1),
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     ...(labels ? { labels } : {}),
     ...(model ? { model } : {}), ...(modelDir ? { modelDir } : {}),

@@ -36,7 +36,7 @@ export function pipeSamples<A extends RunItem, B extends RunItem, C extends RunI
 export function pipeSamples<A extends RunItem, B extends RunItem, C extends RunItem, D extends RunItem, E extends RunItem>(source: AsyncIterable<SampleDescriptor>, pool: VariantPool, options: PipeSamplesOptions, a: Stage<RunItem, A>, b: Stage<A, B>, c: Stage<B, C>, d: Stage<C, D>, e: Stage<D, E>): Observable<E>;
 export function pipeSamples<A extends RunItem, B extends RunItem, C extends RunItem, D extends RunItem, E extends RunItem, F extends RunItem>(source: AsyncIterable<SampleDescriptor>, pool: VariantPool, options: PipeSamplesOptions, a: Stage<RunItem, A>, b: Stage<A, B>, c: Stage<B, C>, d: Stage<C, D>, e: Stage<D, E>, f: Stage<E, F>): Observable<F>;
 export function pipeSamples(source: AsyncIterable<SampleDescriptor>, pool: VariantPool, options: PipeSamplesOptions = {}, ...stages: Stage<RunItem, RunItem>[]): Observable<RunItem> {
-  const window = Math.max(1, options.window ?? 2 * pool.size);
+  const window = Math.max(1, options.window ?? 2 * pool.size * pool.batch, pool.batch);
   return defer(() => {
     const gate = new CreditGate(window); // per subscription: each pass over the source has its own window
     const select = options.select;

@@ -44,7 +44,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
 export function contextOf(options: PipelineRunOptions, log: (line: string) => void): RunContext {
   const out = options.outputDir;
   const base = {
-    options, out, log, window: Math.max(1, options.window ?? 2 * workerCount(options)),
+    options, out, log, window: windowOf(options),
     classes: options.source.classes.names, images: options.images ?? true, predict: options.model !== undefined,
   };
   const { shard } = options;
@@ -121,4 +121,11 @@ function summaryOf(
       ...(end.reportDir ? { report: end.reportDir } : {}),
     },
   };
+}
+
+/** Samples in flight: the option (default 2 per worker); with GPU batches at least one batch per worker, so that no worker waits for a group. */
+function windowOf(options: PipelineRunOptions): number {
+  const batch = options.batch ?? 1;
+  const window = Math.max(1, options.window ?? 2 * workerCount(options) * batch);
+  return batch > 1 && !options.model ? Math.max(window, batch * workerCount(options)) : window;
 }

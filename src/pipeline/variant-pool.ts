@@ -10,7 +10,7 @@
  * model (batched per task) stay whole.
  */
 import { availableParallelism } from 'node:os';
-import { filter, from, map, type Observable } from 'rxjs';
+import { filter, from, map, share, type Observable } from 'rxjs';
 import { WorkerPool } from './worker-pool.js';
 import { orderedMergeMap } from './operators/ordered-merge-map.js';
 import { isFinalMessage, type VariantMessage, type VariantTask, type VariantWorkerConfig } from './variant-protocol.js';
@@ -31,13 +31,38 @@ export class VariantPool {
 
   get size(): number { return this.pool.size; }
 
+  /**
+   * Samples per worker task on a GPU batch run (config.batch > 1; not with a model, whose batches are its
+   * own, nor with pixels handed over, as video frames are): 1 otherwise.
+   */
+  get batch(): number {
+    return this.config.predict ? 1 : Math.max(1, this.config.batch ?? 1);
+  }
+
+  /**
+   * The items of several samples run as one batch task (see `batch`), each sample's in order and
+   * the samples in the order given. A failure in the worker fails them all.
+   */
+  batchItems(works: readonly SampleWork[]): Observable<RunItem> {
+    if (works.some((w) => w.pixels)) throw new Error('batchItems: samples with pixels (video frames) run one a task');
+    const tasks = works.map((w) => this.taskOf(w));
+    const messages = this.pool.stream({ ...tasks[0]!, batch: tasks }).pipe(share());
+    return from(works).pipe(orderedMergeMap(
+      (work) => this.messages(work, messages.pipe(filter((m) => m.kind === 'error' || m.index === work.index)), true, true),
+      works.length,
+    ));
+  }
+
+  private taskOf(work: SampleWork): VariantTask {
+    const { sample } = work;
+    return { index: work.index, id: sample.id, file: sample.file, ...(sample.box ? { box: sample.box } : {}) };
+  }
+
   /** The items of one sample, in order: its variants, or one skipped item. Failures in the worker are errors. */
   items(work: SampleWork): Observable<RunItem> {
-    const { sample } = work;
     const pixels = work.pixels ? Uint8Array.from(work.pixels.data) : undefined;
     const task: VariantTask = {
-      index: work.index, id: sample.id, file: sample.file,
-      ...(sample.box ? { box: sample.box } : {}),
+      ...this.taskOf(work),
       ...(pixels && work.pixels ? { pixels, width: work.pixels.width, height: work.pixels.height } : {}),
     };
     const { corruptions } = this.config;

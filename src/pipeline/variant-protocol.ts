@@ -35,6 +35,11 @@ export interface VariantWorkerConfig {
    * calibration pass, or by an interrupted run) is read back instead of recomputed.
    */
   readonly outputDir?: string;
+  /**
+   * GPU batches (`--batch N`, spec `gpu.batch`): a task of several samples (VariantTask.batch) runs
+   * each (corruption, severity) over all of them at once (corruptBatch). 1 or absent: one sample a task.
+   */
+  readonly batch?: number;
 }
 
 export interface VariantTask {
@@ -53,6 +58,8 @@ export interface VariantTask {
    */
   readonly corruptions?: readonly CorruptionName[];
   readonly clean?: boolean;
+  /** Several whole samples run together (this task's own fields are the first's): see VariantWorkerConfig.batch. */
+  readonly batch?: readonly VariantTask[];
 }
 
 export interface VariantPayload {
@@ -72,10 +79,10 @@ export interface VariantPayload {
 
 export type VariantMessage =
   | VariantPayload
-  | { readonly kind: 'skipped'; readonly index: number; readonly reason: string }
+  | { readonly kind: 'skipped'; readonly index: number; readonly reason: string; readonly inBatch?: boolean }
   | { readonly kind: 'done'; readonly index: number }
   | { readonly kind: 'error'; readonly index: number; readonly error: string };
 
 export function isFinalMessage(m: VariantMessage): boolean {
-  return m.kind !== 'variant';
+  return m.kind !== 'variant' && !(m.kind === 'skipped' && m.inBatch);
 }

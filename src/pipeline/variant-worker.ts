@@ -13,6 +13,8 @@ import type { RgbImage } from '../image/rgb-image.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { variantsOf } from '../corruptions/fan-out.js';
+import { corruptBatch } from '../corruptions/engine.js';
+import { toFloat } from '../image/rgb-image.js';
 import type { CorruptionName, Severity } from '../corruptions/index.js';
 import { variantFile } from './run-item.js';
 
@@ -74,6 +76,61 @@ function decode(task: VariantTask): RgbImage {
   return image;
 }
 
+/** A variant's message: measured against its clean image, PNG-encoded and its pixels attached, as the config asks. */
+function completePayload(payload: Omit<VariantPayload, 'png' | 'pixels' | 'd' | 'ssim'>, clean: RgbImage, image: RgbImage): VariantPayload {
+  const m = config.measure ? measureVariant(clean, image, { ssim: config.measure === 'd+ssim' }) : undefined;
+  return {
+    ...payload,
+    ...(m ? { d: m.d, ...(m.ssim !== undefined ? { ssim: m.ssim } : {}) } : {}),
+    ...(config.encode && !payload.reused ? { png: new Uint8Array(encodePng(image)) } : {}),
+    ...(config.pixels ? { pixels: Uint8Array.from(image.data) } : {}),
+  };
+}
+
+/**
+ * Several whole samples (VariantWorkerConfig.batch): their clean images, then each (corruption,
+ * severity) over every sample that still needs it in one corruptBatch (on webgpu, one batch pipeline),
+ * each variant posted as it is made. A sample that does not decode is skipped alone; variants already
+ * in the run folder are read back, as in runTask. No model here: scored runs go one sample a task.
+ */
+async function runBatchTask(tasks: readonly VariantTask[]): Promise<void> {
+  const samples: { task: VariantTask; clean: RgbImage; made: number }[] = [];
+  for (const task of tasks) {
+    try { samples.push({ task, clean: decode(task), made: 0 }); } catch (e) {
+      if (!(e instanceof ImageDecodeError)) throw e;
+      post({ kind: 'skipped', index: task.index, reason: e.reason, inBatch: true });
+    }
+  }
+  const total = config.corruptions.length * config.severities.length;
+  for (const s of samples) {
+    const cleanDone = readBack(variantFile({ sample: { id: s.task.id }, corruption: 'clean', severity: 0 })) !== undefined;
+    post(completePayload({ kind: 'variant', index: s.task.index, corruption: 'clean', severity: 0, last: total === 0, ...(cleanDone ? { reused: true } : {}) }, s.clean, s.clean));
+  }
+  const sources = new Map(samples.map((s) => [s, toFloat(s.clean)]));
+  // Each variant's batch starts before the previous one's PNGs are encoded: the GPU runs it meanwhile.
+  const start = (corruption: CorruptionName, severity: Severity) => {
+    const kept = samples.map((s) => readBack(variantFile({ sample: { id: s.task.id }, corruption, severity })));
+    const todo = samples.filter((_, i) => !kept[i]);
+    const keys = todo.map((s) => ({ seed: config.seed, sampleId: s.task.id, corruption, severity }));
+    return { corruption, severity, kept, todo, images: corruptBatch(todo.map((s) => sources.get(s)!), keys, kernels) };
+  };
+  const variants = config.corruptions.flatMap((c) => config.severities.map((v) => [c, v] as const));
+  let next = variants.length > 0 ? start(...variants[0]!) : undefined;
+  for (let k = 0; next; k++) {
+    const { corruption, severity, kept, todo, images } = next;
+    const made = await images;
+    next = k + 1 < variants.length ? start(...variants[k + 1]!) : undefined;
+    next?.images.catch(() => undefined);   // its failure is thrown where it is awaited
+    const emit = (s: (typeof samples)[number], image: RgbImage, reused: boolean): void => {
+      s.made++;
+      post(completePayload({ kind: 'variant', index: s.task.index, corruption, severity, last: s.made === total, ...(reused ? { reused } : {}) }, s.clean, image));
+    };
+    samples.forEach((s, i) => { if (kept[i]) emit(s, kept[i]!, true); });
+    todo.forEach((s, z) => emit(s, made[z]!, false));
+  }
+  post({ kind: 'done', index: tasks[0]!.index });
+}
+
 async function runTask(task: VariantTask): Promise<void> {
   let clean: RgbImage;
   try {
@@ -93,14 +150,7 @@ async function runTask(task: VariantTask): Promise<void> {
     batch.length = 0;
   };
   const emit = async (payload: Omit<VariantPayload, 'png' | 'pixels' | 'd' | 'ssim'>, image: RgbImage): Promise<void> => {
-    const m = config.measure ? measureVariant(clean, image, { ssim: config.measure === 'd+ssim' }) : undefined;
-    const full: VariantPayload = {
-      ...payload,
-      ...(m ? { d: m.d, ...(m.ssim !== undefined ? { ssim: m.ssim } : {}) } : {}),
-      ...(config.encode && !payload.reused ? { png: new Uint8Array(encodePng(image)) } : {}),
-      ...(config.pixels ? { pixels: Uint8Array.from(image.data) } : {}),
-    };
-    batch.push({ payload: full, image });
+    batch.push({ payload: completePayload(payload, clean, image), image });
     if (!model || batch.length >= config.predict!.batchSize) await flush();
   };
 
@@ -137,5 +187,5 @@ async function runTask(task: VariantTask): Promise<void> {
 
 parentPort!.on('message', (task: VariantTask | null) => {
   if (task === null) { kernels.destroy(); parentPort!.close(); return; }
-  runTask(task).catch((e: Error) => post({ kind: 'error', index: task.index, error: e.stack ?? e.message }));
+  (task.batch ? runBatchTask(task.batch) : runTask(task)).catch((e: Error) => post({ kind: 'error', index: task.index, error: e.stack ?? e.message }));
 });

@@ -7,7 +7,9 @@
  * The reads are an unrolled stencil (`blur-stencil.ts`) over the prefix layout
  * (rows of (W+2r+1)·C values), so the offsets are literals.
  */
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 import { extendIndex, type BorderMode } from './gaussian-filter.js';
 import { stencilSpec } from './blur-stencil.js';
 
@@ -89,4 +91,47 @@ export async function diskFilter(
     for (let t = 0; t < width * C; t++) out[to + t] = wide[from + t]! + back;
   }
   return out;
+}
+
+interface DiskConstants { width: number; channels: number; radius: number; taps: number }
+
+/**
+ * diskFilter's sum taken directly, for the batch pipelines: every pixel of the digital disk
+ * (half-width half[k] on row k − r), its borders by index arithmetic (srcX/srcY: the lines'
+ * extension, padded by r; −1 reads 0, mode 'constant'). (2r+1)² tests per value instead of
+ * diskFilter's prefix sums, which are a sequential CPU step between kernels; on a GPU that is
+ * the cheaper trade for one read-back per batch.
+ */
+function diskSumKernel(this: IKernelFunctionThis<DiskConstants>, img: Float32Array, half: Float32Array, srcX: Float32Array, srcY: Float32Array, scale: number): number {
+  const i = this.thread.x;
+  const nc = this.constants.channels;
+  const w = this.constants.width;
+  const p = Math.floor(i / nc);
+  const c = i - p * nc;
+  const y = Math.floor(p / w);
+  const x = p - y * w;
+  let sum = 0;
+  for (let k = 0; k < this.constants.taps; k++) {
+    const sy = srcY[y + k]!;
+    const h = half[k]!;
+    for (let j = 0; j < this.constants.taps; j++) {
+      const d = j - this.constants.radius;
+      const sx = srcX[x + j]!;
+      if (d >= -h && d <= h && sy >= 0 && sx >= 0) sum += img[(sy * w + sx) * nc + c]!;
+    }
+  }
+  return sum * scale;
+}
+
+/** diskFilter over a batch: the kernel (arguments img, half, srcX, srcY, scale) and its shared tables. */
+export function diskFilterBatch(width: number, height: number, channels: 1 | 3, radius: number, mode: BorderMode): { kernel: BatchKernelSpec; half: Float32Array; srcX: Float32Array; srcY: Float32Array } {
+  if (!Number.isInteger(radius) || radius < 0) throw new Error(`diskFilter: radius must be an integer ≥ 0, got ${radius}`);
+  const line = (n: number): Float32Array => Float32Array.from({ length: n + 2 * radius }, (_, q) => extendIndex(q - radius, n, mode));
+  return {
+    kernel: {
+      name: 'disk-sum-batch', fn: zBatched(diskSumKernel as unknown as KernelFunction, ['img']), output: width * height * channels,
+      constants: { width, channels, radius, taps: 2 * radius + 1 },
+    },
+    half: Float32Array.from(diskHalfWidths(radius)), srcX: line(width), srcY: line(height),
+  };
 }

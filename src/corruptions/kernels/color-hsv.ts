@@ -17,7 +17,8 @@
  * operations on GL.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchPipelineSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 /** Which HSV component the adjustment applies to. */
 export type HsvComponent = 'saturation' | 'value';
@@ -89,4 +90,16 @@ export async function adjustHsv(
     },
     data, scale, offset,
   );
+}
+
+/** The batch pipeline of adjustHsv: arguments (images, scale, offset), `values` per sample. */
+export function adjustHsvBatch(component: HsvComponent, values: number): BatchPipelineSpec {
+  return {
+    name: 'color-hsv-adjust',
+    kernels: [{
+      name: 'color-hsv-adjust-batch', fn: zBatched(hsvAdjustKernel as unknown as KernelFunction, ['img']), output: values,
+      constants: { component: component === 'saturation' ? 1 : 2 },
+    }],
+    orchestrate: (k, img, scale, offset) => k[0]!(img, scale, offset),
+  };
 }

@@ -31,7 +31,8 @@
  * exact, as the reference filters it.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 import { stencilSpec } from './blur-stencil.js';
 
 /** scipy.ndimage border modes (scipy's meaning; skimage.filters.gaussian defaults to 'nearest'). */
@@ -342,4 +343,87 @@ function identity(length: number): Int32Array {
   const source = new Int32Array(length);
   for (let q = 0; q < length; q++) source[q] = q;
   return source;
+}
+
+/**
+ * The separable filter over a batch (thread.z the sample), its borders by index arithmetic instead
+ * of padded copies: tap t of output x reads source[x + t] (the line's scipy extension, −1 for cval).
+ * Two kernels, x then y, to chain in one pipeline (`ky(kx(img, weights, srcX, cval), weights, srcY, cval)`):
+ * the x pass's output stays on the GPU.
+ */
+export interface SeparableBatch {
+  readonly kernels: readonly [BatchKernelSpec, BatchKernelSpec];
+  readonly weights: Float32Array;
+  readonly srcX: Float32Array;
+  readonly srcY: Float32Array;
+  readonly cval: number;
+}
+
+interface LineConstants { width: number; channels: number; taps: number }
+
+function correlateXKernel(this: IKernelFunctionThis<LineConstants>, img: Float32Array, weights: Float32Array, srcX: Float32Array, cval: number): number {
+  const i = this.thread.x;
+  const nc = this.constants.channels;
+  const p = Math.floor(i / nc);
+  const c = i - p * nc;
+  const y = Math.floor(p / this.constants.width);
+  const x = p - y * this.constants.width;
+  let sum = 0;
+  for (let t = 0; t < this.constants.taps; t++) {
+    const sx = srcX[x + t]!;
+    let v = cval;
+    if (sx >= 0) v = img[(y * this.constants.width + sx) * nc + c]!;
+    sum += weights[t]! * v;
+  }
+  return sum;
+}
+
+function correlateYKernel(this: IKernelFunctionThis<LineConstants>, img: Float32Array, weights: Float32Array, srcY: Float32Array, cval: number): number {
+  const i = this.thread.x;
+  const row = this.constants.width * this.constants.channels;
+  const y = Math.floor(i / row);
+  const rest = i - y * row;
+  let sum = 0;
+  for (let t = 0; t < this.constants.taps; t++) {
+    const sy = srcY[y + t]!;
+    let v = cval;
+    if (sy >= 0) v = img[sy * row + rest]!;
+    sum += weights[t]! * v;
+  }
+  return sum;
+}
+
+/** separableFilter's batch kernels and shared arguments for one image size (see SeparableBatch). */
+export function separableFilterBatch(
+  width: number, height: number, channels: 1 | 3, weights: ArrayLike<number>,
+  options: { readonly mode?: BorderMode; readonly cval?: number } = {},
+): SeparableBatch {
+  if (weights.length % 2 !== 1) throw new Error(`separableFilter: weights need an odd length, got ${weights.length}`);
+  const mode = options.mode ?? 'reflect';
+  const cval = options.cval ?? 0;
+  const radius = (weights.length - 1) / 2;
+  const constants = { width, channels, taps: weights.length };
+  const kernel = (name: string, fn: unknown): BatchKernelSpec => ({ name, fn: zBatched(fn as KernelFunction, ['img']), output: width * height * channels, constants });
+  return {
+    kernels: [kernel('correlate-x-batch', correlateXKernel), kernel('correlate-y-batch', correlateYKernel)],
+    weights: Float32Array.from(weights),
+    srcX: Float32Array.from(extendedLine(width, radius, mode, cval).source),
+    srcY: Float32Array.from(extendedLine(height, radius, mode, cval).source),
+    cval,
+  };
+}
+
+/**
+ * gaussianFilter's batch form (see SeparableBatch), for the exact formulation only: the box cascade
+ * (radius above EXACT_MAX_RADIUS under `auto`) has prefix sums between its passes and no batch form;
+ * no corruption reaches it. σ with radius 0 gives the one-tap identity.
+ */
+export function gaussianFilterBatch(width: number, height: number, channels: 1 | 3, sigma: number, options: GaussianFilterOptions = {}): SeparableBatch {
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new Error(`gaussianFilter: sigma must be a finite number ≥ 0, got ${sigma}`);
+  const radius = gaussianRadius(sigma, options.truncate ?? 4);
+  const method = options.method ?? 'auto';
+  if (method === 'boxes' || (method === 'auto' && radius > EXACT_MAX_RADIUS)) {
+    throw new Error(`gaussianFilterBatch: radius ${radius} takes the box cascade, which has no batch form (exact up to ${EXACT_MAX_RADIUS})`);
+  }
+  return separableFilterBatch(width, height, channels, gaussianWeights(sigma, radius), { mode: options.mode ?? 'reflect', cval: options.cval ?? 0 });
 }

@@ -16,8 +16,8 @@
  *
  * Works on single-channel maps (channels = 1) and interleaved RGB (channels = 3).
  */
-import type { KernelFunction } from 'gpu.js';
-import type { KernelArg, KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
+import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
+import type { BatchKernelSpec, KernelArg, KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
 import { runRowStencil } from './row-stencil-wasm.js';
 
 export interface MotionBlurTap {
@@ -159,3 +159,50 @@ export async function motionBlur(
 
 /** One spec (and Function) per size and radius, made once. */
 const SPECS = new Map<string, KernelSpec>();
+
+/**
+ * motionBlur over a batch (thread.z the sample), its borders by index arithmetic instead of a padded
+ * copy: each tap reads the image at (y + dy, x + dx) clamped to the image, which is the padded copy's
+ * edge replication. Each sample has its own taps (its own angle): `slots` per sample in dy, dx and w
+ * (motionBlurBatchTaps), unused slots weight 0. Arguments: img (per sample), dy, dx, w.
+ */
+function motionBlurBatchKernel(
+  this: IKernelFunctionThis<{ width: number; height: number; channels: number; slots: number }>,
+  img: number[][][], dy: Float32Array, dx: Float32Array, w: Float32Array,
+): number {
+  const z = this.thread.z;
+  const i = this.thread.x;
+  const nc = this.constants.channels;
+  const width = this.constants.width;
+  const p = Math.floor(i / nc);
+  const c = i - p * nc;
+  const y = Math.floor(p / width);
+  const x = p - y * width;
+  let sum = 0;
+  for (let t = 0; t < this.constants.slots; t++) {
+    const at = z * this.constants.slots + t;
+    const yy = Math.min(Math.max(y + dy[at]!, 0), this.constants.height - 1);
+    const xx = Math.min(Math.max(x + dx[at]!, 0), width - 1);
+    sum += w[at]! * img[z]![0]![(yy * width + xx) * nc + c]!;
+  }
+  return sum;
+}
+
+/** The batch kernel of motionBlur for one image size, channel count and radius (2·radius + 1 tap slots). */
+export function motionBlurBatchKernelSpec(width: number, height: number, channels: 1 | 3, radius: number): BatchKernelSpec {
+  return {
+    name: 'motion-blur-batch', fn: motionBlurBatchKernel as unknown as KernelFunction, output: width * height * channels,
+    constants: { width, height, channels, slots: 2 * radius + 1 },
+  };
+}
+
+/** Every sample's taps (one angle each) as motionBlurBatchKernel's dy, dx and w, weights rounded to float32. */
+export function motionBlurBatchTaps(radius: number, sigma: number, angles: readonly number[], width: number, height: number): { dy: Float32Array; dx: Float32Array; w: Float32Array } {
+  if (!Number.isInteger(radius) || radius < 0 || radius > MAX_RADIUS) throw new Error(`motionBlur: radius ${radius} is not an integer in 0…${MAX_RADIUS}`);
+  const slots = 2 * radius + 1;
+  const dy = new Float32Array(slots * angles.length), dx = new Float32Array(slots * angles.length), w = new Float32Array(slots * angles.length);
+  angles.forEach((angle, z) => motionBlurTaps(radius, sigma, angle, width, height).forEach((t, i) => {
+    dy[z * slots + i] = t.dy; dx[z * slots + i] = t.dx; w[z * slots + i] = t.weight;
+  }));
+  return { dy, dx, w };
+}

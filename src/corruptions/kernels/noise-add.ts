@@ -5,7 +5,8 @@
  * Not clipped: the engine clips, as the reference's np.clip(…, 0, 1) does.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchPipelineSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 function noiseAddKernel(
   this: IKernelFunctionThis, img: Float32Array, noise: Float32Array, additive: number, multiplicative: number,
@@ -41,4 +42,13 @@ export async function addNoise(
     },
     data, noise, additive, multiplicative,
   );
+}
+
+/** The batch pipeline of addNoise: arguments (images, noise, additive, multiplicative), `values` per sample. */
+export function addNoiseBatch(values: number): BatchPipelineSpec {
+  return {
+    name: 'noise-add',
+    kernels: [{ name: 'noise-add-batch', fn: zBatched(noiseAddKernel as unknown as KernelFunction, ['img', 'noise']), output: values }],
+    orchestrate: (k, img, noise, additive, multiplicative) => k[0]!(img, noise, additive, multiplicative),
+  };
 }

@@ -6,7 +6,8 @@
  * cropped to the image: the layer plus its 180° rotation.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 interface SnowBlendConstants { width: number; height: number; layerWidth: number }
 
@@ -61,4 +62,10 @@ export async function snowBlend(
     },
     img, layer, keep,
   );
+}
+
+/** snowBlend's kernel over a batch: image and blurred layer per sample; arguments (img, layer, keep). */
+export function snowBlendBatchKernel(width: number, height: number, layerWidth: number): BatchKernelSpec {
+  const constants: SnowBlendConstants = { width, height, layerWidth };
+  return { name: 'snow-blend-batch', fn: zBatched(snowBlendKernel as unknown as KernelFunction, ['img', 'layer']), output: width * height * 3, constants: { ...constants } };
 }

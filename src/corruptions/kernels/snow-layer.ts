@@ -10,7 +10,8 @@
  * computed here in float64 and passed to the kernel.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 /** Python's round() (half to even), which scipy uses for zoom's output shape. */
 function roundHalfEven(v: number): number {
@@ -97,4 +98,18 @@ export async function snowLayer(
     },
     noise, rows.index, rows.frac, cols.index, cols.frac, threshold,
   );
+}
+
+/**
+ * snowLayer over a batch: the kernel (noise per sample) and its shared arguments after the noise
+ * (row index, row weight, column index, column weight; then the threshold).
+ */
+export function snowLayerBatch(cropWidth: number, cropHeight: number, outWidth: number, outHeight: number): { kernel: BatchKernelSpec; sampling: Float32Array[] } {
+  if (cropWidth < 2 || cropHeight < 2) throw new Error(`snowLayer: crop ${cropWidth}x${cropHeight} is too small to interpolate`);
+  const rows = linearSampling(cropHeight, outHeight), cols = linearSampling(cropWidth, outWidth);
+  const constants: SnowLayerConstants = { inWidth: cropWidth, inHeight: cropHeight, outWidth, outHeight };
+  return {
+    kernel: { name: 'snow-layer-batch', fn: zBatched(snowLayerKernel as unknown as KernelFunction, ['noise']), output: outWidth * outHeight, constants: { ...constants } },
+    sampling: [rows.index, rows.frac, cols.index, cols.frac],
+  };
 }

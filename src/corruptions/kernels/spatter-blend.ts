@@ -6,7 +6,8 @@
  *   (63, 42, 20) / 255, m the smoothed mask with values below 0.8 set to 0.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 interface BlendConstants { r: number; g: number; b: number }
 
@@ -77,4 +78,38 @@ export async function mudBlend(kernels: KernelHost, img: Float32Array, mask: Flo
     name: 'spatter-mud-blend', fn: mudBlendKernel as unknown as KernelFunction, output: img.length, constants: { ...MUD },
     twin: () => mudBlendPlain(img, mask, MUD),
   }, img, mask);
+}
+
+/** mudBlend's kernel over a batch; arguments (img, mask), both per sample. */
+export function mudBlendBatch(values: number): BatchKernelSpec {
+  return { name: 'spatter-mud-blend-batch', fn: zBatched(mudBlendKernel as unknown as KernelFunction, ['img', 'mask']), output: values, constants: { ...MUD } };
+}
+
+/**
+ * The water blend with its intensity map made in the kernel, for the batch pipelines: m = level·shade,
+ * scaled by intensity / peak (peak: the sample's largest level·shade; 0 adds nothing, where the
+ * reference divides 0 by 0).
+ */
+function waterBlendScaledKernel(
+  this: IKernelFunctionThis<BlendConstants>, img: Float32Array, level: Float32Array, shade: Float32Array, peak: Float32Array, intensity: number,
+): number {
+  const i = this.thread.x;
+  const p = Math.floor(i / 3);
+  const c = i - p * 3;
+  let colour = this.constants.r;
+  if (c === 1) colour = this.constants.g;
+  if (c === 2) colour = this.constants.b;
+  const top = peak[0]!;
+  let k = 0;
+  if (top > 0) k = intensity / top;
+  const m = level[p]! * shade[p]! * k;
+  return Math.min(Math.max(img[i]! / 255 + m * colour, 0), 1) * 255;
+}
+
+/** waterBlendScaledKernel over a batch; arguments (img, level, shade, peak, intensity), all but intensity per sample. */
+export function waterBlendBatch(values: number): BatchKernelSpec {
+  return {
+    name: 'spatter-water-blend-batch', fn: zBatched(waterBlendScaledKernel as unknown as KernelFunction, ['img', 'level', 'shade', 'peak']),
+    output: values, constants: { ...WATER },
+  };
 }

@@ -11,7 +11,8 @@
  * Steps 1–2 are kernels; 3 is a flood fill (sequential).
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 interface GridConstants { width: number; height: number }
 
@@ -157,7 +158,12 @@ export async function cannyEdges(
     },
     img, mag,
   );
-  // Hysteresis: flood from strong edges through weak ones (8-connected).
+  return hysteresis(cls, width, height);
+}
+
+/** Canny's step 3 on a class map (0 none, 1 weak, 2 strong): flood from strong edges through weak ones (8-connected). */
+export function hysteresis(cls: Float32Array, width: number, height: number): Uint8Array {
+  const n = width * height;
   const edges = new Uint8Array(n);
   const stack = new Int32Array(n);
   let top = 0;
@@ -177,4 +183,19 @@ export async function cannyEdges(
     }
   }
   return edges;
+}
+
+/**
+ * Canny's steps 1–2 over a batch (8-bit maps per sample): the Sobel magnitude and the class map
+ * kernels, chained as `k1(img, k0(img))`; hysteresis (sequential) stays on the CPU.
+ */
+export function cannyClassBatch(width: number, height: number, low: number, high: number): readonly [BatchKernelSpec, BatchKernelSpec] {
+  const n = width * height;
+  return [
+    { name: 'canny-sobel-magnitude-batch', fn: zBatched(sobelMagnitudeKernel as unknown as KernelFunction, ['img']), output: n, constants: { width, height } },
+    {
+      name: 'canny-non-maximum-batch', fn: zBatched(nonMaximumKernel as unknown as KernelFunction, ['img', 'mag']), output: n,
+      constants: { width, height, low: Math.floor(low), high: Math.floor(high) },
+    },
+  ];
 }

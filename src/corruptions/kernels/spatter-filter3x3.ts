@@ -13,7 +13,8 @@
  * below 256) and the truncation gives the same level as float64 does.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 export type Filter3x3Output = 'float' | 'truncate' | 'saturate';
 const OUTPUT_CODE: Record<Filter3x3Output, number> = { float: 0, truncate: 1, saturate: 2 };
@@ -100,4 +101,11 @@ export async function filter3x3(
     },
     src, Float32Array.from(stencil.weights),
   );
+}
+
+/** filter3x3's kernel over a batch (maps per sample); arguments (src, weights: Float32Array.from(stencil.weights)). */
+export function filter3x3Batch(width: number, height: number, stencil: Stencil3x3, output: Filter3x3Output): BatchKernelSpec {
+  if (stencil.weights.length !== 9) throw new Error(`filter3x3: needs 9 weights, got ${stencil.weights.length}`);
+  const constants: Filter3x3Constants = { width, height, conversion: OUTPUT_CODE[output], divisor: stencil.divisor };
+  return { name: 'spatter-filter3x3-batch', fn: zBatched(filter3x3Kernel as unknown as KernelFunction, ['src']), output: width * height, constants: { ...constants } };
 }

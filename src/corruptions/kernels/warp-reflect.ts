@@ -11,7 +11,8 @@
  * (elastic_transform's stay below 0.15 × the height); warpReflect throws beyond that.
  */
 import type { KernelFunction, IKernelFunctionThis } from 'gpu.js';
-import type { KernelHost } from '../../gpu/kernel-host.js';
+import type { BatchKernelSpec, KernelHost } from '../../gpu/kernel-host.js';
+import { zBatched } from './batch.js';
 
 interface WarpConstants { width: number; height: number }
 
@@ -102,4 +103,14 @@ export async function warpReflect(
     },
     img, dx, dy, scale,
   );
+}
+
+/**
+ * warpReflect's kernel over a batch: image and both displacement maps per sample; arguments
+ * (img, dx, dy, scale). The maps stay on the GPU, so the caller must bound the displacement
+ * beforehand (below one reflection: |scale·d| < min(width, height) − 1), as warpReflect checks it.
+ */
+export function warpReflectBatchKernel(width: number, height: number): BatchKernelSpec {
+  const constants: WarpConstants = { width, height };
+  return { name: 'warp-reflect-batch', fn: zBatched(warpReflectKernel as unknown as KernelFunction, ['img', 'dx', 'dy']), output: width * height * 3, constants: { ...constants } };
 }

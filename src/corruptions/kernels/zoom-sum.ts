@@ -13,7 +13,7 @@
  * 40 runs after warm-up, load ~2; sums agree within 1e-3 of values ~3000).
  */
 import type { KernelFunction } from 'gpu.js';
-import type { KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
+import type { BatchPipelineSpec, KernelHost, KernelSpec } from '../../gpu/kernel-host.js';
 import { zoomSumSimd, type ZoomPlan } from './zoom-sum-wasm.js';
 
 /** Python's round(): half to even (scipy sizes its zoom output with it). */
@@ -76,6 +76,30 @@ function axisStatements(v: 'r' | 'q', o: string, k: number, n: number, zoom: num
  * over 224×224×3 in gpu.js cpu mode; the 4 image reads per zoom are the rest.
  */
 function zoomSumSpec(width: number, height: number, zooms: readonly number[]): KernelSpec {
+  return {
+    name: `zoom-sum/${width}x${height}/${zooms.join(',')}`,
+    fn: new Function('img', zoomSumLines(width, height, zooms, (a) => `img[${a}]`, 'return sum;').join('\n')) as KernelFunction,
+    output: width * height * 3,
+    twin: (img) => zoomSumPlain(img as Float32Array, width, height, zooms),
+  };
+}
+
+/**
+ * zoom_blur over a batch (thread.z the sample) in one kernel: the zoom sum of zoomSumSpec, then
+ * zoom_blur's combine (sum + 2·image)·scale, which the per-sample path does on the CPU.
+ * Arguments: images (Batched), scale.
+ */
+export function zoomBlurBatch(width: number, height: number, zooms: readonly number[]): BatchPipelineSpec {
+  const lines = ['const z = this.thread.z;', ...zoomSumLines(width, height, zooms, (a) => `img[z][0][${a}]`, 'return (sum + 2.0 * img[z][0][i]) * scale;')];
+  return {
+    name: `zoom-blur/${width}x${height}/${zooms.join(',')}`,
+    kernels: [{ name: `zoom-blur-batch/${width}x${height}/${zooms.join(',')}`, fn: new Function('img', 'scale', lines.join('\n')) as KernelFunction, output: width * height * 3 }],
+    orchestrate: (k, img, scale) => k[0]!(img, scale),
+  };
+}
+
+/** The kernel body of zoomSumSpec: `read(a)` reads the image at flat offset a, `ret` ends it. */
+function zoomSumLines(width: number, height: number, zooms: readonly number[], read: (a: string) => string, ret: string): string[] {
   const w3 = width * 3;
   const lines = [
     'const i = this.thread.x;',
@@ -90,20 +114,15 @@ function zoomSumSpec(width: number, height: number, zooms: readonly number[]): K
     const { top: rowTop } = clippedZoomAxis(height, zoom), { top: colTop } = clippedZoomAxis(width, zoom);
     lines.push(
       `const a${k} = (r${k} + ${floatLiteral(rowTop)}) * ${floatLiteral(w3)} + (q${k} + ${floatLiteral(colTop)}) * 3.0 + c;`,
-      `const p${k} = img[a${k}];`,
-      `const up${k} = p${k} + tq${k} * (img[a${k} + 3] - p${k});`,
-      `const d${k} = img[a${k} + ${w3}];`,
-      `const down${k} = d${k} + tq${k} * (img[a${k} + ${w3 + 3}] - d${k});`,
+      `const p${k} = ${read(`a${k}`)};`,
+      `const up${k} = p${k} + tq${k} * (${read(`a${k} + 3`)} - p${k});`,
+      `const d${k} = ${read(`a${k} + ${w3}`)};`,
+      `const down${k} = d${k} + tq${k} * (${read(`a${k} + ${w3 + 3}`)} - d${k});`,
       `sum += up${k} + tr${k} * (down${k} - up${k});`,
     );
   });
-  lines.push('return sum;');
-  return {
-    name: `zoom-sum/${width}x${height}/${zooms.join(',')}`,
-    fn: new Function('img', lines.join('\n')) as KernelFunction,
-    output: width * height * 3,
-    twin: (img) => zoomSumPlain(img as Float32Array, width, height, zooms),
-  };
+  lines.push(ret);
+  return lines;
 }
 
 /** Σ over `zooms` (each > 1) of clipped_zoom(image, z), for a W×H RGB image (compact, interleaved). */

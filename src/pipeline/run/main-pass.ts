@@ -68,7 +68,7 @@ export async function mainPass(ctx: RunContext, input: MainPassInput): Promise<T
   const { manifest } = input.sinks;
   const resumed = manifest.resume.completed;
   const { sampleCount } = input;
-  ctx.log(`phase: main — ${sampleCount !== undefined ? `${Math.max(0, sampleCount - resumed)} samples` : 'every sample'} to go${resumed > 0 ? ` (${resumed} finished earlier)` : ''}`);
+  ctx.log(`phase: main — ${sampleCount !== undefined ? `${Math.max(0, sampleCount - resumed)} samples` : 'every sample'} to go${resumed > 0 ? ` (${resumed} finished earlier)` : ''}${input.pool.batch > 1 ? `, in groups of ${input.pool.batch} per worker task` : ''}`);
   const progress = ctx.options.progress === false ? undefined : new Progress({
     ...(sampleCount !== undefined ? { total: Math.max(0, sampleCount - resumed) } : {}), unit: 'samples', secondaryUnit: 'variants',
   });

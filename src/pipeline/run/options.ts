@@ -22,7 +22,9 @@ export interface PipelineRunOptions {
   readonly seed: number;
   readonly backend: BackendName;
   readonly workers?: number;
-  /** Samples in flight (default 2 per worker). */
+  /** GPU batches: samples per worker task (VariantWorkerConfig.batch; default 1). */
+  readonly batch?: number;
+  /** Samples in flight (default 2 per worker, times the batch). */
   readonly window?: number;
   /** Images over this many pixels are skipped, not decoded (default DEFAULT_MAX_PIXELS). */
   readonly maxPixels?: number;

@@ -22,6 +22,7 @@ export function startPool(ctx: RunContext): VariantPool {
   return new VariantPool({
     backend: options.backend, seed: options.seed, corruptions: options.corruptions, severities: options.severities, size: FER_SIZE,
     encode: ctx.images, pixels: false, outputDir: ctx.out, ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
+    ...(options.batch !== undefined ? { batch: options.batch } : {}),
     ...(labels ? { measure: 'measure' in labels.visibility && labels.visibility.measure === 'ssim' ? 'd+ssim' as const : 'd' as const } : {}),
     ...(options.model ? { predict: { model: modelDescriptionOf(options.model, options.modelDir), classes: ctx.classes, batchSize: batchSizeOf(modelDescriptionOf(options.model)) } } : {}),
   }, workerCount(options));

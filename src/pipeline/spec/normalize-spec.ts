@@ -109,6 +109,7 @@ export interface SpecDocument {
   readonly maxPixels?: number;
   readonly backend?: BackendRequest;
   readonly training?: TrainingDocument;
+  readonly gpu?: { readonly batch?: number };
 }
 
 interface BuiltInPredictionsDocument { readonly type: 'face-api' | 'file'; readonly modelDir?: string; readonly path?: string; readonly format?: 'csv' | 'jsonl'; readonly renormalize?: boolean }
@@ -216,6 +217,7 @@ export function normalizeSpec(doc: SpecDocument, options: NormalizeOptions): { s
     maxPixels: doc.maxPixels ?? DEFAULT_MAX_PIXELS,
     backend: doc.backend ?? SPEC_DEFAULTS.backend,
     ...(training ? { training } : {}),
+    ...(doc.gpu?.batch !== undefined ? { gpu: { batch: doc.gpu.batch } } : {}),
   };
   return problems.length > 0 ? { problems } : { spec, problems };
 }

@@ -182,4 +182,6 @@ export interface PipelineSpec {
   readonly backend: BackendRequest;
   /** fer-c train only (training-spec.ts). */
   readonly training?: TrainingSpec;
+  /** GPU settings: `batch`, samples per worker task on webgpu (default DEFAULT_GPU_BATCH there, 1 elsewhere). */
+  readonly gpu?: { readonly batch?: number };
 }
