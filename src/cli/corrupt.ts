@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { DEFAULT_MAX_PIXELS } from '../image/dimensions.js';
 
 const usage = `usage: fer-c corrupt --input DIR --output DIR [--seed N] [--corruptions a,b] [--severities 1,2]
-                     [--backend auto|${BACKENDS.join('|')}] [--workers N] [--batch N] [--overwrite] [--quiet] [--set key=value …]
+                     [--backend auto|${BACKENDS.join('|')}] [--workers N] [--batch N] [--max-pixels N] [--overwrite] [--quiet] [--set key=value …]
                      [--labels CSV [--gmm gmm.json] [--classes K|A,B,…] [--lambda L] [--exponent P]
                       [--visibility l2|ssim|per-sample|FILE.json] [--calibration M]
                       [--missing-images error|skip]]
