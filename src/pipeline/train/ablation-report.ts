@@ -9,6 +9,7 @@
  */
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { CALIBRATOR_NAMES } from '../../calibration/calibrator.js';
 import type { MetricName } from '../../metrics/registry.js';
 import { Axes, COLORS, Figure, niceTicks, font } from '../../report/plot.js';
 import type { MetricTable } from '../../report/report.js';
@@ -24,7 +25,6 @@ const TABLE_METRICS: readonly { readonly key: MetricName; readonly label: string
   { key: 'adaece', label: 'AdaECE', percent: true }, { key: 'cece', label: 'CECE', percent: true }, { key: 'nll', label: 'NLL', percent: false },
   { key: 'kse', label: 'KSE', percent: true },
 ];
-const CALIBRATORS = ['temperature', 'vector', 'dirichlet', 'histogram', 'isotonic'] as const;
 
 export interface AblationCounts { readonly trainSamples: number; readonly heldOutSamples: number; readonly heldOutImages: number }
 
@@ -59,7 +59,7 @@ function markdown(ctx: TrainContext, columns: readonly ColumnResult[], counts: A
     out.push(`| ${c.loss} | ${TABLE_METRICS.map((m) => fmt(id?.[m.key], m.percent)).join(' | ')} | ${TABLE_METRICS.map((m) => fmt(ood?.[m.key], m.percent)).join(' | ')} |`);
   }
   out.push('', '## Training-time and post-hoc calibration', '', 'OOD ECE (%) of each trained head as predicted (none) and after each post-hoc calibrator fitted on the held-out clean predictions (SPEC.md §5.1); the paper reports the two kinds separately.', '');
-  const names = CALIBRATORS.filter((n) => columns.some((c) => c.report.calibrators[n]));
+  const names = CALIBRATOR_NAMES.filter((n) => columns.some((c) => c.report.calibrators[n]));
   out.push(`| Loss | none | ${names.join(' | ')} |`, `| --- | ---: | ${names.map(() => '---:').join(' | ')} |`);
   for (const c of columns) out.push(`| ${c.loss} | ${fmt(c.report.ood?.pre.ece, true)} | ${names.map((n) => fmt(c.report.calibrators[n]?.ood?.ece, true)).join(' | ')} |`);
   const leftOut = [...new Set(columns.flatMap((c) => c.report.notes.filter((n) => n.includes('left out'))))];
