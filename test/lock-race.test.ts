@@ -67,37 +67,55 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
 /** A pid above Linux's largest (2^22): no process has it, so its lock is stale. */
 const DEAD_PID = 4_194_305;
 
-test(`three processes take over one stale lock at once, ${ROUNDS} times: exactly one wins each time`, async () => {
-  const script = join(root, 'contender.mjs');
-  writeFileSync(script, CONTENDER);
-  const contenders = [0, 1, 2].map(() => fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  try {
-    await Promise.all(contenders.map((c) => nextMessage(c)));
-    const winners = new Map<number, number>();
-    for (let round = 0; round < ROUNDS; round++) {
-      const dir = join(root, `round-${round}`);
-      mkdirSync(dir);
-      const stale = `stale-${round}`;
-      writeFileSync(join(dir, '.fer-c.lock'), `${JSON.stringify({ pid: DEAD_PID, host: hostname(), command: 'fer-c run', since: '2026-01-01T00:00:00Z', token: stale })}\n`);
-      const results = await Promise.all(contenders.map((c) => { const r = nextMessage<Result>(c); c.send({ kind: 'go', dir }); return r; }));
-      const won = results.flatMap((r, k) => (r.won ? [{ k, token: r.token }] : []));
-      assert.is(won.length, 1, `round ${round}: exactly one winner, got ${won.length}: ${JSON.stringify(results)}`);
-      const lock = JSON.parse(readFileSync(join(dir, '.fer-c.lock'), 'utf8')) as { token: string; pid: number };
-      assert.is(lock.token, won[0]!.token, `round ${round}: the lock file is the winner's`);
-      for (const r of results) {
-        if (r.won) continue;
-        assert.ok(r.locked, `round ${round}: a loser is refused with RunLockedError, not another error: ${r.error}`);
-        assert.not.match(r.error, String(DEAD_PID), `round ${round}: a loser names the live holder, not the stale one: ${r.error}`);
+/** A holder record of a process that is gone, as a lock or a takeover right holds it. */
+const deadHolder = (token: string): string =>
+  `${JSON.stringify({ pid: DEAD_PID, host: hostname(), command: 'fer-c run', since: '2026-01-01T00:00:00Z', token })}\n`;
+
+/**
+ * What a folder holds before a round: the stale lock, and in the second kind the
+ * rights of contenders killed inside their takeover (one replacing the stale
+ * holder, one replacing that one): a contender must get past both.
+ */
+const ROUND_KINDS = {
+  'a stale lock': (dir: string, stale: string) => writeFileSync(join(dir, '.fer-c.lock'), deadHolder(stale)),
+  'a stale lock and two contenders killed inside the takeover': (dir: string, stale: string) => {
+    writeFileSync(join(dir, '.fer-c.lock'), deadHolder(stale));
+    writeFileSync(join(dir, `.fer-c.lock.takeover-${stale}`), deadHolder(`killed-1-${stale}`));
+    writeFileSync(join(dir, `.fer-c.lock.takeover-killed-1-${stale}`), deadHolder(`killed-2-${stale}`));
+  },
+} as const;
+
+for (const [kind, prepare] of Object.entries(ROUND_KINDS)) {
+  test(`three processes take over ${kind} at once, ${ROUNDS} times: exactly one wins each time`, async () => {
+    const script = join(root, 'contender.mjs');
+    writeFileSync(script, CONTENDER);
+    const contenders = [0, 1, 2].map(() => fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    try {
+      await Promise.all(contenders.map((c) => nextMessage(c)));
+      const winners = new Map<number, number>();
+      for (let round = 0; round < ROUNDS; round++) {
+        const dir = mkdtempSync(join(root, 'round-'));
+        prepare(dir, `stale-${round}`);
+        const results = await Promise.all(contenders.map((c) => { const r = nextMessage<Result>(c); c.send({ kind: 'go', dir }); return r; }));
+        const won = results.flatMap((r, k) => (r.won ? [{ k, token: r.token }] : []));
+        assert.is(won.length, 1, `round ${round}: exactly one winner, got ${won.length}: ${JSON.stringify(results)}`);
+        const lock = JSON.parse(readFileSync(join(dir, '.fer-c.lock'), 'utf8')) as { token: string; pid: number };
+        assert.is(lock.token, won[0]!.token, `round ${round}: the lock file is the winner's`);
+        for (const r of results) {
+          if (r.won) continue;
+          assert.ok(r.locked, `round ${round}: a loser is refused with RunLockedError, not another error: ${r.error}`);
+          assert.not.match(r.error, String(DEAD_PID), `round ${round}: a loser names a live holder, not a dead one: ${r.error}`);
+        }
+        winners.set(won[0]!.k, (winners.get(won[0]!.k) ?? 0) + 1);
+        await Promise.all(contenders.map((c) => { const r = nextMessage(c); c.send({ kind: 'release' }); return r; }));
+        assert.equal(readdirSync(dir), [], `round ${round}: released, nothing left behind (no lock, no takeover right, no temp file)`);
       }
-      winners.set(won[0]!.k, (winners.get(won[0]!.k) ?? 0) + 1);
-      await Promise.all(contenders.map((c) => { const r = nextMessage(c); c.send({ kind: 'release' }); return r; }));
-      assert.equal(readdirSync(dir), [], `round ${round}: released, nothing left behind (no lock, no takeover file, no temp file)`);
+      console.log(`  lock race (${kind}): ${ROUNDS} rounds, wins by contender ${[0, 1, 2].map((k) => winners.get(k) ?? 0).join('/')}`);
+    } finally {
+      for (const c of contenders) if (c.connected) c.send({ kind: 'exit' });
     }
-    console.log(`  lock race: ${ROUNDS} rounds, wins by contender ${[0, 1, 2].map((k) => winners.get(k) ?? 0).join('/')}`);
-  } finally {
-    for (const c of contenders) if (c.connected) c.send({ kind: 'exit' });
-  }
-});
+  });
+}
 
 /** The calls of node:fs that the lock makes on its folder (reading /proc is not a step). */
 const STEPS = ['linkSync', 'renameSync', 'unlinkSync', 'readFileSync', 'writeFileSync'] as const;
@@ -130,13 +148,13 @@ function interleaved<T>(dir: string, main: () => T, at: (step: number) => void):
   }
 }
 
-test('every interleaving of three contenders at the steps of one: exactly one holds the lock', () => {
-  const base = join(root, 'interleavings');
-  mkdirSync(base);
+for (const [kind, prepare] of Object.entries(ROUND_KINDS)) {
+test(`every interleaving of three contenders at the steps of one, over ${kind}: exactly one holds the lock`, () => {
+  const base = mkdtempSync(join(root, 'interleavings-'));
   // The steps of one contender taking over alone: the range of k and j below.
   const alone = join(base, 'alone');
   mkdirSync(alone);
-  const staleLock = (dir: string): void => writeFileSync(join(dir, '.fer-c.lock'), `${JSON.stringify({ pid: DEAD_PID, host: hostname(), command: 'fer-c run', since: '2026-01-01T00:00:00Z', token: 'stale' })}\n`);
+  const staleLock = (dir: string): void => prepare(dir, 'stale');
   staleLock(alone);
   let steps = 0;
   interleaved(alone, () => RunLock.acquire(alone, { log: () => {} }), (n) => { steps = n; }).release();
@@ -163,8 +181,9 @@ test('every interleaving of three contenders at the steps of one: exactly one ho
       cases++;
     }
   }
-  console.log(`  lock interleavings: ${steps} steps of a takeover, ${cases} interleavings of three contenders`);
+  console.log(`  lock interleavings (${kind}): ${steps} steps of a takeover, ${cases} interleavings of three contenders`);
 });
+}
 
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

@@ -7,12 +7,17 @@
  * or running but started at another time: a reused pid) is stale: it is taken
  * over with a log line. Otherwise the second writer is refused, naming the holder.
  *
- * Taking over is one contender at a time: it needs the takeover lock beside the
- * lock (`.fer-c.lock.takeover`, taken the same way), and under it the lock is
+ * Taking over is one contender at a time: it needs the right to replace that
+ * stale holder, a file beside the lock named by the holder's token
+ * (`.fer-c.lock.takeover-<token>`, taken the same way), and under it the lock is
  * read again and removed only if it is still the stale one. So a contender whose
  * view is out of date (another took the lock over meanwhile) never removes a
  * live lock, and of several processes taking over one stale lock at once exactly
- * one gets it (test/lock-race.test.ts).
+ * one gets it (test/lock-race.test.ts). A contender killed while it holds such a
+ * right is replaced the same way: the right to replace it is the file named by
+ * its own token. No file of a dead holder is ever removed while others may be
+ * contending (removing one is what let two processes in before); the next
+ * holder of the lock sweeps them.
  *
  * Across machines (shards on a shared filesystem) a pid says nothing: the
  * holder refreshes the lock file's mtime every LOCK_REFRESH_MS, and a lock of
@@ -23,9 +28,9 @@
  * folder's lock (`.fer-c.lock`); shards sharing a folder can each take their own
  * (`runLockName('shard-3')` → `.fer-c-shard-3.lock`).
  */
-import { existsSync, linkSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, mkdirSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { reasonOf, tempPathFor, writeErrorOf, WriteError } from './atomic.js';
 
@@ -53,15 +58,18 @@ export function runLockName(scope?: string): string {
   return scope === undefined ? '.fer-c.lock' : `.fer-c-${scope}.lock`;
 }
 
-/** Whether a file name is a run lock or its takeover lock (kept by --overwrite, skipped as input). */
+/** Whether a file name is a run lock or a takeover right of one (kept by --overwrite, skipped as input). */
 export function isRunLockName(name: string): boolean {
-  return /^\.fer-c(-[A-Za-z0-9_-]+)?\.lock(\.takeover)?$/.test(name);
+  return /^\.fer-c(-[A-Za-z0-9_-]+)?\.lock(\.takeover-[A-Za-z0-9_-]+)?$/.test(name);
 }
 
-/** The takeover lock of a lock: held while a stale lock is checked again and removed. */
-function takeoverPathOf(lockPath: string): string {
-  return `${lockPath}.takeover`;
+/** The right to replace the holder with this token (of the lock, or of another right): held while that holder is checked again and removed. */
+function takeoverPathOf(lockPath: string, token: string): string {
+  return `${lockPath}.takeover-${token.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
+
+/** How many dead contenders in a row (each killed inside a takeover) are replaced before a contender gives up. */
+const MAX_TAKEOVER_DEPTH = 16;
 
 /** Fields 3… of /proc/<pid>/stat (state, ppid, …), or undefined off Linux or when there is no such process. */
 function procStat(pid: number): string[] | undefined {
@@ -163,6 +171,7 @@ export class RunLock {
       for (let attempt = 0; ; attempt++) {
         try {
           linkSync(tmp, path);
+          sweepDeadRights(path);
           return new RunLock(path, holder, createdDir);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
@@ -202,61 +211,64 @@ export class RunLock {
 }
 
 /**
- * Removes the stale lock `stale` from `path` if it is still there, under the
- * takeover lock (`ownTmp`, this contender's holder record, linked to its name).
- * 'removed': it was, and is gone (the caller links its own); 'changed': the lock
- * is another now (taken over by someone else, or released); `busy`: another
- * contender holds the takeover lock (it will win, or find the lock taken).
+ * Removes the stale lock `stale` from `path` if it is still there, holding the
+ * right to replace it (`ownTmp`, this contender's holder record, linked to the
+ * right's name). 'removed': it was, and is gone (the caller links its own);
+ * 'changed': the lock is another now (taken over by someone else, or released);
+ * `busy`: another live contender holds the right (it will win, or find the lock taken).
  */
 function takeOver(path: string, stale: LockHolder, ownTmp: string): 'removed' | 'changed' | { busy: LockHolder | undefined } {
-  const takeoverPath = takeoverPathOf(path);
-  if (!claimTakeover(takeoverPath, ownTmp)) return { busy: readHolder(takeoverPath) };
+  const right = claimRight(path, stale.token, ownTmp, 0);
+  if (typeof right !== 'string') return right;
   try {
-    // Only a takeover-lock holder removes a lock, and no lock can be linked while one is there:
-    // the lock read here is the one removed below.
+    // Only a holder of the right to replace `stale` removes it, and no lock can be linked while it is
+    // there: the lock read here is the one removed below.
     if (readHolder(path)?.token !== stale.token) return 'changed';
     unlinkSync(path);
     return 'removed';
   } finally {
-    try { unlinkSync(takeoverPath); } catch { /* gone */ }
+    try { unlinkSync(right); } catch { /* gone */ }
   }
-}
-
-/** Takes the takeover lock; false while a live contender holds it. One left by a contender killed inside it is broken. */
-function claimTakeover(takeoverPath: string, ownTmp: string): boolean {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      linkSync(ownTmp, takeoverPath);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErrorOf(takeoverPath, e);
-    }
-    const other = readHolder(takeoverPath);
-    if (other === undefined) continue; // released since: try again
-    if (staleReason(other, takeoverPath) === undefined) return false;
-    // Its holder died inside the takeover. Several contenders breaking one dead takeover lock at once
-    // can still collide: that needs a process killed within these few calls, then a race.
-    breakStaleFile(takeoverPath, other);
-  }
-  return false;
 }
 
 /**
- * Moves a dead holder's file aside (rename is atomic: of two processes, one
- * moves it) and checks that what was moved is that holder's; another holder's,
- * taken meanwhile, is put back.
+ * Takes the right to replace the holder `token` (its path), or says who holds it.
+ * A right held by a dead contender is never removed (between reading it and
+ * removing it, another could take it afresh); the right to replace that
+ * contender is taken instead, which entitles its holder to act in its place.
  */
-function breakStaleFile(path: string, stale: LockHolder): void {
-  const aside = tempPathFor(path); // a temp name: swept with the run's other leftovers if killed right here
-  try {
-    renameSync(path, aside);
-  } catch {
-    return; // someone else moved it first
+function claimRight(lockPath: string, token: string, ownTmp: string, depth: number): string | { busy: LockHolder | undefined } {
+  const right = takeoverPathOf(lockPath, token);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      linkSync(ownTmp, right);
+      return right;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErrorOf(right, e);
+    }
+    const other = readHolder(right);
+    if (other === undefined) continue; // released since: try again
+    if (staleReason(other, right) === undefined || depth >= MAX_TAKEOVER_DEPTH) return { busy: other };
+    return claimRight(lockPath, other.token, ownTmp, depth + 1);
   }
-  if (readHolder(aside)?.token !== stale.token) {
-    try { linkSync(aside, path); } catch { /* a third one now: it holds */ }
+  return { busy: undefined };
+}
+
+/**
+ * Removes the takeover rights of dead contenders beside the lock just taken.
+ * Only the lock's holder sweeps, so no two sweeps meet, and every right left
+ * names a holder that is gone: a contender that takes one afresh finds the lock changed.
+ */
+function sweepDeadRights(lockPath: string): void {
+  const dir = dirname(lockPath), prefix = `${basename(lockPath)}.takeover-`;
+  let names: string[];
+  try { names = readdirSync(dir).filter((n) => n.startsWith(prefix)); } catch { return; }
+  for (const name of names) {
+    const path = join(dir, name), holder = readHolder(path);
+    if (holder !== undefined && staleReason(holder, path) !== undefined) {
+      try { unlinkSync(path); } catch { /* gone */ }
+    }
   }
-  try { unlinkSync(aside); } catch { /* gone */ }
 }
 
 export function lockedError(path: string, holder: LockHolder | undefined, doing?: string): RunLockedError {
