@@ -6,8 +6,6 @@
  * single-threaded per worker). The heavy work stays off the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { KernelHost } from '../gpu/kernel-host.js';
 import { openWebGpu } from '../gpu/webgpu.js';
 import { readImageFile, encodePng, ImageDecodeError } from '../image/io.js';
@@ -31,22 +29,6 @@ const config = workerData as VariantWorkerConfig;
 if (config.backend === 'webgpu') { const o = await openWebGpu(); if ('error' in o) throw new Error(`worker: --backend webgpu: ${o.error}`); }
 const kernels = new KernelHost(config.backend);
 let predictor: Promise<WorkerPredictor> | undefined;
-
-/**
- * A minor (young-generation) collection after each task (a sample's share:
- * one corruption's severities). Its dead pixel buffers live outside V8's heap,
- * where they count little towards the next collection, so without this they
- * piled up between collections: RSS swung in a 280–315 MB band and its slope
- * over a soak was noise-bound (bench/soak.ts, 5,000 images: peak 333 → 274 MB,
- * second-half slope 3.48 → 1.11 MB per 1,000 images). A call takes ~0.7 ms,
- * ~3% of a worker's time. `gc` is exposed to a new context only; the flag is
- * set before that context exists.
- */
-const collectYoung: () => void = (() => {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
-  return () => gc({ type: 'minor' });
-})();
 
 function post(message: VariantMessage): void {
   const transfer: ArrayBuffer[] = [];
@@ -146,7 +128,6 @@ async function runBatchTask(tasks: readonly VariantTask[]): Promise<void> {
     samples.forEach((s, i) => { if (kept[i]) emit(s, kept[i]!, true); });
     todo.forEach((s, z) => emit(s, made[z]!, false));
   }
-  collectYoung();
   post({ kind: 'done', index: tasks[0]!.index });
 }
 
@@ -201,7 +182,6 @@ async function runTask(task: VariantTask): Promise<void> {
   }
   await flushReused();
   await flush();
-  collectYoung();
   post({ kind: 'done', index: task.index });
 }
 
