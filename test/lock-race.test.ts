@@ -22,8 +22,8 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { afterFsCalls } from './helpers/fs-calls.js';
 import { RunLock } from '../src/io/run-lock.js';
 
 const ROUNDS = 200;
@@ -119,33 +119,14 @@ for (const [kind, prepare] of Object.entries(ROUND_KINDS)) {
 
 /** The calls of node:fs that the lock makes on its folder (reading /proc is not a step). */
 const STEPS = ['linkSync', 'renameSync', 'unlinkSync', 'readFileSync', 'writeFileSync'] as const;
-type FsModule = Record<(typeof STEPS)[number], (...args: unknown[]) => unknown>;
 
 /**
  * Runs `main` with every fs call it makes on `dir` counted; after (or on the throw of) its n-th call,
  * `at(n)` runs, with the counting off (another contender taking its whole turn there).
  */
 function interleaved<T>(dir: string, main: () => T, at: (step: number) => void): T {
-  const fs = createRequire(import.meta.url)('node:fs') as FsModule;
-  const originals = Object.fromEntries(STEPS.map((name) => [name, fs[name]])) as FsModule;
-  let step = 0, inside = false;
-  for (const name of STEPS) {
-    fs[name] = (...args: unknown[]): unknown => {
-      const counted = !inside && typeof args[0] === 'string' && (args[0] as string).startsWith(dir);
-      try {
-        return originals[name](...args);
-      } finally {
-        if (counted) { inside = true; try { at(++step); } finally { inside = false; } }
-      }
-    };
-  }
-  syncBuiltinESMExports();
-  try {
-    return main();
-  } finally {
-    Object.assign(fs, originals);
-    syncBuiltinESMExports();
-  }
+  let step = 0;
+  return afterFsCalls(STEPS, (args) => { if (typeof args[0] === 'string' && args[0].startsWith(dir)) at(++step); }, main);
 }
 
 for (const [kind, prepare] of Object.entries(ROUND_KINDS)) {

@@ -16,10 +16,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from './helpers/fixtures.js';
+import { afterFsCalls } from './helpers/fs-calls.js';
 import { CliRun, prng, runCli, snapshot } from './helpers/run-folder.js';
 import { isTempName } from '../src/io/atomic.js';
 import { loadSpec } from '../src/pipeline/spec/index.js';
@@ -134,29 +134,10 @@ test('setup: calibrate, two shards, the uninterrupted merge', async () => {
 });
 
 const STEPS = ['openSync', 'writeSync', 'closeSync', 'writeFileSync', 'renameSync', 'unlinkSync', 'rmSync', 'rmdirSync', 'linkSync', 'mkdirSync', 'copyFileSync'] as const;
-type FsModule = Record<(typeof STEPS)[number], (...args: unknown[]) => unknown>;
-
 /** Runs `main` with `after()` called after every file-system call that may change a folder (none while it runs). */
 async function everyStep(main: () => Promise<unknown>, after: () => void): Promise<number> {
-  const fs = createRequire(import.meta.url)('node:fs') as FsModule;
-  const originals = Object.fromEntries(STEPS.map((name) => [name, fs[name]])) as FsModule;
-  let steps = 0, inside = false;
-  for (const name of STEPS) {
-    fs[name] = (...args: unknown[]): unknown => {
-      try {
-        return originals[name](...args);
-      } finally {
-        if (!inside) { inside = true; steps++; try { after(); } finally { inside = false; } }
-      }
-    };
-  }
-  syncBuiltinESMExports();
-  try {
-    await main();
-  } finally {
-    Object.assign(fs, originals);
-    syncBuiltinESMExports();
-  }
+  let steps = 0;
+  await afterFsCalls(STEPS, () => { steps++; after(); }, main);
   return steps;
 }
 
