@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createCanvas } from '@napi-rs/canvas';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import { FACES_DIR } from './helpers/fixtures.js';
 import { decodeImage, encodePng, encodeJpeg, readImageFile, quantize, ImageDecodeError, imageDimensions, tinyImageWarning } from '../src/image/index.js';
 
@@ -14,6 +15,26 @@ test('PNG encode → decode is lossless', () => {
   const back = decodeImage(encodePng(face));
   assert.is(back.width, 224);
   assert.ok(back.data.every((v, i) => v === face.data[i]));
+});
+
+test('a PNG file owns its ArrayBuffer whole (a worker transfers it), and every chunk has its length and CRC-32', () => {
+  // A Buffer cut from Node's shared pool would hand other buffers' bytes to the thread it is transferred to.
+  for (const size of [224, 37]) {
+    const png = encodePng(readImageFile(join(FACES_DIR, 'sample3_face1.png'), { size }));
+    assert.is(png.byteOffset, 0);
+    assert.is(png.buffer.byteLength, png.length);
+    assert.equal([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+    const types: string[] = [];
+    for (let at = 8; at < png.length;) {
+      const length = png.readUInt32BE(at);
+      types.push(png.toString('latin1', at + 4, at + 8));
+      assert.is(png.readUInt32BE(at + 8 + length), zlib.crc32(png.subarray(at + 4, at + 8 + length)) >>> 0, `${types.at(-1)} CRC`);
+      at += 12 + length;
+      if (at === png.length) assert.is(types.at(-1), 'IEND');
+    }
+    assert.equal(types, ['IHDR', 'IDAT', 'IEND']);
+    assert.equal([png.readUInt32BE(16), png.readUInt32BE(20), png[24], png[25]], [size, size, 8, 2]);
+  }
 });
 
 test('JPEG at quality 90 decodes within a few grey levels', () => {

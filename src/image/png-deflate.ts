@@ -286,15 +286,32 @@ function fillCodeTable(table: Uint32Array, codes: BlockCodes): void {
 
 // ---- the encoder ----
 
+/** Where deflateScanlines lays out `n` bytes of scanlines in the workspace: they go at `input`. */
+export function deflateInputOffset(): number {
+  return align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
+}
+
 /**
  * The zlib stream (RFC 1950) of `data` — for PNG, its filtered scanlines — as
  * one dynamic-Huffman deflate block of literals and runs at distances 1 and 3.
  */
 export function deflateScanlines(data: Uint8Array): Uint8Array {
+  const input = deflateInputOffset();
+  threadWorkspace().reserve(input + data.length);
+  threadWorkspace().u8.set(data, input);
+  const { start, end } = deflateInWorkspace(data.length);
+  return threadWorkspace().u8.slice(start, end);
+}
+
+/**
+ * deflateScanlines over the `n` bytes already at deflateInputOffset() in this
+ * thread's workspace (encodePng filters them there): the stream is left in the
+ * workspace at [start, end), valid until the next workspace kernel runs.
+ */
+export function deflateInWorkspace(n: number): { start: number; end: number } {
   const ws = threadWorkspace();
   const kernels = deflateKernels();
-  const n = data.length;
-  const input = align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
+  const input = deflateInputOffset();
   const tokens = align16(input + n + INPUT_PADDING);
   // tokens: one per byte at most, + end of block + 3 padding; the vector step stores 16 ahead
   const histogram = align16(tokens + 2 * (n + 4) + 32);
@@ -304,7 +321,6 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   ws.reserve(out + outBound);
   const u8 = new Uint8Array(ws.memory.buffer);
   const u32 = new Uint32Array(ws.memory.buffer);
-  u8.set(data, input);
   const literalCounts = (histogram + LITERAL_SUBHISTOGRAMS_OFFSET) / 4;
   u32.fill(0, histogram / 4, literalCounts + 4 * 256);
   const adler = kernels.adler32AndCount(input, n, histogram + LITERAL_SUBHISTOGRAMS_OFFSET) >>> 0;
@@ -328,5 +344,5 @@ export function deflateScanlines(data: Uint8Array): Uint8Array {
   fillCodeTable(u32.subarray(CODE_TABLE / 4, CODE_TABLE / 4 + 2 * TOKEN.count), codes);
   const end = kernels.emitBits(tokens, tokensEnd, w.at, w.bits, w.count);
   u8[end] = adler >>> 24; u8[end + 1] = (adler >>> 16) & 0xff; u8[end + 2] = (adler >>> 8) & 0xff; u8[end + 3] = adler & 0xff;
-  return u8.slice(out, end + 4);
+  return { start: out, end: end + 4 };
 }

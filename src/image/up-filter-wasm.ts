@@ -43,16 +43,27 @@ function upFilterModule(): Uint8Array<ArrayBuffer> {
 
 let upFilterRun: ((src: number, dst: number, stride: number, rows: number) => void) | undefined;
 
-/** PNG's filtered scanlines for `rows` rows of `stride` bytes, every row with filter Up. */
-export function upFilteredScanlines(data: Uint8Array, stride: number, rows: number): Uint8Array {
+/**
+ * PNG's filtered scanlines for `rows` rows of `stride` bytes, every row with
+ * filter Up, written into this thread's workspace at byte `dst`; returns their
+ * length, (stride + 1)·rows. The 16 bytes after them are overwritten too, and
+ * the rows are read from a copy placed after that.
+ */
+export function upFilterIntoWorkspace(data: Uint8Array, stride: number, rows: number, dst: number): number {
   if (data.length < stride * rows) throw new Error(`upFilteredScanlines: ${data.length} bytes, ${rows} rows of ${stride} need ${stride * rows}`);
-  if (rows === 0) return new Uint8Array(0);
+  if (rows === 0) return 0;
   const ws = space();
   upFilterRun ??= ws.instantiate(upFilterModule())['run'] as (src: number, dst: number, stride: number, rows: number) => void;
-  const dst = align16(stride * rows + 16);
   const size = (stride + 1) * rows;
-  ws.reserve(dst + size + 16);
-  ws.u8.set(data.subarray(0, stride * rows), 0);
-  upFilterRun(0, dst, stride, rows);
-  return ws.u8.slice(dst, dst + size);
+  const src = align16(dst + size + 16);
+  ws.reserve(src + stride * rows + 16);
+  ws.u8.set(data.subarray(0, stride * rows), src);
+  upFilterRun(src, dst, stride, rows);
+  return size;
+}
+
+/** PNG's filtered scanlines for `rows` rows of `stride` bytes, every row with filter Up. */
+export function upFilteredScanlines(data: Uint8Array, stride: number, rows: number): Uint8Array {
+  const size = upFilterIntoWorkspace(data, stride, rows, 0);
+  return space().u8.slice(0, size);
 }

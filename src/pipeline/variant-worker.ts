@@ -17,6 +17,7 @@ import { corruptBatch } from '../corruptions/engine.js';
 import { toFloat } from '../image/rgb-image.js';
 import type { CorruptionName, Severity } from '../corruptions/index.js';
 import { variantFile } from './run-item.js';
+import { externalMemoryBound } from './external-memory-bound.js';
 
 const rowIdOf = (id: string, p: VariantPayload): string => (p.corruption === 'clean' ? `${id}__clean` : `${id}__${p.corruption}__${p.severity}`);
 import { measureVariant } from '../labels/variant-measure.js';
@@ -29,6 +30,8 @@ const config = workerData as VariantWorkerConfig;
 if (config.backend === 'webgpu') { const o = await openWebGpu(); if ('error' in o) throw new Error(`worker: --backend webgpu: ${o.error}`); }
 const kernels = new KernelHost(config.backend);
 let predictor: Promise<WorkerPredictor> | undefined;
+/** A young collection after each 16 MB of pixel buffers, about nine 224² variants' worth (external-memory-bound.ts). */
+const boundDeadBuffers = externalMemoryBound(16 * 1024 * 1024);
 
 function post(message: VariantMessage): void {
   const transfer: ArrayBuffer[] = [];
@@ -37,6 +40,7 @@ function post(message: VariantMessage): void {
     if (message.pixels) transfer.push(message.pixels.buffer as ArrayBuffer);
   }
   parentPort!.postMessage(message, transfer);
+  boundDeadBuffers();
 }
 
 /**
@@ -82,7 +86,8 @@ function completePayload(payload: Omit<VariantPayload, 'png' | 'pixels' | 'd' | 
   return {
     ...payload,
     ...(m ? { d: m.d, ...(m.ssim !== undefined ? { ssim: m.ssim } : {}) } : {}),
-    ...(config.encode && !payload.reused ? { png: new Uint8Array(encodePng(image)) } : {}),
+    // encodePng's file owns its ArrayBuffer, so post() transfers it without a copy.
+    ...(config.encode && !payload.reused ? { png: encodePng(image) } : {}),
     ...(config.pixels ? { pixels: Uint8Array.from(image.data) } : {}),
   };
 }
