@@ -8,6 +8,8 @@
  * goes (5,000 × 86 PNGs would fill tens of GB); the run never reads them back.
  *
  *   node dist/bench/soak.js [images=5000] [workers=2]
+ *
+ * It writes bench/results/soak.json for the issue's 5,000 images, soak-<N>.json for any other N.
  */
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -22,6 +24,7 @@ import { writeResult } from './write-result.js';
 const images = Number(process.argv[2] ?? 5000);
 const workers = Number(process.argv[3] ?? 2);
 const SLOPE_LIMIT_MB_PER_1000 = 2;
+const resultName = images === 5000 ? 'soak' : `soak-${images}`;
 const cli = fileURLToPath(new URL('../../bin/fer-c.js', import.meta.url));
 
 interface Sample { readonly t: number; readonly images: number; readonly rssMb: number }
@@ -100,13 +103,13 @@ function result(final: boolean) {
     series: samples.filter((_, i) => i % 30 === 0).map((s) => [Math.round(s.t), s.images, Math.round(s.rssMb)]),
   };
 }
-const partial = setInterval(() => { if (samples.length > 10) writeResult('soak', result(false)); }, 60_000);
+const partial = setInterval(() => { if (samples.length > 10) writeResult(resultName, result(false)); }, 60_000);
 const code: number = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 clearInterval(timer);
 clearInterval(partial);
 rmSync(root, { recursive: true, force: true });
 if (code !== 0) throw new Error(`fer-c corrupt exited ${code}: ${stderr}`);
 const final = result(true);
-const path = writeResult('soak', final);
+const path = writeResult(resultName, final);
 console.log(`soak: ${images} images, peak RSS ${final.peak_rss_mb} MB, second-half slope ${final.second_half.slope_mb_per_1000_images} MB per 1,000 images (limit ${SLOPE_LIMIT_MB_PER_1000})`);
 console.log(`written ${path}`);

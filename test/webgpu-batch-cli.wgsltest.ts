@@ -6,19 +6,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, FACES_DIR } from './helpers/fixtures.js';
+import { REPO_ROOT } from './helpers/fixtures.js';
+import { batchInput } from './helpers/batch-input.js';
 import { folderBytes, folderDifferences } from './helpers/folder-bytes.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'fer-c.js');
-const root = mkdtempSync(join(tmpdir(), 'ferc-gpu-batch-'));
-const input = join(root, 'in');
-mkdirSync(input);
-['sample1_face0.png', 'sample2_face1.png', 'sample4_face2.png', 'sample6_face3.png'].forEach((f, i) => copyFileSync(join(FACES_DIR, f), join(input, `${i}.png`)));
-writeFileSync(join(input, '1b-broken.png'), readFileSync(join(FACES_DIR, 'sample3_face0.png')).subarray(0, 4000));
+const { root, input } = batchInput('ferc-gpu-batch-', '1b-broken.png');
 const common = ['--corruptions', 'glass_blur,spatter,snow', '--severities', '1,4', '--workers', '2', '--seed', '3', '--backend', 'webgpu'];
 const ferc = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 

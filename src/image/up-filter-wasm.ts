@@ -50,7 +50,7 @@ let upFilterRun: ((src: number, dst: number, stride: number, rows: number) => vo
  * the rows are read from a copy placed after that.
  */
 export function upFilterIntoWorkspace(data: Uint8Array, stride: number, rows: number, dst: number): number {
-  if (data.length < stride * rows) throw new Error(`upFilteredScanlines: ${data.length} bytes, ${rows} rows of ${stride} need ${stride * rows}`);
+  if (data.length < stride * rows) throw new Error(`PNG Up filter: ${data.length} bytes, ${rows} rows of ${stride} need ${stride * rows}`);
   if (rows === 0) return 0;
   const ws = space();
   upFilterRun ??= ws.instantiate(upFilterModule())['run'] as (src: number, dst: number, stride: number, rows: number) => void;

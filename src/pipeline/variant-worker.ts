@@ -17,7 +17,6 @@ import { corruptBatch } from '../corruptions/engine.js';
 import { toFloat } from '../image/rgb-image.js';
 import type { CorruptionName, Severity } from '../corruptions/index.js';
 import { variantFile } from './run-item.js';
-import { externalMemoryBound } from './external-memory-bound.js';
 
 const rowIdOf = (id: string, p: VariantPayload): string => (p.corruption === 'clean' ? `${id}__clean` : `${id}__${p.corruption}__${p.severity}`);
 import { measureVariant } from '../labels/variant-measure.js';
@@ -30,8 +29,6 @@ const config = workerData as VariantWorkerConfig;
 if (config.backend === 'webgpu') { const o = await openWebGpu(); if ('error' in o) throw new Error(`worker: --backend webgpu: ${o.error}`); }
 const kernels = new KernelHost(config.backend);
 let predictor: Promise<WorkerPredictor> | undefined;
-/** A young collection after each 16 MB of pixel buffers, about nine 224² variants' worth (external-memory-bound.ts). */
-const boundDeadBuffers = externalMemoryBound(16 * 1024 * 1024);
 
 function post(message: VariantMessage): void {
   const transfer: ArrayBuffer[] = [];
@@ -40,7 +37,6 @@ function post(message: VariantMessage): void {
     if (message.pixels) transfer.push(message.pixels.buffer as ArrayBuffer);
   }
   parentPort!.postMessage(message, transfer);
-  boundDeadBuffers();
 }
 
 /**
