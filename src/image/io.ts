@@ -20,7 +20,7 @@ import { createCanvas, Image, type SKRSContext2D } from '@napi-rs/canvas';
 import type { RgbImage } from './rgb-image.js';
 import { DEFAULT_MAX_PIXELS, imageDimensionsOf } from './dimensions.js';
 import { upFilterIntoWorkspace } from './up-filter-wasm.js';
-import { deflateInputOffset, deflateInWorkspace } from './png-deflate.js';
+import { DEFLATE_INPUT_OFFSET, deflateInWorkspace } from './png-deflate.js';
 import { threadWorkspace } from '../wasm/workspace.js';
 
 export const FER_SIZE = 224;
@@ -218,7 +218,7 @@ const IHDR_LENGTH = 13;
  */
 export function encodePng(image: RgbImage): Buffer {
   const { width, height, data } = image;
-  const filtered = upFilterIntoWorkspace(data, width * 3, height, deflateInputOffset());
+  const filtered = upFilterIntoWorkspace(data, width * 3, height, DEFLATE_INPUT_OFFSET);
   const stream = deflateInWorkspace(filtered);
   const streamLength = stream.end - stream.start;
   const png = Buffer.allocUnsafeSlow(PNG_SIGNATURE.length + (12 + IHDR_LENGTH) + (12 + streamLength) + 12);

@@ -286,32 +286,30 @@ function fillCodeTable(table: Uint32Array, codes: BlockCodes): void {
 
 // ---- the encoder ----
 
-/** Where deflateScanlines lays out `n` bytes of scanlines in the workspace: they go at `input`. */
-export function deflateInputOffset(): number {
-  return align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
-}
+/** Where in the workspace the deflate reads its scanlines: after the code table and the input padding. */
+export const DEFLATE_INPUT_OFFSET = align16(CODE_TABLE + CODE_ENTRY_BYTES * TOKEN.count) + INPUT_PADDING;
 
 /**
  * The zlib stream (RFC 1950) of `data` — for PNG, its filtered scanlines — as
  * one dynamic-Huffman deflate block of literals and runs at distances 1 and 3.
  */
 export function deflateScanlines(data: Uint8Array): Uint8Array {
-  const input = deflateInputOffset();
-  threadWorkspace().reserve(input + data.length);
-  threadWorkspace().u8.set(data, input);
+  const ws = threadWorkspace();
+  ws.reserve(DEFLATE_INPUT_OFFSET + data.length);
+  ws.u8.set(data, DEFLATE_INPUT_OFFSET);
   const { start, end } = deflateInWorkspace(data.length);
-  return threadWorkspace().u8.slice(start, end);
+  return ws.u8.slice(start, end);
 }
 
 /**
- * deflateScanlines over the `n` bytes already at deflateInputOffset() in this
+ * deflateScanlines over the `n` bytes already at DEFLATE_INPUT_OFFSET in this
  * thread's workspace (encodePng filters them there): the stream is left in the
  * workspace at [start, end), valid until the next workspace kernel runs.
  */
 export function deflateInWorkspace(n: number): { start: number; end: number } {
   const ws = threadWorkspace();
   const kernels = deflateKernels();
-  const input = deflateInputOffset();
+  const input = DEFLATE_INPUT_OFFSET;
   const tokens = align16(input + n + INPUT_PADDING);
   // tokens: one per byte at most, + end of block + 3 padding; the vector step stores 16 ahead
   const histogram = align16(tokens + 2 * (n + 4) + 32);
