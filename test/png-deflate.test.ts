@@ -13,8 +13,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inflateSync } from 'node:zlib';
-import { loadFaces } from './helpers/fixtures.js';
-import { decodeImage, encodePng, toFloat, type RgbImage } from '../src/image/index.js';
+import { join } from 'node:path';
+import { FACES_DIR, loadFaces } from './helpers/fixtures.js';
+import { decodeImage, encodePng, readImageFile, toFloat, type RgbImage } from '../src/image/index.js';
 import { deflateScanlines, limitedCodeLengths } from '../src/image/png-deflate.js';
 import { deflateScanlinesTwin } from '../src/image/png-deflate-twin.js';
 import { upFilteredScanlines } from '../src/image/up-filter-wasm.js';
@@ -49,6 +50,40 @@ function assertPngLossless(img: RgbImage, what: string): void {
 }
 
 const scanlines = (img: RgbImage): Uint8Array => upFilteredScanlines(img.data, img.width * 3, img.height);
+
+/** CRC-32 (ISO 3309, as PNG uses it), bit by bit: independent of the table and of zlib's that encodePng uses. */
+function crc32Bitwise(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+test('a PNG file owns its ArrayBuffer whole (a worker transfers it); its chunks have their lengths and CRC-32s, and IDAT is the deflate of the Up-filtered rows', () => {
+  // A Buffer cut from Node's shared pool would hand other buffers' bytes to the thread it is transferred to.
+  for (const size of [224, 37]) {
+    const image = readImageFile(join(FACES_DIR, 'sample3_face1.png'), { size });
+    const png = encodePng(image);
+    assert.is(png.byteOffset, 0);
+    assert.is(png.buffer.byteLength, png.length);
+    assert.equal([...png.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+    const chunks: { type: string; body: Uint8Array }[] = [];
+    for (let at = 8; at < png.length;) {
+      const length = png.readUInt32BE(at);
+      const type = png.toString('latin1', at + 4, at + 8);
+      assert.is(png.readUInt32BE(at + 8 + length), crc32Bitwise(png.subarray(at + 4, at + 8 + length)), `${type} CRC`);
+      chunks.push({ type, body: png.subarray(at + 8, at + 8 + length) });
+      at += 12 + length;
+    }
+    assert.equal(chunks.map((c) => c.type), ['IHDR', 'IDAT', 'IEND']);
+    assert.equal([...chunks[0]!.body], [0, 0, 0, size, 0, 0, 0, size, 8, 2, 0, 0, 0]);
+    // encodePng filters and deflates inside the workspace; the copying path must give the same stream.
+    assert.equal([...chunks[1]!.body], [...deflateScanlines(scanlines(image))]);
+    assert.is(chunks[2]!.body.length, 0);
+  }
+});
 
 test('real faces and their corrupted variants: zlib inflates every stream to the scanlines, Skia decodes the PNGs to the pixels, sizes within 2% of zlib level 1 Z_RLE', async () => {
   const faces = loadFaces().slice(0, 2);
